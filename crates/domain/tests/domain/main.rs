@@ -1,0 +1,11 @@
+//! Behaviour tests for weft-domain: every rule of research §1 and DESIGN §5, over a small
+//! in-test schema (res.partner, sale.order, sale.order.line, crm.tag) and in-memory records.
+
+mod binding;
+mod fixture;
+mod normalise;
+mod order;
+mod parsing;
+mod semantics;
+mod sql;
+mod vectors;

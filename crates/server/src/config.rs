@@ -1,0 +1,75 @@
+//! Settings, layered as DESIGN.md §10 says: defaults < `weft.toml` < `WEFT_*` environment variables.
+//! The names are part of the contract (`WEFT_DATABASE_URL`, `WEFT_SCHEMA`, ...).
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use weft_registry::Registry;
+use weft_store::{ConnectSettings, SqliteDurability};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Settings {
+    /// `sqlite://weft.db` (the embedded default) or `postgres://...`.
+    pub database_url: String,
+    /// A schema file; unset = the embedded demo schema.
+    pub schema: Option<PathBuf>,
+    /// `normal` or `full`.
+    pub sqlite_synchronous: String,
+    /// tracing filter, e.g. `info,weft=debug`.
+    pub log: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            database_url: "sqlite://weft.db".into(),
+            schema: None,
+            sqlite_synchronous: "normal".into(),
+            log: "info".into(),
+        }
+    }
+}
+
+impl Settings {
+    /// Read `config_file` (default `weft.toml`, optional) and the `WEFT_*` environment on top of the defaults.
+    pub fn load(config_file: Option<&Path>) -> anyhow::Result<Settings> {
+        let file = config_file.unwrap_or(Path::new("weft.toml"));
+        if config_file.is_some() && !file.exists() {
+            anyhow::bail!("config file {} does not exist", file.display());
+        }
+        let settings: Settings = Figment::from(Serialized::defaults(Settings::default()))
+            .merge(Toml::file(file))
+            .merge(Env::prefixed("WEFT_"))
+            .extract()?;
+        settings.durability()?;
+        Ok(settings)
+    }
+
+    pub fn durability(&self) -> anyhow::Result<SqliteDurability> {
+        match self.sqlite_synchronous.to_ascii_lowercase().as_str() {
+            "normal" => Ok(SqliteDurability::Normal),
+            "full" => Ok(SqliteDurability::Full),
+            other => anyhow::bail!("WEFT_SQLITE_SYNCHRONOUS must be normal or full, not '{other}'"),
+        }
+    }
+
+    pub fn connect_settings(&self) -> anyhow::Result<ConnectSettings> {
+        let mut settings = ConnectSettings::new(&self.database_url);
+        settings.sqlite_durability = self.durability()?;
+        Ok(settings)
+    }
+
+    /// The registry from `schema` (or `override_file`), or the embedded demo schema.
+    pub fn registry(&self, override_file: Option<&Path>) -> anyhow::Result<Registry> {
+        match override_file.or(self.schema.as_deref()) {
+            Some(path) => load_schema(path),
+            None => Ok(Registry::demo()),
+        }
+    }
+}
+
+pub fn load_schema(path: &Path) -> anyhow::Result<Registry> {
+    let text = std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+    Registry::from_toml(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+}

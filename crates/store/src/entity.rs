@@ -1,0 +1,87 @@
+//! sea-orm entities for the system tables that later layers (authentication, parameters,
+//! attachments) work with through the ORM rather than through record tables.
+
+pub mod parameter {
+    use sea_orm::entity::prelude::*;
+
+    /// A service parameter (`webhook.preview_limit` ...), validated by whoever writes it.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "weft_parameter")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub key: String,
+        pub value: String,
+        pub write_date: DateTime,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod blob {
+    use sea_orm::entity::prelude::*;
+
+    /// Content-addressed bytes: attachments and full log payloads point here by SHA-256.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "weft_blob")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub sha256: String,
+        pub data: Vec<u8>,
+        pub size: i64,
+        pub create_date: DateTime,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod attachment {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "weft_attachment")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub name: String,
+        pub res_model: Option<String>,
+        pub res_id: Option<i64>,
+        pub res_field: Option<String>,
+        pub mimetype: Option<String>,
+        pub blob_sha256: String,
+        pub file_size: i64,
+        pub create_uid: Option<i64>,
+        pub create_date: DateTime,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod record_callback {
+    use sea_orm::entity::prelude::*;
+
+    /// The `callback_url` an inbound call gave for a record: where `record` outbound rules post.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "weft_record_callback")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub res_model: String,
+        pub res_id: i64,
+        pub url: String,
+        pub write_date: DateTime,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

@@ -1,0 +1,41 @@
+//! Code that runs inside the write transaction: after the store has decided what it will touch and
+//! before it writes (`before`), and after the write but before the commit (`after`). An error from a
+//! hook fails the operation and the whole transaction rolls back, so what a hook writes (outbox rows)
+//! commits exactly when the change does.
+
+use crate::changeset::ChangeSet;
+use crate::tx::Tx;
+use std::any::Any;
+
+/// The records an operation is about to change. `ids` is empty for a create.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Touched {
+    pub model: String,
+    pub operation: Operation,
+    pub ids: Vec<i64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Operation {
+    Create,
+    Write,
+    Unlink,
+}
+
+/// What `before` wants to hand to `after` (for example which records matched a domain before).
+pub type HookState = Option<Box<dyn Any + Send>>;
+
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct HookError(pub String);
+
+#[async_trait::async_trait]
+pub trait ChangeHook: Send + Sync {
+    /// Called before the write; `tx` sees the database as it was.
+    async fn before(&self, _tx: &Tx, _touched: &Touched) -> Result<HookState, HookError> {
+        Ok(None)
+    }
+
+    /// Called after the write with what it changed; `tx` sees the database as it now is.
+    async fn after(&self, tx: &Tx, changes: &ChangeSet, state: HookState) -> Result<(), HookError>;
+}

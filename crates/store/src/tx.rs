@@ -1,0 +1,232 @@
+//! `Tx`: one transaction of record operations. Public operations call the hooks around the write and
+//! fold what they changed into the transaction's `ChangeSet`. After any failed operation the
+//! transaction only rolls back (dropping a `Tx` rolls back too), so a failed call never leaves half a
+//! change behind.
+
+use crate::changeset::{ChangeKind, ChangeSet, RecordChange};
+use crate::env::Env;
+use crate::error::{Result, StoreError};
+use crate::hook::{ChangeHook, HookState, Operation, Touched};
+use chrono::NaiveDateTime;
+use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseTransaction};
+use serde_json::{Map, Value};
+use std::sync::Arc;
+use weft_domain::Domain;
+use weft_registry::{Model, Registry};
+
+/// `search` parameters beside the domain.
+#[derive(Debug, Clone, Default)]
+pub struct SearchOptions<'a> {
+    /// `name desc, id`: field names and asc/desc only. None = the model's default order.
+    pub order: Option<&'a str>,
+    pub limit: Option<u64>,
+    pub offset: u64,
+    /// Search archived records too (Odoo's `active_test: false`).
+    pub include_archived: bool,
+}
+
+pub struct Tx {
+    pub(crate) conn: DatabaseTransaction,
+    pub(crate) registry: Arc<Registry>,
+    hooks: Vec<Arc<dyn ChangeHook>>,
+    pub(crate) env: Env,
+    changes: ChangeSet,
+    failed: bool,
+    /// One timestamp for the whole transaction, as Odoo stamps `create_date`/`write_date`.
+    pub(crate) now: NaiveDateTime,
+}
+
+impl Tx {
+    pub(crate) fn new(conn: DatabaseTransaction, registry: Arc<Registry>, hooks: Vec<Arc<dyn ChangeHook>>, env: Env) -> Tx {
+        let now = chrono::Utc::now().naive_utc().with_nanosecond_zero();
+        Tx { conn, registry, hooks, env, changes: ChangeSet::default(), failed: false, now }
+    }
+
+    /// The database transaction, for system entities written in the same commit (outbox rows, logs).
+    pub fn connection(&self) -> &DatabaseTransaction {
+        &self.conn
+    }
+
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
+    pub fn env(&self) -> &Env {
+        &self.env
+    }
+
+    pub fn backend(&self) -> DatabaseBackend {
+        self.conn.get_database_backend()
+    }
+
+    /// Everything this transaction changed so far.
+    pub fn changes(&self) -> &ChangeSet {
+        &self.changes
+    }
+
+    /// Create a record from Odoo-style values (x2many as command lists, lines nested) and return its id.
+    pub async fn create(&mut self, model: &str, vals: &Map<String, Value>) -> Result<i64> {
+        self.check_open()?;
+        let result = self.create_op(model, vals).await;
+        self.settle(result)
+    }
+
+    /// Write the same values on every record of `ids`.
+    pub async fn write(&mut self, model: &str, ids: &[i64], vals: &Map<String, Value>) -> Result<()> {
+        self.check_open()?;
+        let result = self.write_op(model, ids, vals).await;
+        self.settle(result)
+    }
+
+    /// Delete records, applying every `ondelete` that points at them.
+    pub async fn unlink(&mut self, model: &str, ids: &[i64]) -> Result<()> {
+        self.check_open()?;
+        let result = self.unlink_op(model, ids).await;
+        self.settle(result)
+    }
+
+    /// Commit and return what the transaction changed.
+    pub async fn commit(self) -> Result<ChangeSet> {
+        if self.failed {
+            self.conn.rollback().await?;
+            return Err(StoreError::Aborted);
+        }
+        self.conn.commit().await?;
+        Ok(self.changes)
+    }
+
+    pub async fn rollback(self) -> Result<()> {
+        Ok(self.conn.rollback().await?)
+    }
+
+    pub(crate) fn model(&self, name: &str) -> Result<&Model> {
+        self.registry.model(name).ok_or_else(|| StoreError::UnknownModel(name.to_string()))
+    }
+
+    fn check_open(&self) -> Result<()> {
+        if self.failed { Err(StoreError::Aborted) } else { Ok(()) }
+    }
+
+    fn settle<T>(&mut self, result: Result<T>) -> Result<T> {
+        if result.is_err() {
+            self.failed = true;
+        }
+        result
+    }
+
+    async fn create_op(&mut self, model: &str, vals: &Map<String, Value>) -> Result<i64> {
+        self.model(model)?;
+        let touched = Touched { model: model.to_string(), operation: Operation::Create, ids: Vec::new() };
+        let states = self.hooks_before(&touched).await?;
+        let mut op = ChangeSet::default();
+        let id = self.insert_record(model, vals, &mut op).await?;
+        self.finish_op(op, states).await?;
+        Ok(id)
+    }
+
+    async fn write_op(&mut self, model: &str, ids: &[i64], vals: &Map<String, Value>) -> Result<()> {
+        let ids = self.check_access(model, ids).await?;
+        let touched = Touched { model: model.to_string(), operation: Operation::Write, ids: ids.clone() };
+        let states = self.hooks_before(&touched).await?;
+        let mut op = ChangeSet::default();
+        self.write_records(model, &ids, vals, &mut op).await?;
+        self.finish_op(op, states).await
+    }
+
+    async fn unlink_op(&mut self, model: &str, ids: &[i64]) -> Result<()> {
+        let ids = self.check_access(model, ids).await?;
+        let touched = Touched { model: model.to_string(), operation: Operation::Unlink, ids: ids.clone() };
+        let states = self.hooks_before(&touched).await?;
+        let mut op = ChangeSet::default();
+        self.unlink_records(model, &ids, &mut op).await?;
+        self.finish_op(op, states).await
+    }
+
+    /// Read the after rows, run the after hooks, and keep the operation's changes.
+    async fn finish_op(&mut self, mut op: ChangeSet, states: Vec<HookState>) -> Result<()> {
+        self.fill_after_rows(&mut op).await?;
+        for (hook, state) in self.hooks.clone().iter().zip(states) {
+            hook.after(self, &op, state).await.map_err(|e| StoreError::Hook(e.0))?;
+        }
+        self.changes.merge(op);
+        Ok(())
+    }
+
+    async fn hooks_before(&self, touched: &Touched) -> Result<Vec<HookState>> {
+        let mut states = Vec::with_capacity(self.hooks.len());
+        for hook in &self.hooks {
+            states.push(hook.before(self, touched).await.map_err(|e| StoreError::Hook(e.0))?);
+        }
+        Ok(states)
+    }
+
+    async fn fill_after_rows(&self, op: &mut ChangeSet) -> Result<()> {
+        let mut by_model: Vec<(String, Vec<i64>)> = Vec::new();
+        for change in op.changes.iter().filter(|c| c.kind != ChangeKind::Deleted) {
+            match by_model.iter_mut().find(|(m, _)| m == &change.model) {
+                Some((_, ids)) => ids.push(change.id),
+                None => by_model.push((change.model.clone(), vec![change.id])),
+            }
+        }
+        for (model, ids) in by_model {
+            let mut rows = self.load_rows(&model, &ids, None).await?;
+            for change in op.changes.iter_mut().filter(|c| c.model == model && c.kind != ChangeKind::Deleted) {
+                change.after = rows.remove(&change.id);
+            }
+        }
+        Ok(())
+    }
+
+    /// Record that `model` `id` is about to change (kind) with its row as it is now.
+    pub(crate) fn note_change(op: &mut ChangeSet, model: &str, id: i64, kind: ChangeKind, before: Option<crate::Row>) {
+        op.merge(ChangeSet {
+            changes: vec![RecordChange { model: model.to_string(), id, kind, before, after: None }],
+        });
+    }
+
+    /// Ids that exist, are visible to this env, deduplicated in the given order.
+    /// Missing ids are `not_found`; records of another company are `access_denied`.
+    pub(crate) async fn check_access(&self, model: &str, ids: &[i64]) -> Result<Vec<i64>> {
+        let m = self.model(model)?;
+        let mut unique = Vec::with_capacity(ids.len());
+        for &id in ids {
+            if !unique.contains(&id) {
+                unique.push(id);
+            }
+        }
+        let companies = self.companies_of(m, &unique).await?;
+        let missing: Vec<i64> = unique.iter().copied().filter(|id| !companies.contains_key(id)).collect();
+        if !missing.is_empty() {
+            return Err(StoreError::NotFound { model: model.to_string(), ids: missing });
+        }
+        if let Some((id, _)) = companies.iter().find(|(_, c)| !self.env.may_see_company(**c)) {
+            return Err(StoreError::AccessDenied(format!("{model} record {id} belongs to a company you are not allowed")));
+        }
+        Ok(unique)
+    }
+
+    /// Search with a domain; the result is ordered and limited as asked.
+    pub async fn search(&self, model: &str, domain: &Domain, options: &SearchOptions<'_>) -> Result<Vec<i64>> {
+        crate::read::search(self, model, domain, options).await
+    }
+
+    pub async fn count(&self, model: &str, domain: &Domain, include_archived: bool) -> Result<u64> {
+        crate::read::count(self, model, domain, include_archived).await
+    }
+
+    /// Odoo's read(): one dict per existing id in the given order, `fields` empty = all fields.
+    pub async fn read(&self, model: &str, ids: &[i64], fields: &[&str]) -> Result<Vec<Map<String, Value>>> {
+        crate::read::read(self, model, ids, fields).await
+    }
+}
+
+trait NanosecondZero {
+    fn with_nanosecond_zero(self) -> Self;
+}
+
+impl NanosecondZero for NaiveDateTime {
+    fn with_nanosecond_zero(self) -> Self {
+        use chrono::Timelike;
+        self.with_nanosecond(0).unwrap_or(self)
+    }
+}

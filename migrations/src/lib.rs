@@ -1,0 +1,19 @@
+//! Weft's system tables, as sea-orm migrations: companies and users (the built-in `res.company` and
+//! `res.users` models, plus credentials that no read() ever returns), API keys, sessions, parameters,
+//! attachments and their content-addressed blobs, record callbacks, name sequences and data-record keys.
+//!
+//! Record tables are not here: the store creates them from the registry (`weft schema apply`).
+//! A migration file is never edited once released; a change is a new file.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261122_000001_system_tables;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261122_000001_system_tables::Migration)]
+    }
+}
