@@ -11,7 +11,20 @@ pub struct Migration;
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for table in [company(), users(), company_users(), api_keys(), sessions(), parameters(), blobs(), attachments(), callbacks(), sequences(), data_keys(), models()] {
+        for table in [
+            company(),
+            users(),
+            company_users(),
+            api_keys(),
+            sessions(),
+            parameters(),
+            blobs(),
+            attachments(),
+            callbacks(),
+            sequences(),
+            data_keys(),
+            models(),
+        ] {
             manager.create_table(table).await?;
         }
         for index in indexes() {
@@ -49,7 +62,9 @@ impl MigrationTrait for Migration {
             Alias::new("res_users"),
             Alias::new("res_company"),
         ] {
-            manager.drop_table(Table::drop().table(table).to_owned()).await?;
+            manager
+                .drop_table(Table::drop().table(table).to_owned())
+                .await?;
         }
         Ok(())
     }
@@ -94,7 +109,11 @@ fn company_users() -> TableCreateStatement {
         .table(Alias::new("res_company_users_rel"))
         .col(big_integer(Alias::new("user_id")))
         .col(big_integer(Alias::new("cid")))
-        .primary_key(Index::create().col(Alias::new("user_id")).col(Alias::new("cid")))
+        .primary_key(
+            Index::create()
+                .col(Alias::new("user_id"))
+                .col(Alias::new("cid")),
+        )
         .to_owned()
 }
 
@@ -179,7 +198,11 @@ fn sequences() -> TableCreateStatement {
         .col(text(Alias::new("res_model")))
         .col(text(Alias::new("field")))
         .col(big_integer(Alias::new("next_number")))
-        .primary_key(Index::create().col(Alias::new("res_model")).col(Alias::new("field")))
+        .primary_key(
+            Index::create()
+                .col(Alias::new("res_model"))
+                .col(Alias::new("field")),
+        )
         .to_owned()
 }
 
@@ -218,13 +241,48 @@ fn indexes() -> Vec<IndexCreateStatement> {
     vec![
         index("res_company_name_key", "res_company", &["name"], true),
         index("res_users_login_key", "res_users", &["login"], true),
-        index("res_users_company_id_index", "res_users", &["company_id"], false),
-        index("res_company_users_rel_cid_index", "res_company_users_rel", &["cid"], false),
-        index("weft_api_key_user_id_index", "weft_api_key", &["user_id"], false),
-        index("weft_session_user_id_index", "weft_session", &["user_id"], false),
-        index("weft_attachment_res_index", "weft_attachment", &["res_model", "res_id"], false),
-        index("weft_attachment_blob_index", "weft_attachment", &["blob_sha256"], false),
-        index("weft_record_callback_res_key", "weft_record_callback", &["res_model", "res_id"], true),
+        index(
+            "res_users_company_id_index",
+            "res_users",
+            &["company_id"],
+            false,
+        ),
+        index(
+            "res_company_users_rel_cid_index",
+            "res_company_users_rel",
+            &["cid"],
+            false,
+        ),
+        index(
+            "weft_api_key_user_id_index",
+            "weft_api_key",
+            &["user_id"],
+            false,
+        ),
+        index(
+            "weft_session_user_id_index",
+            "weft_session",
+            &["user_id"],
+            false,
+        ),
+        index(
+            "weft_attachment_res_index",
+            "weft_attachment",
+            &["res_model", "res_id"],
+            false,
+        ),
+        index(
+            "weft_attachment_blob_index",
+            "weft_attachment",
+            &["blob_sha256"],
+            false,
+        ),
+        index(
+            "weft_record_callback_res_key",
+            "weft_record_callback",
+            &["res_model", "res_id"],
+            true,
+        ),
     ]
 }
 

@@ -6,15 +6,17 @@
 //! others; then each leaf is resolved against the schema and turned into primitive tests. The
 //! implicit `active = True` is added last, on the top model only.
 
-use crate::bound::{BoundDomain, Column, ColumnKind, Direction, Hierarchy, Leaf, Link, LinkKind, Node};
-use crate::error::DomainError;
+use crate::MAX_RELATIONS;
+use crate::bound::{
+    BoundDomain, Column, ColumnKind, Direction, Hierarchy, Leaf, Link, LinkKind, Node,
+};
+use crate::error::{DomainError, printable};
 use crate::operator::Operator;
 use crate::parse::{Domain, Token};
 use crate::scalar::{self, invalid_operator};
 use crate::schema::{FieldInfo, FieldKind, Schema};
 use crate::tree::{self, Tree};
 use crate::value::Value;
-use crate::MAX_RELATIONS;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BindOptions {
@@ -30,19 +32,33 @@ impl Default for BindOptions {
 
 impl Domain {
     /// Resolves the domain against `model` of `schema`, checking every field, operator and value.
-    pub fn bind(&self, schema: &dyn Schema, model: &str, opts: &BindOptions) -> Result<BoundDomain, DomainError> {
+    pub fn bind(
+        &self,
+        schema: &dyn Schema,
+        model: &str,
+        opts: &BindOptions,
+    ) -> Result<BoundDomain, DomainError> {
         self.check_limits()?;
         if schema.table(model).is_none() {
-            return Err(DomainError::UnknownModel { model: model.to_string() });
+            return Err(DomainError::UnknownModel {
+                model: printable(model),
+            });
         }
         let binder = Binder { schema };
-        let scope = Scope { model: model.to_string(), prefix: String::new(), relations: 0 };
+        let scope = Scope {
+            model: model.to_string(),
+            prefix: String::new(),
+            relations: 0,
+        };
         let mut root = binder.domain(self, &scope)?;
         if opts.active_test && schema.has_active(model) && !mentions_active(self) {
             let active = binder.term(&scope, "active", Operator::Eq, &Value::Bool(true), false)?;
             root = Node::and(vec![active, root]);
         }
-        Ok(BoundDomain { model: model.to_string(), root })
+        Ok(BoundDomain {
+            model: model.to_string(),
+            root,
+        })
     }
 }
 
@@ -65,20 +81,37 @@ struct Scope {
 
 impl Scope {
     fn path(&self, rest: &str) -> String {
-        if self.prefix.is_empty() { rest.to_string() } else { format!("{}.{rest}", self.prefix) }
+        if self.prefix.is_empty() {
+            rest.to_string()
+        } else {
+            format!("{}.{rest}", self.prefix)
+        }
     }
 
     fn enter(&self, field: &str, comodel: &str) -> Result<Scope, DomainError> {
         let path = self.path(field);
         if self.relations >= MAX_RELATIONS {
-            return Err(DomainError::PathTooDeep { path, limit: MAX_RELATIONS });
+            return Err(DomainError::PathTooDeep {
+                path,
+                limit: MAX_RELATIONS,
+            });
         }
-        Ok(Scope { model: comodel.to_string(), prefix: path, relations: self.relations + 1 })
+        Ok(Scope {
+            model: comodel.to_string(),
+            prefix: path,
+            relations: self.relations + 1,
+        })
     }
 }
 
 struct Binder<'s> {
     schema: &'s dyn Schema,
+}
+
+/// The roots of a hierarchy: a test on the hierarchy's model, and the ids when given as ids.
+struct Roots {
+    node: Node,
+    ids: Option<Vec<i64>>,
 }
 
 /// What a relational value names: records by id, or by name (Odoo's name search).
@@ -96,19 +129,33 @@ impl<'s> Binder<'s> {
     /// `negate` is the parity of the `!`s above this subtree (distribute_not).
     fn tree(&self, tree: &Tree<'_>, scope: &Scope, negate: bool) -> Result<Node, DomainError> {
         Ok(match tree {
-            Tree::True => if negate { Node::False } else { Node::True },
-            Tree::False => if negate { Node::True } else { Node::False },
+            Tree::True => Node::constant(!negate),
+            Tree::False => Node::constant(negate),
             Tree::Not(inner) => self.tree(inner, scope, !negate)?,
             Tree::And(children) | Tree::Or(children) => {
-                let nodes = children.iter().map(|c| self.tree(c, scope, negate)).collect::<Result<Vec<_>, _>>()?;
+                let nodes = children
+                    .iter()
+                    .map(|c| self.tree(c, scope, negate))
+                    .collect::<Result<Vec<_>, _>>()?;
                 // De Morgan: !(A & B) is !A | !B.
-                if matches!(tree, Tree::And(_)) != negate { Node::and(nodes) } else { Node::or(nodes) }
+                if matches!(tree, Tree::And(_)) != negate {
+                    Node::and(nodes)
+                } else {
+                    Node::or(nodes)
+                }
             }
             Tree::Term(term) => self.term(scope, &term.path, term.operator, &term.value, negate)?,
         })
     }
 
-    fn term(&self, scope: &Scope, path: &str, op: Operator, value: &Value, negate: bool) -> Result<Node, DomainError> {
+    fn term(
+        &self,
+        scope: &Scope,
+        path: &str,
+        op: Operator,
+        value: &Value,
+        negate: bool,
+    ) -> Result<Node, DomainError> {
         if let Some((head, rest)) = path.split_once('.') {
             return self.dotted(scope, head, rest, op, value, negate);
         }
@@ -121,13 +168,21 @@ impl<'s> Binder<'s> {
     }
 
     /// `head.rest` is `head any [rest]`; a `!` above it makes that `not any`.
-    fn dotted(&self, scope: &Scope, head: &str, rest: &str, op: Operator, value: &Value, negate: bool) -> Result<Node, DomainError> {
+    fn dotted(
+        &self,
+        scope: &Scope,
+        head: &str,
+        rest: &str,
+        op: Operator,
+        value: &Value,
+        negate: bool,
+    ) -> Result<Node, DomainError> {
         let field = self.field(scope, head)?;
         let Some(link) = self.link(&field)? else {
             return Err(DomainError::NotRelational {
                 model: scope.model.clone(),
                 field: head.to_string(),
-                path: scope.path(&format!("{head}.{rest}")),
+                path: printable(&scope.path(&format!("{head}.{rest}"))),
             });
         };
         if rest == "id" {
@@ -139,11 +194,13 @@ impl<'s> Binder<'s> {
     }
 
     fn field(&self, scope: &Scope, name: &str) -> Result<FieldInfo<'s>, DomainError> {
-        self.schema.field(&scope.model, name).ok_or_else(|| DomainError::UnknownField {
-            model: scope.model.clone(),
-            field: name.to_string(),
-            path: scope.path(name),
-        })
+        self.schema
+            .field(&scope.model, name)
+            .ok_or_else(|| DomainError::UnknownField {
+                model: scope.model.clone(),
+                field: printable(name),
+                path: printable(&scope.path(name)),
+            })
     }
 
     /// How to reach the comodel of a relational field; `None` for other fields.
@@ -154,23 +211,43 @@ impl<'s> Binder<'s> {
         let co_table = self
             .schema
             .table(comodel)
-            .ok_or_else(|| DomainError::UnknownModel { model: comodel.to_string() })?;
+            .ok_or_else(|| DomainError::UnknownModel {
+                model: comodel.to_string(),
+            })?;
         let kind = match field.kind {
-            FieldKind::One2many { inverse, .. } => {
-                LinkKind::One2many { field: field.name.to_string(), inverse: inverse.to_string() }
-            }
-            FieldKind::Many2many { relation, column1, column2, .. } => LinkKind::Many2many {
+            FieldKind::One2many { inverse, .. } => LinkKind::One2many {
+                field: field.name.to_string(),
+                inverse: inverse.to_string(),
+            },
+            FieldKind::Many2many {
+                relation,
+                column1,
+                column2,
+                ..
+            } => LinkKind::Many2many {
                 field: field.name.to_string(),
                 relation: relation.to_string(),
                 column1: column1.to_string(),
                 column2: column2.to_string(),
             },
-            _ => LinkKind::Many2one { column: field.name.to_string() },
+            _ => LinkKind::Many2one {
+                column: field.name.to_string(),
+            },
         };
-        Ok(Some(Link { comodel: comodel.to_string(), co_table: co_table.to_string(), kind }))
+        Ok(Some(Link {
+            comodel: comodel.to_string(),
+            co_table: co_table.to_string(),
+            kind,
+        }))
     }
 
-    fn leaf(&self, scope: &Scope, field: &FieldInfo<'_>, op: Operator, value: &Value) -> Result<Node, DomainError> {
+    fn leaf(
+        &self,
+        scope: &Scope,
+        field: &FieldInfo<'_>,
+        op: Operator,
+        value: &Value,
+    ) -> Result<Node, DomainError> {
         let path = scope.path(field.name);
         if matches!(op, Operator::ChildOf | Operator::ParentOf) {
             return self.hierarchy(scope, field, op, value);
@@ -180,14 +257,24 @@ impl<'s> Binder<'s> {
                 Err(invalid_operator(&path, op, "it needs a relational field"))
             }
             None => {
-                let column = Column { name: field.name.to_string(), kind: scalar::column_kind(&field.kind) };
+                let column = Column {
+                    name: field.name.to_string(),
+                    kind: scalar::column_kind(&field.kind),
+                };
                 scalar::leaf(&path, column, op, value)
             }
             Some(link) => self.relational(scope, field, link, op, value),
         }
     }
 
-    fn relational(&self, scope: &Scope, field: &FieldInfo<'_>, link: Link, op: Operator, value: &Value) -> Result<Node, DomainError> {
+    fn relational(
+        &self,
+        scope: &Scope,
+        field: &FieldInfo<'_>,
+        link: Link,
+        op: Operator,
+        value: &Value,
+    ) -> Result<Node, DomainError> {
         let path = scope.path(field.name);
         let (op, value) = match op {
             Operator::EqIfSet if value.is_unset() => return Ok(Node::True),
@@ -197,7 +284,10 @@ impl<'s> Binder<'s> {
         };
         if matches!(op, Operator::Any | Operator::NotAny) {
             let Value::Domain(sub) = value else {
-                return Err(DomainError::invalid_value(&path, "'any' and 'not any' need a domain"));
+                return Err(DomainError::invalid_value(
+                    &path,
+                    "'any' and 'not any' need a domain",
+                ));
             };
             let inner = scope.enter(field.name, &link.comodel)?;
             let sub = self.domain(sub, &inner)?;
@@ -210,10 +300,17 @@ impl<'s> Binder<'s> {
         match target(&path, value)? {
             Target::Names { names, has_null } => {
                 let node = self.name_match(scope, field, link.clone(), op, &Value::List(names))?;
-                Ok(if has_null { with_unset(node, op, &link) } else { node })
+                Ok(if has_null {
+                    with_unset(node, op, &link)
+                } else {
+                    node
+                })
             }
             Target::Ids if matches!(link.kind, LinkKind::Many2one { .. }) => {
-                let column = Column { name: field.name.to_string(), kind: ColumnKind::Int };
+                let column = Column {
+                    name: field.name.to_string(),
+                    kind: ColumnKind::Int,
+                };
                 scalar::leaf(&path, column, op, value)
             }
             Target::Ids => self.x2many_ids(scope, field, link, op, value),
@@ -223,29 +320,62 @@ impl<'s> Binder<'s> {
     /// Related records found by name, with the positive form of the operator: EXISTS for positive
     /// operators, NOT EXISTS for negative ones (so `not ilike 'x'` is "none named like x", and a
     /// NULL many2one matches every negative name test).
-    fn name_match(&self, scope: &Scope, field: &FieldInfo<'_>, link: Link, op: Operator, value: &Value) -> Result<Node, DomainError> {
+    fn name_match(
+        &self,
+        scope: &Scope,
+        field: &FieldInfo<'_>,
+        link: Link,
+        op: Operator,
+        value: &Value,
+    ) -> Result<Node, DomainError> {
         let inner = scope.enter(field.name, &link.comodel)?;
         let rec_name = self.field(&inner, self.schema.rec_name(&link.comodel))?;
         // Ordering operators on names make no sense for ids; upstream turns them into `in`.
-        let sub_op = if op.is_like_family() { op.positive() } else { Operator::In };
+        let sub_op = if op.is_like_family() {
+            op.positive()
+        } else {
+            Operator::In
+        };
         let sub = self.leaf(&inner, &rec_name, sub_op, value)?;
         Ok(Node::exists(link, sub, op.is_negative()))
     }
 
     /// One2many / many2many against ids: "contains one of" and "contains none of".
-    fn x2many_ids(&self, scope: &Scope, field: &FieldInfo<'_>, link: Link, op: Operator, value: &Value) -> Result<Node, DomainError> {
+    fn x2many_ids(
+        &self,
+        scope: &Scope,
+        field: &FieldInfo<'_>,
+        link: Link,
+        op: Operator,
+        value: &Value,
+    ) -> Result<Node, DomainError> {
         let path = scope.path(field.name);
         let inner = scope.enter(field.name, &link.comodel)?;
         let id_field = self.field(&inner, "id")?;
         match op {
-            Operator::Eq | Operator::Ne if value.is_unset() => Ok(Node::exists(link, Node::True, op == Operator::Eq)),
+            Operator::Eq | Operator::Ne if value.is_unset() => {
+                Ok(Node::exists(link, Node::True, op == Operator::Eq))
+            }
             Operator::Eq | Operator::Ne => {
-                let list_op = if op == Operator::Eq { Operator::In } else { Operator::NotIn };
-                self.x2many_ids(scope, field, link, list_op, &Value::List(vec![value.clone()]))
+                let list_op = if op == Operator::Eq {
+                    Operator::In
+                } else {
+                    Operator::NotIn
+                };
+                self.x2many_ids(
+                    scope,
+                    field,
+                    link,
+                    list_op,
+                    &Value::List(vec![value.clone()]),
+                )
             }
             Operator::In | Operator::NotIn => {
                 let Value::List(items) = value else {
-                    return Err(DomainError::invalid_value(&path, "'in' and 'not in' need a list"));
+                    return Err(DomainError::invalid_value(
+                        &path,
+                        "'in' and 'not in' need a list",
+                    ));
                 };
                 let has_null = items.iter().any(Value::is_unset);
                 let ids: Vec<Value> = items.iter().filter(|v| !v.is_unset()).cloned().collect();
@@ -256,38 +386,82 @@ impl<'s> Binder<'s> {
                     let sub = self.leaf(&inner, &id_field, Operator::In, &Value::List(ids))?;
                     Node::exists(link.clone(), sub, !positive)
                 };
-                Ok(if has_null { with_unset(node, op, &link) } else { node })
+                Ok(if has_null {
+                    with_unset(node, op, &link)
+                } else {
+                    node
+                })
             }
-            Operator::Lt | Operator::Le | Operator::Gt | Operator::Ge if value.is_unset() => Ok(Node::False),
+            Operator::Lt | Operator::Le | Operator::Gt | Operator::Ge if value.is_unset() => {
+                Ok(Node::False)
+            }
             Operator::Lt | Operator::Le | Operator::Gt | Operator::Ge => {
                 let sub = self.leaf(&inner, &id_field, op, value)?;
                 Ok(Node::exists(link, sub, false))
             }
-            op => Err(invalid_operator(&path, op, "not supported on one2many and many2many fields")),
+            op => Err(invalid_operator(
+                &path,
+                op,
+                "not supported on one2many and many2many fields",
+            )),
         }
     }
 
     /// `child_of` / `parent_of` on `id` (this model's hierarchy) or on a relational field (the
     /// comodel's hierarchy, reached like `any`).
-    fn hierarchy(&self, scope: &Scope, field: &FieldInfo<'_>, op: Operator, value: &Value) -> Result<Node, DomainError> {
+    fn hierarchy(
+        &self,
+        scope: &Scope,
+        field: &FieldInfo<'_>,
+        op: Operator,
+        value: &Value,
+    ) -> Result<Node, DomainError> {
         let path = scope.path(field.name);
         let link = self.link(field)?;
         let target = match (&field.kind, &link) {
             (FieldKind::Id, _) => scope.clone(),
             (_, Some(link)) => scope.enter(field.name, &link.comodel)?,
-            _ => return Err(invalid_operator(&path, op, "it needs 'id' or a relational field")),
+            _ => {
+                return Err(invalid_operator(
+                    &path,
+                    op,
+                    "it needs 'id' or a relational field",
+                ));
+            }
         };
-        let parent = self
-            .schema
-            .parent_field(&target.model)
-            .ok_or_else(|| invalid_operator(&path, op, &format!("model '{}' has no parent field", target.model)))?;
+        let parent = self.schema.parent_field(&target.model).ok_or_else(|| {
+            invalid_operator(
+                &path,
+                op,
+                &format!("model '{}' has no parent field", target.model),
+            )
+        })?;
         let parent = self.field(&target, parent)?.name.to_string();
-        let table = self.schema.table(&target.model).unwrap_or_default().to_string();
-        let Some((roots, root_ids)) = self.roots(&target, &path, value)? else {
+        let table = self
+            .schema
+            .table(&target.model)
+            .unwrap_or_default()
+            .to_string();
+        let Some(Roots {
+            node: roots,
+            ids: root_ids,
+        }) = self.roots(&target, &path, value)?
+        else {
             return Ok(Node::False);
         };
-        let direction = if op == Operator::ChildOf { Direction::ChildOf } else { Direction::ParentOf };
-        let hierarchy = Hierarchy { model: target.model.clone(), table, parent, direction, roots, root_ids };
+        let direction = if op == Operator::ChildOf {
+            Direction::ChildOf
+        } else {
+            Direction::ParentOf
+        };
+        let hierarchy = Hierarchy {
+            model: target.model.clone(),
+            table,
+            parent,
+            direction,
+            roots,
+            root_ids,
+        };
         let node = Node::leaf(Leaf::Hierarchy(Box::new(hierarchy)));
         Ok(match link {
             Some(link) if field.kind != FieldKind::Id => Node::exists(link, node, false),
@@ -297,12 +471,20 @@ impl<'s> Binder<'s> {
 
     /// The roots of a hierarchy: ids, or names found with `ilike`. `None` when nothing is given
     /// (False, 0, empty list): the term matches nothing.
-    fn roots(&self, scope: &Scope, path: &str, value: &Value) -> Result<Option<(Node, Option<Vec<i64>>)>, DomainError> {
+    fn roots(
+        &self,
+        scope: &Scope,
+        path: &str,
+        value: &Value,
+    ) -> Result<Option<Roots>, DomainError> {
         let items: Vec<&Value> = match value {
             Value::List(items) => items.iter().collect(),
             other => vec![other],
         };
-        let items: Vec<&Value> = items.into_iter().filter(|v| !v.is_unset() && **v != Value::Int(0)).collect();
+        let items: Vec<&Value> = items
+            .into_iter()
+            .filter(|v| !v.is_unset() && **v != Value::Int(0))
+            .collect();
         if items.is_empty() {
             return Ok(None);
         }
@@ -312,19 +494,40 @@ impl<'s> Binder<'s> {
                 .into_iter()
                 .map(|name| self.leaf(scope, &rec_name, Operator::Ilike, name))
                 .collect::<Result<Vec<_>, _>>()?;
-            return Ok(Some((Node::or(tests), None)));
+            return Ok(Some(Roots {
+                node: Node::or(tests),
+                ids: None,
+            }));
         }
-        let ids = items.into_iter().map(|v| scalar::to_int(path, v)).collect::<Result<Vec<_>, _>>()?;
-        let column = Column { name: "id".to_string(), kind: ColumnKind::Id };
-        let roots = Node::leaf(Leaf::In { column, values: ids.iter().copied().map(crate::bound::Scalar::Int).collect(), negated: false });
-        Ok(Some((roots, Some(ids))))
+        let ids = items
+            .into_iter()
+            .map(|v| scalar::to_int(path, v))
+            .collect::<Result<Vec<_>, _>>()?;
+        let column = Column {
+            name: "id".to_string(),
+            kind: ColumnKind::Id,
+        };
+        let roots = Node::leaf(Leaf::In {
+            column,
+            values: ids.iter().copied().map(crate::bound::Scalar::Int).collect(),
+            negated: false,
+        });
+        Ok(Some(Roots {
+            node: roots,
+            ids: Some(ids),
+        }))
     }
 }
 
 /// Splits a relational value into ids or names; a list mixing both is refused.
 fn target(path: &str, value: &Value) -> Result<Target, DomainError> {
     let items = match value {
-        Value::Str(_) => return Ok(Target::Names { names: vec![value.clone()], has_null: false }),
+        Value::Str(_) => {
+            return Ok(Target::Names {
+                names: vec![value.clone()],
+                has_null: false,
+            });
+        }
         Value::List(items) if items.iter().any(|v| matches!(v, Value::Str(_))) => items,
         _ => return Ok(Target::Ids),
     };
@@ -335,7 +538,10 @@ fn target(path: &str, value: &Value) -> Result<Target, DomainError> {
             Value::Str(_) => names.push(item.clone()),
             v if v.is_unset() => has_null = true,
             other => {
-                return Err(DomainError::invalid_value(path, format!("a list of names cannot also hold {other}")));
+                return Err(DomainError::invalid_value(
+                    path,
+                    format!("a list of names cannot also hold {other}"),
+                ));
             }
         }
     }
@@ -348,10 +554,20 @@ fn with_unset(node: Node, op: Operator, link: &Link) -> Node {
     let positive = !op.is_negative();
     let unset = match &link.kind {
         LinkKind::Many2one { column } => {
-            let column = Column { name: column.clone(), kind: ColumnKind::Int };
-            Node::leaf(Leaf::Null { column, negated: !positive })
+            let column = Column {
+                name: column.clone(),
+                kind: ColumnKind::Int,
+            };
+            Node::leaf(Leaf::Null {
+                column,
+                negated: !positive,
+            })
         }
         _ => Node::exists(link.clone(), Node::True, positive),
     };
-    if positive { Node::or(vec![node, unset]) } else { Node::and(vec![node, unset]) }
+    if positive {
+        Node::or(vec![node, unset])
+    } else {
+        Node::and(vec![node, unset])
+    }
 }

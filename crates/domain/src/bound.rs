@@ -85,13 +85,16 @@ impl Node {
         }
     }
 
-    #[allow(clippy::should_implement_trait)]
     pub(crate) fn not(node: Node) -> Node {
         match node {
             Node::True => Node::False,
             Node::False => Node::True,
             other => Node::Not(Box::new(other)),
         }
+    }
+
+    pub(crate) fn constant(value: bool) -> Node {
+        if value { Node::True } else { Node::False }
     }
 
     pub(crate) fn leaf(leaf: Leaf) -> Node {
@@ -103,7 +106,11 @@ impl Node {
         if sub == Node::False {
             return if negated { Node::True } else { Node::False };
         }
-        Node::Leaf(Leaf::Exists { link: Box::new(link), sub: Box::new(sub), negated })
+        Node::Leaf(Leaf::Exists {
+            link: Box::new(link),
+            sub: Box::new(sub),
+            negated,
+        })
     }
 }
 
@@ -112,13 +119,30 @@ pub(crate) enum Leaf {
     /// `c IS NULL`, or `c IS NOT NULL` when negated.
     Null { column: Column, negated: bool },
     /// `c <op> v`; NULL when `c` is.
-    Compare { column: Column, op: CmpOp, value: Scalar },
+    Compare {
+        column: Column,
+        op: CmpOp,
+        value: Scalar,
+    },
     /// `c IN (...)` / `c NOT IN (...)`, never with a NULL member and never empty.
-    In { column: Column, values: Vec<Scalar>, negated: bool },
+    In {
+        column: Column,
+        values: Vec<Scalar>,
+        negated: bool,
+    },
     /// `c LIKE p ESCAPE '\'`, case-folded on both sides when `insensitive`.
-    Like { column: Column, pattern: String, insensitive: bool, negated: bool },
+    Like {
+        column: Column,
+        pattern: String,
+        insensitive: bool,
+        negated: bool,
+    },
     /// A related row exists (or not) that matches `sub`, which is bound on the comodel.
-    Exists { link: Box<Link>, sub: Box<Node>, negated: bool },
+    Exists {
+        link: Box<Link>,
+        sub: Box<Node>,
+        negated: bool,
+    },
     /// The row is in the hierarchy below (`child_of`) or above (`parent_of`) the roots.
     Hierarchy(Box<Hierarchy>),
 }
@@ -194,7 +218,12 @@ pub(crate) enum LinkKind {
     /// `co.<inverse> = t.id`; in memory the row's `field` lists the ids.
     One2many { field: String, inverse: String },
     /// `rel.<column1> = t.id AND rel.<column2> = co.id`; in memory the row's `field` lists the ids.
-    Many2many { field: String, relation: String, column1: String, column2: String },
+    Many2many {
+        field: String,
+        relation: String,
+        column1: String,
+        column2: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -10,7 +10,9 @@ use std::collections::HashSet;
 
 use serde_json::{Map, Value as Json};
 
-use crate::bound::{CmpOp, Column, ColumnKind, Direction, Hierarchy, Leaf, Link, LinkKind, Node, Scalar};
+use crate::bound::{
+    CmpOp, Column, ColumnKind, Direction, Hierarchy, Leaf, Link, LinkKind, Node, Scalar,
+};
 use crate::like::like_matches;
 use crate::schema::Records;
 
@@ -20,7 +22,7 @@ pub(crate) fn matches(root: &Node, model: &str, records: &dyn Records, id: i64) 
     let Some(row) = records.row(model, id) else {
         return false;
     };
-    Evaluator { records }.node(root, model, id, row) == Some(true)
+    Evaluator { records }.node(root, id, row) == Some(true)
 }
 
 struct Evaluator<'r> {
@@ -28,13 +30,13 @@ struct Evaluator<'r> {
 }
 
 impl Evaluator<'_> {
-    fn node(&self, node: &Node, model: &str, id: i64, row: &Row) -> Option<bool> {
+    fn node(&self, node: &Node, id: i64, row: &Row) -> Option<bool> {
         match node {
             Node::True => Some(true),
             Node::False => Some(false),
-            Node::And(nodes) => kleene_and(nodes.iter().map(|n| self.node(n, model, id, row))),
-            Node::Or(nodes) => kleene_or(nodes.iter().map(|n| self.node(n, model, id, row))),
-            Node::Not(inner) => self.node(inner, model, id, row).map(|b| !b),
+            Node::And(nodes) => kleene_and(nodes.iter().map(|n| self.node(n, id, row))),
+            Node::Or(nodes) => kleene_or(nodes.iter().map(|n| self.node(n, id, row))),
+            Node::Not(inner) => self.node(inner, id, row).map(|b| !b),
             Node::Leaf(leaf) => self.leaf(leaf, id, row),
         }
     }
@@ -46,15 +48,26 @@ impl Evaluator<'_> {
                 let ordering = compare(&cell(column, id, row), value)?;
                 Some(op_holds(*op, ordering))
             }
-            Leaf::In { column, values, negated } => {
+            Leaf::In {
+                column,
+                values,
+                negated,
+            } => {
                 let cell = cell(column, id, row);
                 if cell.is_null() {
                     return None;
                 }
-                let found = values.iter().any(|v| compare(&cell, v) == Some(Ordering::Equal));
+                let found = values
+                    .iter()
+                    .any(|v| compare(&cell, v) == Some(Ordering::Equal));
                 Some(found != *negated)
             }
-            Leaf::Like { column, pattern, insensitive, negated } => {
+            Leaf::Like {
+                column,
+                pattern,
+                insensitive,
+                negated,
+            } => {
                 let text = like_text(&cell(column, id, row), column.kind)?;
                 Some(like_matches(pattern, &text, *insensitive) != *negated)
             }
@@ -68,15 +81,20 @@ impl Evaluator<'_> {
         related_ids(link, row).into_iter().any(|related| {
             self.records
                 .row(&link.comodel, related)
-                .is_some_and(|co_row| self.node(sub, &link.comodel, related, co_row) == Some(true))
+                .is_some_and(|co_row| self.node(sub, related, co_row) == Some(true))
         })
     }
 
     fn in_hierarchy(&self, h: &Hierarchy, id: i64) -> bool {
         match h.direction {
-            Direction::ChildOf => self.ancestors_or_self(h, id).any(|node| self.is_root(h, node)),
+            Direction::ChildOf => self
+                .ancestors_or_self(h, id)
+                .any(|node| self.is_root(h, node)),
             Direction::ParentOf => {
-                let candidates = h.root_ids.clone().unwrap_or_else(|| self.records.ids(&h.model));
+                let candidates = h
+                    .root_ids
+                    .clone()
+                    .unwrap_or_else(|| self.records.ids(&h.model));
                 candidates
                     .into_iter()
                     .filter(|root| self.is_root(h, *root))
@@ -86,11 +104,17 @@ impl Evaluator<'_> {
     }
 
     fn is_root(&self, h: &Hierarchy, id: i64) -> bool {
-        self.records.row(&h.model, id).is_some_and(|row| self.node(&h.roots, &h.model, id, row) == Some(true))
+        self.records
+            .row(&h.model, id)
+            .is_some_and(|row| self.node(&h.roots, id, row) == Some(true))
     }
 
     /// `id` and its parents, as long as the rows exist, stopping at a cycle (SQL's UNION does too).
-    fn ancestors_or_self<'a>(&'a self, h: &'a Hierarchy, id: i64) -> impl Iterator<Item = i64> + 'a {
+    fn ancestors_or_self<'a>(
+        &'a self,
+        h: &'a Hierarchy,
+        id: i64,
+    ) -> impl Iterator<Item = i64> + 'a {
         let mut visited = HashSet::new();
         let mut next = Some(id);
         std::iter::from_fn(move || {
@@ -164,7 +188,11 @@ fn cell<'a>(column: &Column, id: i64, row: &'a Row) -> Cell<'a> {
     match row.get(&column.name) {
         None | Some(Json::Null) => Cell::Null,
         Some(Json::Bool(b)) => Cell::Bool(*b),
-        Some(Json::Number(n)) => n.as_i64().map(Cell::Int).or_else(|| n.as_f64().map(Cell::Float)).unwrap_or(Cell::Other),
+        Some(Json::Number(n)) => n
+            .as_i64()
+            .map(Cell::Int)
+            .or_else(|| n.as_f64().map(Cell::Float))
+            .unwrap_or(Cell::Other),
         Some(Json::String(s)) => Cell::Text(s),
         Some(_) => Cell::Other,
     }
@@ -174,13 +202,17 @@ fn compare(cell: &Cell<'_>, value: &Scalar) -> Option<Ordering> {
     match (cell, value) {
         (Cell::Null | Cell::Other, _) => None,
         (Cell::Int(a), Scalar::Int(b)) => Some(a.cmp(b)),
-        (Cell::Int(_) | Cell::Float(_), Scalar::Int(_) | Scalar::Float(_)) => number(cell)?.partial_cmp(&scalar_number(value)?),
+        (Cell::Int(_) | Cell::Float(_), Scalar::Int(_) | Scalar::Float(_)) => {
+            number(cell)?.partial_cmp(&scalar_number(value)?)
+        }
         (Cell::Bool(a), Scalar::Bool(b)) => Some(a.cmp(b)),
         // SQLite stores booleans as 0/1.
         (Cell::Int(a), Scalar::Bool(b)) => Some((*a != 0).cmp(b)),
         (Cell::Text(a), Scalar::Text(b)) => Some(a.as_bytes().cmp(b.as_bytes())),
         (Cell::Int(a), Scalar::Text(b)) => Some(a.to_string().as_bytes().cmp(b.as_bytes())),
-        (Cell::Text(a), Scalar::Date(_) | Scalar::Datetime(_)) => Some(a.as_bytes().cmp(value.date_text()?.as_bytes())),
+        (Cell::Text(a), Scalar::Date(_) | Scalar::Datetime(_)) => {
+            Some(a.as_bytes().cmp(value.date_text()?.as_bytes()))
+        }
         _ => None,
     }
 }
@@ -216,16 +248,20 @@ fn like_text(cell: &Cell<'_>, kind: ColumnKind) -> Option<String> {
 fn related_ids(link: &Link, row: &Row) -> Vec<i64> {
     match &link.kind {
         LinkKind::Many2one { column } => row.get(column).and_then(json_id).into_iter().collect(),
-        LinkKind::One2many { field, .. } | LinkKind::Many2many { field, .. } => match row.get(field) {
-            Some(Json::Array(items)) => items.iter().filter_map(json_id).collect(),
-            _ => Vec::new(),
-        },
+        LinkKind::One2many { field, .. } | LinkKind::Many2many { field, .. } => {
+            match row.get(field) {
+                Some(Json::Array(items)) => items.iter().filter_map(json_id).collect(),
+                _ => Vec::new(),
+            }
+        }
     }
 }
 
 fn json_id(value: &Json) -> Option<i64> {
     match value {
-        Json::Number(n) => n.as_i64().or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64)),
+        Json::Number(n) => n
+            .as_i64()
+            .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64)),
         _ => None,
     }
 }

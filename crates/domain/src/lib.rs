@@ -13,6 +13,10 @@
 //!
 //! SQL is the reference: the evaluator reproduces SQL's three-valued logic leaf by leaf, so that
 //! both back ends agree on every domain and every record. [`Order`] parses `order` strings.
+//!
+//! Known limits of that agreement: `ilike` folds case with `LOWER()`, which SQLite applies to
+//! ASCII only while PostgreSQL and the evaluator (Rust's `to_lowercase`) fold all of Unicode;
+//! text ordering assumes the C collation; `parent_of` with names needs [`Records::ids`] in memory.
 
 mod bind;
 mod bound;

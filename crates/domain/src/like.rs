@@ -13,7 +13,10 @@ enum Piece {
 
 pub(crate) fn like_matches(pattern: &str, text: &str, insensitive: bool) -> bool {
     if insensitive {
-        matches_pieces(&pieces(&pattern.to_lowercase()), &text.to_lowercase().chars().collect::<Vec<_>>())
+        matches_pieces(
+            &pieces(&pattern.to_lowercase()),
+            &text.to_lowercase().chars().collect::<Vec<_>>(),
+        )
     } else {
         matches_pieces(&pieces(pattern), &text.chars().collect::<Vec<_>>())
     }

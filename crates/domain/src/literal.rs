@@ -12,7 +12,10 @@ use crate::MAX_DEPTH;
 use crate::error::DomainError;
 
 pub(crate) fn parse(text: &str) -> Result<Json, DomainError> {
-    let mut reader = Reader { chars: text.chars().collect(), pos: 0 };
+    let mut reader = Reader {
+        chars: text.chars().collect(),
+        pos: 0,
+    };
     reader.skip_space();
     let value = reader.value(0)?;
     reader.skip_space();
@@ -37,7 +40,10 @@ impl Reader {
     }
 
     fn skip_space(&mut self) {
-        while self.peek().is_some_and(|c| matches!(c, ' ' | '\t' | '\n' | '\r')) {
+        while self
+            .peek()
+            .is_some_and(|c| matches!(c, ' ' | '\t' | '\n' | '\r'))
+        {
             self.pos += 1;
         }
     }
@@ -115,7 +121,10 @@ impl Reader {
             "True" | "true" => Ok(Json::Bool(true)),
             "False" | "false" => Ok(Json::Bool(false)),
             "None" | "null" => Ok(Json::Null),
-            _ => Err(self.error_at(start, "a literal (names such as variables or functions are not allowed)")),
+            _ => Err(self.error_at(
+                start,
+                "a literal (names such as variables or functions are not allowed)",
+            )),
         }
     }
 
@@ -153,7 +162,9 @@ impl Reader {
         }
         if is_float {
             match text.parse::<f64>() {
-                Ok(f) if f.is_finite() => Ok(Json::Number(Number::from_f64(f).unwrap_or_else(|| Number::from(0)))),
+                Ok(f) if f.is_finite() => Ok(Json::Number(
+                    Number::from_f64(f).unwrap_or_else(|| Number::from(0)),
+                )),
                 _ => Err(self.error_at(start, "a finite number")),
             }
         } else {
@@ -170,7 +181,11 @@ impl Reader {
         let mut out = String::new();
         loop {
             match self.peek() {
-                None | Some('\n') => return Err(self.error(&format!("the closing quote {quote} of the string at {start}"))),
+                None | Some('\n') => {
+                    return Err(self.error(&format!(
+                        "the closing quote {quote} of the string at {start}"
+                    )));
+                }
                 Some(c) if c == quote => {
                     self.pos += 1;
                     break;
@@ -217,7 +232,11 @@ impl Reader {
             'x' => out.push(self.hex_char(at, 2)?),
             'u' => out.push(self.hex_char(at, 4)?),
             'U' => out.push(self.hex_char(at, 8)?),
-            '0'..='9' | 'N' => return Err(self.error_at(at, "a supported escape (octal and named escapes are not)")),
+            '0'..='9' | 'N' => {
+                return Err(
+                    self.error_at(at, "a supported escape (octal and named escapes are not)")
+                );
+            }
             // Python keeps unknown escapes as written, which matters for LIKE patterns such as '\%'.
             other => {
                 out.push('\\');
@@ -229,7 +248,11 @@ impl Reader {
 
     fn hex_char(&mut self, at: usize, len: usize) -> Result<char, DomainError> {
         let end = self.pos + len;
-        let digits: String = self.chars.get(self.pos..end).map(|s| s.iter().collect()).unwrap_or_default();
+        let digits: String = self
+            .chars
+            .get(self.pos..end)
+            .map(|s| s.iter().collect())
+            .unwrap_or_default();
         if digits.len() != len || !digits.chars().all(|c| c.is_ascii_hexdigit()) {
             return Err(self.error_at(at, &format!("{len} hexadecimal digits after the escape")));
         }
@@ -248,8 +271,16 @@ mod tests {
 
     #[test]
     fn reads_python_literals() {
-        let v = parse("[('a', '=', True), (\"b\", 'in', (1, -2.5, 1e3,)), ('c', '!=', None),]").unwrap();
-        assert_eq!(v, json!([["a", "=", true], ["b", "in", [1, -2.5, 1000.0]], ["c", "!=", null]]));
+        let v = parse("[('a', '=', True), (\"b\", 'in', (1, -2.5, 1e3,)), ('c', '!=', None),]")
+            .unwrap();
+        assert_eq!(
+            v,
+            json!([
+                ["a", "=", true],
+                ["b", "in", [1, -2.5, 1000.0]],
+                ["c", "!=", null]
+            ])
+        );
     }
 
     #[test]
@@ -269,15 +300,24 @@ mod tests {
 
     #[test]
     fn json_spellings() {
-        assert_eq!(parse("[true, false, null]").unwrap(), json!([true, false, null]));
+        assert_eq!(
+            parse("[true, false, null]").unwrap(),
+            json!([true, false, null])
+        );
     }
 
     #[test]
     fn refuses_names_with_position() {
         let err = parse("[('user_id', '=', uid)]").unwrap_err();
-        assert!(matches!(err, DomainError::Syntax { position: 18, .. }), "{err}");
+        assert!(
+            matches!(err, DomainError::Syntax { position: 18, .. }),
+            "{err}"
+        );
         let err = parse("[('a', '=', f(1))]").unwrap_err();
-        assert!(matches!(err, DomainError::Syntax { position: 12, .. }), "{err}");
+        assert!(
+            matches!(err, DomainError::Syntax { position: 12, .. }),
+            "{err}"
+        );
     }
 
     #[test]
@@ -291,13 +331,19 @@ mod tests {
     #[test]
     fn refuses_deep_nesting() {
         let deep = "[".repeat(100) + &"]".repeat(100);
-        assert!(matches!(parse(&deep), Err(DomainError::Syntax { position: 64, .. })));
+        assert!(matches!(
+            parse(&deep),
+            Err(DomainError::Syntax { position: 64, .. })
+        ));
     }
 
     #[test]
     fn refuses_expressions() {
         for text in ["[1 + 2]", "[1, 2", "['a' 'b']", "[--]", "[.]", "[1]x"] {
-            assert!(matches!(parse(text), Err(DomainError::Syntax { .. })), "{text}");
+            assert!(
+                matches!(parse(text), Err(DomainError::Syntax { .. })),
+                "{text}"
+            );
         }
     }
 }

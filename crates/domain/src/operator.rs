@@ -55,11 +55,17 @@ impl Operator {
         if lower == "<>" {
             return Some(Operator::Ne);
         }
-        SPELLINGS.iter().find(|(_, s)| *s == lower).map(|(op, _)| *op)
+        SPELLINGS
+            .iter()
+            .find(|(_, s)| *s == lower)
+            .map(|(op, _)| *op)
     }
 
     pub fn as_str(self) -> &'static str {
-        SPELLINGS.iter().find(|(op, _)| *op == self).map_or("?", |(_, s)| s)
+        SPELLINGS
+            .iter()
+            .find(|(op, _)| *op == self)
+            .map_or("?", |(_, s)| s)
     }
 
     /// The operator meaning "not this one", when Odoo defines it; the others keep an explicit NOT.
@@ -86,7 +92,10 @@ impl Operator {
 
     /// Operators whose SQL also matches rows where the column is NULL (Odoo's "+NULL" rule).
     pub fn is_negative(self) -> bool {
-        matches!(self, Operator::Ne | Operator::NotIn | Operator::NotLike | Operator::NotIlike)
+        matches!(
+            self,
+            Operator::Ne | Operator::NotIn | Operator::NotLike | Operator::NotIlike
+        )
     }
 
     pub(crate) fn is_like_family(self) -> bool {

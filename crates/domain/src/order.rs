@@ -20,7 +20,10 @@ pub struct OrderTerm {
 impl Order {
     /// An empty or blank string is the empty order.
     pub fn parse(s: &str) -> Result<Order, DomainError> {
-        let mut reader = Reader { chars: s.chars().collect(), pos: 0 };
+        let mut reader = Reader {
+            chars: s.chars().collect(),
+            pos: 0,
+        };
         reader.skip_space();
         let mut terms = Vec::new();
         if reader.at_end() {
@@ -48,7 +51,12 @@ impl fmt::Display for Order {
             if i > 0 {
                 f.write_str(", ")?;
             }
-            write!(f, "{}{}", term.field, if term.descending { " desc" } else { "" })?;
+            write!(
+                f,
+                "{}{}",
+                term.field,
+                if term.descending { " desc" } else { "" }
+            )?;
         }
         Ok(())
     }
@@ -77,7 +85,9 @@ impl Reader {
     }
 
     fn error(&self, expected: &str) -> DomainError {
-        let found = self.peek().map_or_else(|| "end of input".to_string(), |c| format!("{c:?}"));
+        let found = self
+            .peek()
+            .map_or_else(|| "end of input".to_string(), |c| format!("{c:?}"));
         DomainError::syntax(self.pos, expected, found)
     }
 
@@ -86,18 +96,30 @@ impl Reader {
         self.skip_space();
         let start = self.pos;
         let field = self.word();
-        let bad = field.chars().enumerate().find(|(i, c)| !is_field_char(*c) || (*i == 0 && c.is_ascii_digit()));
+        let bad = field
+            .chars()
+            .enumerate()
+            .find(|(i, c)| !is_field_char(*c) || (*i == 0 && c.is_ascii_digit()));
         if field.is_empty() || bad.is_some() {
             self.pos = start + bad.map_or(0, |(i, _)| i);
             return Err(self.error("a field name ([a-z_][a-z0-9_]*)"));
         }
         if !self.skip_space() || matches!(self.peek(), None | Some(',')) {
-            return Ok(OrderTerm { field, descending: false });
+            return Ok(OrderTerm {
+                field,
+                descending: false,
+            });
         }
         let direction = self.word();
         match direction.to_ascii_lowercase().as_str() {
-            "asc" => Ok(OrderTerm { field, descending: false }),
-            "desc" => Ok(OrderTerm { field, descending: true }),
+            "asc" => Ok(OrderTerm {
+                field,
+                descending: false,
+            }),
+            "desc" => Ok(OrderTerm {
+                field,
+                descending: true,
+            }),
             _ => {
                 self.pos -= direction.chars().count();
                 Err(self.error("'asc', 'desc', ',' or end of input"))

@@ -53,7 +53,9 @@ impl Domain {
     /// A JSON array as RPC clients send it; a JSON string is read as domain text.
     pub fn parse_json(value: &Json) -> Result<Domain, DomainError> {
         let domain = match value {
-            Json::Array(items) => Domain { tokens: parse_tokens(items, 1)? },
+            Json::Array(items) => Domain {
+                tokens: parse_tokens(items, 1)?,
+            },
             Json::String(text) => return Domain::parse_text(text),
             _ => return Err(DomainError::structure(0, "a domain must be a list")),
         };
@@ -70,7 +72,11 @@ impl Domain {
         };
         match value {
             Json::Array(_) => Domain::parse_json(&value),
-            _ => Err(DomainError::syntax(first_non_space(text), "a list '[' or tuple '('", describe_start(text))),
+            _ => Err(DomainError::syntax(
+                first_non_space(text),
+                "a list '[' or tuple '('",
+                describe_start(text),
+            )),
         }
     }
 
@@ -122,7 +128,11 @@ impl Domain {
                     return Err(DomainError::TooComplex { limit: MAX_LEAVES });
                 }
             }
-            if let Token::Term(Term { value: Value::Domain(sub), .. }) = token {
+            if let Token::Term(Term {
+                value: Value::Domain(sub),
+                ..
+            }) = token
+            {
                 sub.check_limits_from(depth, leaves)?;
             }
         }
@@ -138,7 +148,11 @@ impl Token {
             Token::Not => Json::from("!"),
             Token::True => serde_json::json!([1, "=", 1]),
             Token::False => serde_json::json!([0, "=", 1]),
-            Token::Term(t) => Json::Array(vec![Json::from(t.path.as_str()), Json::from(t.operator.as_str()), t.value.to_json()]),
+            Token::Term(t) => Json::Array(vec![
+                Json::from(t.path.as_str()),
+                Json::from(t.operator.as_str()),
+                t.value.to_json(),
+            ]),
         }
     }
 }
@@ -265,25 +279,41 @@ fn parse_token(index: usize, item: &Json, depth: usize) -> Result<Token, DomainE
         Json::Array(parts) => parse_term(index, parts, depth + 1),
         other => Err(DomainError::structure(
             index,
-            format!("expected a term or '&', '|', '!', found {}", json_kind(other)),
+            format!(
+                "expected a term or '&', '|', '!', found {}",
+                json_kind(other)
+            ),
         )),
     }
 }
 
 fn parse_term(index: usize, parts: &[Json], depth: usize) -> Result<Token, DomainError> {
     let [left, operator, right] = parts else {
-        return Err(DomainError::structure(index, format!("a term needs 3 elements, found {}", parts.len())));
+        return Err(DomainError::structure(
+            index,
+            format!("a term needs 3 elements, found {}", parts.len()),
+        ));
     };
     if let Some(constant) = constant_leaf(left, operator, right) {
         return Ok(constant);
     }
     let path = match left {
         Json::String(s) if !s.is_empty() => checked_str(index, s)?,
-        _ => return Err(DomainError::structure(index, "the first element of a term must be a field path")),
+        _ => {
+            return Err(DomainError::structure(
+                index,
+                "the first element of a term must be a field path",
+            ));
+        }
     };
     let operator = match operator {
         Json::String(s) => checked_str(index, s)?,
-        _ => return Err(DomainError::structure(index, "the operator of a term must be a string")),
+        _ => {
+            return Err(DomainError::structure(
+                index,
+                "the operator of a term must be a string",
+            ));
+        }
     };
     let operator = Operator::parse(&operator)
         .ok_or_else(|| DomainError::structure(index, format!("unknown operator {operator:?}")))?;
@@ -293,7 +323,11 @@ fn parse_term(index: usize, parts: &[Json], depth: usize) -> Result<Token, Domai
         json_to_value(index, right, depth + 1)?
     };
     let (operator, value) = normalise_leaf(operator, value);
-    Ok(Token::Term(Term { path, operator, value }))
+    Ok(Token::Term(Term {
+        path,
+        operator,
+        value,
+    }))
 }
 
 /// TRUE_LEAF `(1, '=', 1)` and FALSE_LEAF `(0, '=', 1)`; Python compares numbers by value.
@@ -313,13 +347,20 @@ fn constant_leaf(left: &Json, operator: &Json, right: &Json) -> Option<Token> {
 
 fn parse_subdomain(index: usize, value: &Json, depth: usize) -> Result<Value, DomainError> {
     let Json::Array(items) = value else {
-        return Err(DomainError::structure(index, "'any' and 'not any' need a domain (a list) as value"));
+        return Err(DomainError::structure(
+            index,
+            "'any' and 'not any' need a domain (a list) as value",
+        ));
     };
     match parse_tokens(items, depth + 1) {
         Ok(tokens) => Ok(Value::Domain(Domain { tokens })),
-        Err(DomainError::Structure { index: inner, reason }) => {
-            Err(DomainError::structure(index, format!("in its sub-domain, term {inner}: {reason}")))
-        }
+        Err(DomainError::Structure {
+            index: inner,
+            reason,
+        }) => Err(DomainError::structure(
+            index,
+            format!("in its sub-domain, term {inner}: {reason}"),
+        )),
         Err(other) => Err(other),
     }
 }
@@ -333,7 +374,9 @@ fn normalise_leaf(operator: Operator, value: Value) -> (Operator, Value) {
         (Ne, value @ Value::List(_)) => (NotIn, value),
         (In, value @ Value::Bool(_)) => (Eq, value),
         (NotIn, value @ Value::Bool(_)) => (Ne, value),
-        (op @ (In | NotIn), value) if !matches!(value, Value::List(_)) => (op, Value::List(vec![value])),
+        (op @ (In | NotIn), value) if !matches!(value, Value::List(_)) => {
+            (op, Value::List(vec![value]))
+        }
         (op, value) => (op, value),
     }
 }
@@ -347,10 +390,18 @@ fn json_to_value(index: usize, value: &Json, depth: usize) -> Result<Value, Doma
         Json::Bool(b) => Value::Bool(*b),
         Json::Number(n) => number_to_value(index, n)?,
         Json::String(s) => Value::Str(checked_str(index, s)?),
-        Json::Array(items) => {
-            Value::List(items.iter().map(|v| json_to_value(index, v, depth + 1)).collect::<Result<_, _>>()?)
+        Json::Array(items) => Value::List(
+            items
+                .iter()
+                .map(|v| json_to_value(index, v, depth + 1))
+                .collect::<Result<_, _>>()?,
+        ),
+        Json::Object(_) => {
+            return Err(DomainError::structure(
+                index,
+                "objects are not allowed in a domain",
+            ));
         }
-        Json::Object(_) => return Err(DomainError::structure(index, "objects are not allowed in a domain")),
     })
 }
 
@@ -359,17 +410,26 @@ fn number_to_value(index: usize, n: &serde_json::Number) -> Result<Value, Domain
         return Ok(Value::Int(i));
     }
     if n.is_u64() {
-        return Err(DomainError::structure(index, format!("integer {n} is out of range")));
+        return Err(DomainError::structure(
+            index,
+            format!("integer {n} is out of range"),
+        ));
     }
     match n.as_f64() {
         Some(f) if f.is_finite() => Ok(Value::Float(f)),
-        _ => Err(DomainError::structure(index, format!("number {n} is out of range"))),
+        _ => Err(DomainError::structure(
+            index,
+            format!("number {n} is out of range"),
+        )),
     }
 }
 
 fn checked_str(index: usize, s: &str) -> Result<String, DomainError> {
     if s.contains('\0') {
-        return Err(DomainError::structure(index, "strings must not contain a NUL character"));
+        return Err(DomainError::structure(
+            index,
+            "strings must not contain a NUL character",
+        ));
     }
     Ok(s.to_string())
 }

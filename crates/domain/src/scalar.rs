@@ -18,26 +18,38 @@ pub(crate) fn column_kind(kind: &FieldKind<'_>) -> ColumnKind {
         FieldKind::Integer | FieldKind::Many2one { .. } => ColumnKind::Int,
         FieldKind::Float | FieldKind::Monetary => ColumnKind::Float,
         FieldKind::Boolean => ColumnKind::Bool,
-        FieldKind::Char | FieldKind::Text | FieldKind::Html | FieldKind::Selection => ColumnKind::Text,
+        FieldKind::Char | FieldKind::Text | FieldKind::Html | FieldKind::Selection => {
+            ColumnKind::Text
+        }
         FieldKind::Date => ColumnKind::Date,
         FieldKind::Datetime => ColumnKind::Datetime,
-        FieldKind::Binary | FieldKind::Json | FieldKind::One2many { .. } | FieldKind::Many2many { .. } => {
-            ColumnKind::Opaque
-        }
+        FieldKind::Binary
+        | FieldKind::Json
+        | FieldKind::One2many { .. }
+        | FieldKind::Many2many { .. } => ColumnKind::Opaque,
     }
 }
 
 /// The node for `(path, op, value)` on a plain column. `path` only names the field in errors.
-pub(crate) fn leaf(path: &str, column: Column, op: Operator, value: &Value) -> Result<Node, DomainError> {
+pub(crate) fn leaf(
+    path: &str,
+    column: Column,
+    op: Operator,
+    value: &Value,
+) -> Result<Node, DomainError> {
     if column.kind == ColumnKind::Opaque {
         return opaque(path, column, op, value);
     }
     match op {
         Operator::EqIfSet if value.is_unset() => Ok(Node::True),
-        Operator::EqIfSet if matches!(value, Value::List(_)) => membership(path, column, false, value),
+        Operator::EqIfSet if matches!(value, Value::List(_)) => {
+            membership(path, column, false, value)
+        }
         Operator::Eq | Operator::EqIfSet => equal(path, column, value),
         Operator::Ne => not_equal(path, column, value),
-        Operator::Lt | Operator::Le | Operator::Gt | Operator::Ge => ordering(path, column, op, value),
+        Operator::Lt | Operator::Le | Operator::Gt | Operator::Ge => {
+            ordering(path, column, op, value)
+        }
         Operator::In | Operator::NotIn => membership(path, column, op == Operator::NotIn, value),
         op if op.is_like_family() => like(path, column, op, value),
         op => Err(invalid_operator(path, op, "it needs a relational field")),
@@ -45,20 +57,34 @@ pub(crate) fn leaf(path: &str, column: Column, op: Operator, value: &Value) -> R
 }
 
 pub(crate) fn invalid_operator(path: &str, op: Operator, reason: &str) -> DomainError {
-    DomainError::InvalidOperator { field: path.to_string(), operator: op.to_string(), reason: reason.to_string() }
+    DomainError::InvalidOperator {
+        field: path.to_string(),
+        operator: op.to_string(),
+        reason: reason.to_string(),
+    }
 }
 
 fn is_null(column: &Column, negated: bool) -> Node {
-    Node::leaf(Leaf::Null { column: column.clone(), negated })
+    Node::leaf(Leaf::Null {
+        column: column.clone(),
+        negated,
+    })
 }
 
 fn compare(column: &Column, op: CmpOp, value: Scalar) -> Node {
-    Node::leaf(Leaf::Compare { column: column.clone(), op, value })
+    Node::leaf(Leaf::Compare {
+        column: column.clone(),
+        op,
+        value,
+    })
 }
 
 /// Booleans: NULL counts as False.
 fn false_or_null(column: &Column) -> Node {
-    Node::or(vec![is_null(column, false), compare(column, CmpOp::Eq, Scalar::Bool(false))])
+    Node::or(vec![
+        is_null(column, false),
+        compare(column, CmpOp::Eq, Scalar::Bool(false)),
+    ])
 }
 
 fn equal(path: &str, column: Column, value: &Value) -> Result<Node, DomainError> {
@@ -88,7 +114,11 @@ fn not_equal(path: &str, column: Column, value: &Value) -> Result<Node, DomainEr
     let scalar = convert(path, column.kind, Operator::Ne, value)?;
     let node = compare(&column, CmpOp::Ne, scalar);
     // Upstream adds the NULL rows only when the value is truthy: `!= 0` and `!= ''` do not.
-    Ok(if value.is_truthy() { Node::or(vec![node, is_null(&column, false)]) } else { node })
+    Ok(if value.is_truthy() {
+        Node::or(vec![node, is_null(&column, false)])
+    } else {
+        node
+    })
 }
 
 fn ordering(path: &str, column: Column, op: Operator, value: &Value) -> Result<Node, DomainError> {
@@ -110,9 +140,17 @@ fn ordering(path: &str, column: Column, op: Operator, value: &Value) -> Result<N
     Ok(compare(&column, cmp, scalar))
 }
 
-fn membership(path: &str, column: Column, negated: bool, value: &Value) -> Result<Node, DomainError> {
+fn membership(
+    path: &str,
+    column: Column,
+    negated: bool,
+    value: &Value,
+) -> Result<Node, DomainError> {
     let Value::List(items) = value else {
-        return Err(DomainError::invalid_value(path, "'in' and 'not in' need a list"));
+        return Err(DomainError::invalid_value(
+            path,
+            "'in' and 'not in' need a list",
+        ));
     };
     let mut values = Vec::with_capacity(items.len());
     let mut has_null = false;
@@ -139,7 +177,11 @@ fn membership_rules(column: &Column, values: Vec<Scalar>, has_null: bool, negate
             (true, negated) => is_null(column, negated),
         };
     }
-    let test = Node::leaf(Leaf::In { column: column.clone(), values, negated });
+    let test = Node::leaf(Leaf::In {
+        column: column.clone(),
+        values,
+        negated,
+    });
     match (has_null, negated) {
         (false, false) => test,
         (true, false) => Node::or(vec![test, is_null(column, false)]),
@@ -149,8 +191,15 @@ fn membership_rules(column: &Column, values: Vec<Scalar>, has_null: bool, negate
 }
 
 fn like(path: &str, column: Column, op: Operator, value: &Value) -> Result<Node, DomainError> {
-    if matches!(column.kind, ColumnKind::Float | ColumnKind::Bool | ColumnKind::Opaque) {
-        return Err(invalid_operator(path, op, "pattern matching only applies to text, integer and date fields"));
+    if matches!(
+        column.kind,
+        ColumnKind::Float | ColumnKind::Bool | ColumnKind::Opaque
+    ) {
+        return Err(invalid_operator(
+            path,
+            op,
+            "pattern matching only applies to text, integer and date fields",
+        ));
     }
     let text = like_text(path, value)?;
     let pattern = match op {
@@ -160,9 +209,16 @@ fn like(path: &str, column: Column, op: Operator, value: &Value) -> Result<Node,
     check_pattern(path, &pattern)?;
     let insensitive = matches!(op, Operator::Ilike | Operator::NotIlike | Operator::EqIlike);
     let negated = matches!(op, Operator::NotLike | Operator::NotIlike);
-    let test = Node::leaf(Leaf::Like { column: column.clone(), pattern, insensitive, negated });
+    let test = Node::leaf(Leaf::Like {
+        column: column.clone(),
+        pattern,
+        insensitive,
+        negated,
+    });
     Ok(match op {
-        Operator::Like | Operator::Ilike if text.is_empty() => Node::or(vec![test, is_null(&column, false)]),
+        Operator::Like | Operator::Ilike if text.is_empty() => {
+            Node::or(vec![test, is_null(&column, false)])
+        }
         Operator::NotLike | Operator::NotIlike => Node::or(vec![test, is_null(&column, false)]),
         _ => test,
     })
@@ -175,7 +231,10 @@ pub(crate) fn like_text(path: &str, value: &Value) -> Result<String, DomainError
         Value::Str(s) => Ok(s.clone()),
         Value::Int(i) => Ok(i.to_string()),
         Value::Float(f) => Ok(format!("{f:?}")),
-        other => Err(DomainError::invalid_value(path, format!("a pattern must be a string, found {other}"))),
+        other => Err(DomainError::invalid_value(
+            path,
+            format!("a pattern must be a string, found {other}"),
+        )),
     }
 }
 
@@ -184,7 +243,10 @@ fn check_pattern(path: &str, pattern: &str) -> Result<(), DomainError> {
     let mut chars = pattern.chars();
     while let Some(c) = chars.next() {
         if c == '\\' && chars.next().is_none() {
-            return Err(DomainError::invalid_value(path, "a pattern must not end with the escape character '\\'"));
+            return Err(DomainError::invalid_value(
+                path,
+                "a pattern must not end with the escape character '\\'",
+            ));
         }
     }
     Ok(())
@@ -193,19 +255,30 @@ fn check_pattern(path: &str, pattern: &str) -> Result<(), DomainError> {
 /// Binary and JSON fields only know whether they are set.
 fn opaque(path: &str, column: Column, op: Operator, value: &Value) -> Result<Node, DomainError> {
     match op {
-        Operator::Eq | Operator::Ne | Operator::EqIfSet if !value.is_unset() => Err(DomainError::invalid_value(
-            path,
-            "binary and json fields can only be compared with False",
-        )),
+        Operator::Eq | Operator::Ne | Operator::EqIfSet if !value.is_unset() => {
+            Err(DomainError::invalid_value(
+                path,
+                "binary and json fields can only be compared with False",
+            ))
+        }
         Operator::Eq => Ok(is_null(&column, false)),
         Operator::Ne => Ok(is_null(&column, true)),
         Operator::EqIfSet => Ok(Node::True),
-        op => Err(invalid_operator(path, op, "binary and json fields only support '=' False and '!=' False")),
+        op => Err(invalid_operator(
+            path,
+            op,
+            "binary and json fields only support '=' False and '!=' False",
+        )),
     }
 }
 
 /// Converts a set (not False/None) value for the column.
-pub(crate) fn convert(path: &str, kind: ColumnKind, op: Operator, value: &Value) -> Result<Scalar, DomainError> {
+pub(crate) fn convert(
+    path: &str,
+    kind: ColumnKind,
+    op: Operator,
+    value: &Value,
+) -> Result<Scalar, DomainError> {
     match kind {
         ColumnKind::Text => to_text(path, value).map(Scalar::Text),
         ColumnKind::Int | ColumnKind::Id => to_int(path, value).map(Scalar::Int),
@@ -213,7 +286,10 @@ pub(crate) fn convert(path: &str, kind: ColumnKind, op: Operator, value: &Value)
         ColumnKind::Bool => to_bool(path, value).map(Scalar::Bool),
         ColumnKind::Date => to_date(path, value).map(Scalar::Date),
         ColumnKind::Datetime => to_datetime(path, op, value).map(Scalar::Datetime),
-        ColumnKind::Opaque => Err(DomainError::invalid_value(path, "this field cannot be compared")),
+        ColumnKind::Opaque => Err(DomainError::invalid_value(
+            path,
+            "this field cannot be compared",
+        )),
     }
 }
 
@@ -254,7 +330,12 @@ fn to_float(path: &str, value: &Value) -> Result<f64, DomainError> {
     match value {
         Value::Int(i) => Ok(*i as f64),
         Value::Float(f) => Ok(*f),
-        Value::Str(s) => s.trim().parse::<f64>().ok().filter(|f| f.is_finite()).ok_or_else(|| wrong(path, "a number", value)),
+        Value::Str(s) => s
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|f| f.is_finite())
+            .ok_or_else(|| wrong(path, "a number", value)),
         other => Err(wrong(path, "a number", other)),
     }
 }
@@ -300,7 +381,9 @@ fn to_datetime(path: &str, op: Operator, value: &Value) -> Result<NaiveDateTime,
 }
 
 fn parse_date(s: &str) -> Option<NaiveDate> {
-    has_shape(s, "dddd-dd-dd").then(|| NaiveDate::parse_from_str(s, DATE_FORMAT).ok()).flatten()
+    has_shape(s, "dddd-dd-dd")
+        .then(|| NaiveDate::parse_from_str(s, DATE_FORMAT).ok())
+        .flatten()
 }
 
 fn parse_datetime(s: &str) -> Option<NaiveDateTime> {
@@ -312,7 +395,13 @@ fn parse_datetime(s: &str) -> Option<NaiveDateTime> {
 /// `d` stands for an ASCII digit, anything else for itself: chrono alone accepts `2024-1-5`.
 fn has_shape(s: &str, shape: &str) -> bool {
     s.len() == shape.len()
-        && s.bytes().zip(shape.bytes()).all(|(c, p)| if p == b'd' { c.is_ascii_digit() } else { c == p })
+        && s.bytes().zip(shape.bytes()).all(|(c, p)| {
+            if p == b'd' {
+                c.is_ascii_digit()
+            } else {
+                c == p
+            }
+        })
 }
 
 #[cfg(test)]
@@ -322,12 +411,30 @@ mod tests {
     #[test]
     fn datetime_conversions() {
         let dt = |op, s: &str| to_datetime("d", op, &Value::Str(s.into())).map(|d| d.to_string());
-        assert_eq!(dt(Operator::Le, "2024-01-31").unwrap(), "2024-01-31 23:59:59");
-        assert_eq!(dt(Operator::Gt, "2024-01-31").unwrap(), "2024-01-31 23:59:59");
-        assert_eq!(dt(Operator::Lt, "2024-01-31").unwrap(), "2024-01-31 00:00:00");
-        assert_eq!(dt(Operator::Ge, "2024-01-31").unwrap(), "2024-01-31 00:00:00");
-        assert_eq!(dt(Operator::Eq, "2024-01-31 10:20").unwrap(), "2024-01-31 10:20:00");
-        assert_eq!(dt(Operator::Eq, "2024-01-31 10:20:30").unwrap(), "2024-01-31 10:20:30");
+        assert_eq!(
+            dt(Operator::Le, "2024-01-31").unwrap(),
+            "2024-01-31 23:59:59"
+        );
+        assert_eq!(
+            dt(Operator::Gt, "2024-01-31").unwrap(),
+            "2024-01-31 23:59:59"
+        );
+        assert_eq!(
+            dt(Operator::Lt, "2024-01-31").unwrap(),
+            "2024-01-31 00:00:00"
+        );
+        assert_eq!(
+            dt(Operator::Ge, "2024-01-31").unwrap(),
+            "2024-01-31 00:00:00"
+        );
+        assert_eq!(
+            dt(Operator::Eq, "2024-01-31 10:20").unwrap(),
+            "2024-01-31 10:20:00"
+        );
+        assert_eq!(
+            dt(Operator::Eq, "2024-01-31 10:20:30").unwrap(),
+            "2024-01-31 10:20:30"
+        );
         assert!(dt(Operator::Eq, "2024-1-31").is_err());
         assert!(dt(Operator::Eq, "2024-02-30").is_err());
         assert!(dt(Operator::Eq, "2024-01-31T10:20:30").is_err());

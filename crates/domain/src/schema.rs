@@ -41,10 +41,20 @@ pub enum FieldKind<'a> {
     Datetime,
     Binary,
     Json,
-    Many2one { comodel: &'a str },
-    One2many { comodel: &'a str, inverse: &'a str },
+    Many2one {
+        comodel: &'a str,
+    },
+    One2many {
+        comodel: &'a str,
+        inverse: &'a str,
+    },
     /// `column1` holds this model's id in `relation`, `column2` the comodel's.
-    Many2many { comodel: &'a str, relation: &'a str, column1: &'a str, column2: &'a str },
+    Many2many {
+        comodel: &'a str,
+        relation: &'a str,
+        column1: &'a str,
+        column2: &'a str,
+    },
 }
 
 impl FieldKind<'_> {

@@ -6,11 +6,13 @@
 //! sub-query gets a fresh alias so correlated references stay right at any depth.
 
 use sea_query::{
-    Alias, BinOper, CommonTableExpression, Condition, Expr, ExprTrait, Func, JoinType, Query, SelectStatement,
-    SubQueryOper, SubQueryStatement, UnionType, WithClause,
+    Alias, BinOper, CommonTableExpression, Condition, Expr, ExprTrait, Func, JoinType, Query,
+    SelectStatement, SubQueryOper, SubQueryStatement, UnionType, WithClause,
 };
 
-use crate::bound::{CmpOp, Column, ColumnKind, Direction, Hierarchy, Leaf, Link, LinkKind, Node, Scalar};
+use crate::bound::{
+    CmpOp, Column, ColumnKind, Direction, Hierarchy, Leaf, Link, LinkKind, Node, Scalar,
+};
 
 /// The database the SQL is for: values are bound with the types its columns have.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,7 +24,11 @@ pub enum Backend {
 }
 
 pub(crate) fn compile(root: &Node, backend: Backend, alias: &str) -> Condition {
-    let mut compiler = Compiler { backend, outer: alias.to_string(), next_alias: 0 };
+    let mut compiler = Compiler {
+        backend,
+        outer: alias.to_string(),
+        next_alias: 0,
+    };
     compiler.condition(root, alias)
 }
 
@@ -58,8 +64,12 @@ impl Compiler {
         match node {
             Node::True => Condition::all(),
             Node::False => Condition::any(),
-            Node::And(nodes) => nodes.iter().fold(Condition::all(), |c, n| c.add(self.condition(n, alias))),
-            Node::Or(nodes) => nodes.iter().fold(Condition::any(), |c, n| c.add(self.condition(n, alias))),
+            Node::And(nodes) => nodes
+                .iter()
+                .fold(Condition::all(), |c, n| c.add(self.condition(n, alias))),
+            Node::Or(nodes) => nodes
+                .iter()
+                .fold(Condition::any(), |c, n| c.add(self.condition(n, alias))),
             Node::Not(inner) => self.condition(inner, alias).not(),
             Node::Leaf(leaf) => Condition::all().add(self.leaf(leaf, alias)),
         }
@@ -67,15 +77,36 @@ impl Compiler {
 
     fn leaf(&mut self, leaf: &Leaf, alias: &str) -> Expr {
         match leaf {
-            Leaf::Null { column, negated: false } => col(alias, &column.name).is_null(),
-            Leaf::Null { column, negated: true } => col(alias, &column.name).is_not_null(),
-            Leaf::Compare { column, op, value } => self.compare(col(alias, &column.name), *op, value),
-            Leaf::In { column, values, negated } => {
+            Leaf::Null {
+                column,
+                negated: false,
+            } => col(alias, &column.name).is_null(),
+            Leaf::Null {
+                column,
+                negated: true,
+            } => col(alias, &column.name).is_not_null(),
+            Leaf::Compare { column, op, value } => {
+                self.compare(col(alias, &column.name), *op, value)
+            }
+            Leaf::In {
+                column,
+                values,
+                negated,
+            } => {
                 let values: Vec<sea_query::Value> = values.iter().map(|v| self.value(v)).collect();
                 let column = col(alias, &column.name);
-                if *negated { column.is_not_in(values) } else { column.is_in(values) }
+                if *negated {
+                    column.is_not_in(values)
+                } else {
+                    column.is_in(values)
+                }
             }
-            Leaf::Like { column, pattern, insensitive, negated } => like(alias, column, pattern, *insensitive, *negated),
+            Leaf::Like {
+                column,
+                pattern,
+                insensitive,
+                negated,
+            } => like(alias, column, pattern, *insensitive, *negated),
             Leaf::Exists { link, sub, negated } => self.exists(link, sub, *negated, alias),
             Leaf::Hierarchy(h) => self.hierarchy(h, alias),
         }
@@ -101,7 +132,9 @@ impl Compiler {
             (Scalar::Text(s), _) => s.clone().into(),
             (Scalar::Date(d), Backend::Postgres) => (*d).into(),
             (Scalar::Datetime(dt), Backend::Postgres) => (*dt).into(),
-            (Scalar::Date(_) | Scalar::Datetime(_), Backend::Sqlite) => value.date_text().unwrap_or_default().into(),
+            (Scalar::Date(_) | Scalar::Datetime(_), Backend::Sqlite) => {
+                value.date_text().unwrap_or_default().into()
+            }
         }
     }
 
@@ -118,14 +151,21 @@ impl Compiler {
                 select.from_as(Alias::new(&link.co_table), Alias::new(&co));
                 col(&co, inverse).eq(col(alias, "id"))
             }
-            LinkKind::Many2many { relation, column1, column2, .. } => {
+            LinkKind::Many2many {
+                relation,
+                column1,
+                column2,
+                ..
+            } => {
                 let rel = self.fresh("s");
-                select.from_as(Alias::new(relation), Alias::new(&rel)).join_as(
-                    JoinType::InnerJoin,
-                    Alias::new(&link.co_table),
-                    Alias::new(&co),
-                    col(&co, "id").eq(col(&rel, column2)),
-                );
+                select
+                    .from_as(Alias::new(relation), Alias::new(&rel))
+                    .join_as(
+                        JoinType::InnerJoin,
+                        Alias::new(&link.co_table),
+                        Alias::new(&co),
+                        col(&co, "id").eq(col(&rel, column2)),
+                    );
                 col(&rel, column1).eq(col(alias, "id"))
             }
         };
@@ -134,7 +174,11 @@ impl Compiler {
             condition = condition.add(self.condition(sub, &co));
         }
         select.cond_where(condition);
-        if negated { Expr::not_exists(select) } else { Expr::exists(select) }
+        if negated {
+            Expr::not_exists(select)
+        } else {
+            Expr::exists(select)
+        }
     }
 
     /// `EXISTS (WITH RECURSIVE hN(id) AS (<roots> UNION <step>) SELECT 1 FROM hN WHERE hN.id = t.id)`.
@@ -149,11 +193,23 @@ impl Compiler {
         base.union(UnionType::Distinct, self.hierarchy_step(h, &cte));
 
         let mut table = CommonTableExpression::new();
-        table.table_name(Alias::new(&cte)).column(Alias::new("id")).query(base);
+        table
+            .table_name(Alias::new(&cte))
+            .column(Alias::new("id"))
+            .query(base);
         let mut found = select_one();
-        found.from(Alias::new(&cte)).and_where(col(&cte, "id").eq(col(alias, "id")));
-        let with = WithClause::new().recursive(true).cte(table).to_owned().query(found);
-        Expr::SubQuery(Some(SubQueryOper::Exists), Box::new(SubQueryStatement::WithStatement(with)))
+        found
+            .from(Alias::new(&cte))
+            .and_where(col(&cte, "id").eq(col(alias, "id")));
+        let with = WithClause::new()
+            .recursive(true)
+            .cte(table)
+            .to_owned()
+            .query(found);
+        Expr::SubQuery(
+            Some(SubQueryOper::Exists),
+            Box::new(SubQueryStatement::WithStatement(with)),
+        )
     }
 
     /// One step away from the rows found so far: their children, or their parents.
@@ -164,7 +220,11 @@ impl Compiler {
             Direction::ChildOf => {
                 step.expr(col(&child, "id"))
                     .from_as(Alias::new(&h.table), Alias::new(&child))
-                    .join(JoinType::InnerJoin, Alias::new(cte), col(&child, &h.parent).eq(col(cte, "id")));
+                    .join(
+                        JoinType::InnerJoin,
+                        Alias::new(cte),
+                        col(&child, &h.parent).eq(col(cte, "id")),
+                    );
             }
             Direction::ParentOf => {
                 // Joining the parent row (not just reading the column) keeps dangling ids out.
@@ -177,7 +237,11 @@ impl Compiler {
                         Alias::new(&child),
                         col(&parent, "id").eq(col(&child, &h.parent)),
                     )
-                    .join(JoinType::InnerJoin, Alias::new(cte), col(&child, "id").eq(col(cte, "id")));
+                    .join(
+                        JoinType::InnerJoin,
+                        Alias::new(cte),
+                        col(&child, "id").eq(col(cte, "id")),
+                    );
             }
         }
         step
@@ -193,7 +257,22 @@ fn like(alias: &str, column: &Column, pattern: &str, insensitive: bool, negated:
         (false, ColumnKind::Text) => subject,
         (false, _) => subject.cast_as("TEXT"),
     };
-    let pattern: Expr = if insensitive { Func::lower(Expr::val(pattern)).into() } else { Expr::val(pattern) };
-    let escaped = Expr::Binary(Box::new(pattern), BinOper::Escape, Box::new(Expr::Constant('\\'.into())));
-    subject.binary(if negated { BinOper::NotLike } else { BinOper::Like }, escaped)
+    let pattern: Expr = if insensitive {
+        Func::lower(Expr::val(pattern)).into()
+    } else {
+        Expr::val(pattern)
+    };
+    let escaped = Expr::Binary(
+        Box::new(pattern),
+        BinOper::Escape,
+        Box::new(Expr::Constant('\\'.into())),
+    );
+    subject.binary(
+        if negated {
+            BinOper::NotLike
+        } else {
+            BinOper::Like
+        },
+        escaped,
+    )
 }

@@ -43,7 +43,10 @@ pub(crate) fn build(tokens: &[Token]) -> Result<(Tree<'_>, usize), DomainError> 
     }
     match (stack.pop(), stack.is_empty()) {
         (Some(root), true) => Ok(root),
-        _ => Err(DomainError::structure(0, "the terms are not joined by operators")),
+        _ => Err(DomainError::structure(
+            0,
+            "the terms are not joined by operators",
+        )),
     }
 }
 
@@ -51,7 +54,11 @@ fn missing(index: usize) -> DomainError {
     DomainError::structure(index, "operator is missing operands")
 }
 
-fn combine<'a>(is_and: bool, first: (Tree<'a>, usize), second: (Tree<'a>, usize)) -> (Tree<'a>, usize) {
+fn combine<'a>(
+    is_and: bool,
+    first: (Tree<'a>, usize),
+    second: (Tree<'a>, usize),
+) -> (Tree<'a>, usize) {
     let mut children = Vec::new();
     let mut depth = 0;
     for (tree, d) in [first, second] {
@@ -66,6 +73,10 @@ fn combine<'a>(is_and: bool, first: (Tree<'a>, usize), second: (Tree<'a>, usize)
             }
         }
     }
-    let tree = if is_and { Tree::And(children) } else { Tree::Or(children) };
+    let tree = if is_and {
+        Tree::And(children)
+    } else {
+        Tree::Or(children)
+    };
     (tree, depth + 1)
 }

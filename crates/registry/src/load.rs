@@ -2,13 +2,14 @@
 //! may only add fields and methods to the built-ins), system fields, and every rule of DESIGN.md §3.
 //! All problems are collected, so one `weft schema check` run lists them all.
 
+use crate::Registry;
 use crate::error::SchemaError;
 use crate::file::{FieldSpec, MethodSpec, ModelSpec, RecordSpec, SchemaFile};
 use crate::model::{
-    DataRecord, Field, FieldType, Method, MethodKind, Model, OnDelete, ParamType, Selection, label_of,
+    DataRecord, Field, FieldType, Method, MethodKind, Model, OnDelete, ParamType, Selection,
+    label_of,
 };
 use crate::value::{coerce, describe};
-use crate::Registry;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -18,7 +19,8 @@ const BUILTIN: &str = include_str!("builtin.toml");
 /// PostgreSQL truncates identifiers longer than this.
 const MAX_IDENTIFIER: usize = 63;
 /// Columns every table has; a schema cannot declare them.
-pub(crate) const SYSTEM_FIELDS: [&str; 5] = ["id", "create_date", "create_uid", "write_date", "write_uid"];
+pub(crate) const SYSTEM_FIELDS: [&str; 5] =
+    ["id", "create_date", "create_uid", "write_date", "write_uid"];
 
 pub(crate) fn load(text: &str) -> Result<Registry, SchemaError> {
     let mut loader = Loader::default();
@@ -70,7 +72,11 @@ impl Loader {
                 }
             };
             if let Some(existing) = self.models.get(&name) {
-                if existing.builtin && (spec.description.is_some() || spec.order.is_some() || spec.rec_name.is_some()) {
+                if existing.builtin
+                    && (spec.description.is_some()
+                        || spec.order.is_some()
+                        || spec.rec_name.is_some())
+                {
                     self.errors.push(SchemaError::model(
                         &name,
                         "is built in: a schema may add fields and methods to it, not redefine it",
@@ -80,12 +86,15 @@ impl Loader {
                 self.errors.push(SchemaError::model(&name, reason));
                 continue;
             } else {
-                self.models.insert(name.clone(), new_model(&name, &spec, builtin));
+                self.models
+                    .insert(name.clone(), new_model(&name, &spec, builtin));
             }
             for (field, value) in spec.fields {
                 match FieldSpec::deserialize(value) {
                     Ok(f) => self.pending_fields.push((name.clone(), field, f)),
-                    Err(e) => self.errors.push(SchemaError::field(&name, &field, one_line(e))),
+                    Err(e) => self
+                        .errors
+                        .push(SchemaError::field(&name, &field, one_line(e))),
                 }
             }
             for (method, value) in spec.methods {
@@ -105,15 +114,20 @@ impl Loader {
         let names: HashSet<String> = self.models.keys().cloned().collect();
         let pending = std::mem::take(&mut self.pending_fields);
         // Pass 1: every field but one2many (whose inverse must already exist).
-        let (one2many, others): (Vec<_>, Vec<_>) =
-            pending.into_iter().partition(|(_, _, spec)| spec.kind == "one2many");
+        let (one2many, others): (Vec<_>, Vec<_>) = pending
+            .into_iter()
+            .partition(|(_, _, spec)| spec.kind == "one2many");
         for (model, name, spec) in others.into_iter().chain(one2many) {
             let result = self.resolve_field(&names, &model, &name, spec);
             match result {
                 Ok(field) => {
                     let m = self.models.get_mut(&model).expect("declared above");
                     if m.field(&name).is_some() {
-                        self.errors.push(SchemaError::field(&model, &name, "is declared twice (built-in fields cannot be redefined)"));
+                        self.errors.push(SchemaError::field(
+                            &model,
+                            &name,
+                            "is declared twice (built-in fields cannot be redefined)",
+                        ));
                     } else {
                         m.push_field(field);
                     }
@@ -136,21 +150,25 @@ impl Loader {
         }
         let kind = self.resolve_kind(models, model, &spec)?;
         if kind.is_x2many() && (spec.unique || spec.index || spec.required) {
-            return Err(format!("a {} field cannot be required, unique or indexed", kind.name()));
+            return Err(format!(
+                "a {} field cannot be required, unique or indexed",
+                kind.name()
+            ));
         }
         if spec.sequence.is_some() && kind != FieldType::Char {
             return Err("only a char field can take its value from a sequence".into());
         }
-        if let Some(seq) = &spec.sequence {
-            if seq.padding > 18 {
-                return Err("sequence padding must be at most 18".into());
-            }
+        if spec.sequence.as_ref().is_some_and(|seq| seq.padding > 18) {
+            return Err("sequence padding must be at most 18".into());
         }
         let default = match &spec.default {
             None => None,
             Some(v) => {
                 let json = serde_json::to_value(v).map_err(|e| e.to_string())?;
-                Some(coerce(&kind, &json).map_err(|reason| format!("bad default {}: {reason}", describe(&json)))?)
+                Some(
+                    coerce(&kind, &json)
+                        .map_err(|reason| format!("bad default {}: {reason}", describe(&json)))?,
+                )
             }
         };
         Ok(Field {
@@ -179,7 +197,12 @@ impl Loader {
             (Some(c), true) if models.contains(c) => Some(c.clone()),
             (Some(c), true) => return Err(format!("unknown comodel '{c}'")),
             (None, true) => return Err(format!("a {} field needs `comodel`", spec.kind)),
-            (Some(_), false) => return Err(format!("`comodel` is only for relational fields, not {}", spec.kind)),
+            (Some(_), false) => {
+                return Err(format!(
+                    "`comodel` is only for relational fields, not {}",
+                    spec.kind
+                ));
+            }
             (None, false) => None,
         };
         let only_for = |key: &str, present: bool, kinds: &str| -> Result<(), String> {
@@ -214,21 +237,39 @@ impl Loader {
                     "set null" => OnDelete::SetNull,
                     "restrict" => OnDelete::Restrict,
                     "cascade" => OnDelete::Cascade,
-                    other => return Err(format!("ondelete '{other}' is not one of set null, restrict, cascade")),
+                    other => {
+                        return Err(format!(
+                            "ondelete '{other}' is not one of set null, restrict, cascade"
+                        ));
+                    }
                 };
                 if spec.required && ondelete == OnDelete::SetNull {
                     return Err("a required many2one cannot use ondelete 'set null' (use restrict or cascade)".into());
                 }
-                FieldType::Many2one { comodel: comodel.expect("relational"), ondelete }
+                FieldType::Many2one {
+                    comodel: comodel.expect("relational"),
+                    ondelete,
+                }
             }
             "one2many" => {
                 let comodel = comodel.expect("relational");
-                let inverse = spec.inverse.clone().ok_or("a one2many field needs `inverse`")?;
+                let inverse = spec
+                    .inverse
+                    .clone()
+                    .ok_or("a one2many field needs `inverse`")?;
                 let target = self.models.get(&comodel).and_then(|m| m.field(&inverse));
                 match target.map(|f| &f.kind) {
                     Some(FieldType::Many2one { comodel: back, .. }) if back == model => {}
-                    Some(_) => return Err(format!("inverse '{comodel}.{inverse}' is not a many2one to {model}")),
-                    None => return Err(format!("missing inverse: {comodel} has no field '{inverse}'")),
+                    Some(_) => {
+                        return Err(format!(
+                            "inverse '{comodel}.{inverse}' is not a many2one to {model}"
+                        ));
+                    }
+                    None => {
+                        return Err(format!(
+                            "missing inverse: {comodel} has no field '{inverse}'"
+                        ));
+                    }
                 }
                 FieldType::One2many { comodel, inverse }
             }
@@ -236,18 +277,35 @@ impl Loader {
                 let comodel = comodel.expect("relational");
                 let (table, cotable) = (table_of(model), table_of(&comodel));
                 let relation = spec.relation.clone().unwrap_or_else(|| {
-                    let (a, b) = if table <= cotable { (&table, &cotable) } else { (&cotable, &table) };
+                    let (a, b) = if table <= cotable {
+                        (&table, &cotable)
+                    } else {
+                        (&cotable, &table)
+                    };
                     format!("{a}_{b}_rel")
                 });
-                let column1 = spec.column1.clone().unwrap_or_else(|| format!("{table}_id"));
-                let column2 = spec.column2.clone().unwrap_or_else(|| format!("{cotable}_id"));
+                let column1 = spec
+                    .column1
+                    .clone()
+                    .unwrap_or_else(|| format!("{table}_id"));
+                let column2 = spec
+                    .column2
+                    .clone()
+                    .unwrap_or_else(|| format!("{cotable}_id"));
                 for ident in [&relation, &column1, &column2] {
                     check_identifier(ident)?;
                 }
                 if column1 == column2 {
-                    return Err(format!("column1 and column2 are both '{column1}': name them (a many2many to its own model needs both)"));
+                    return Err(format!(
+                        "column1 and column2 are both '{column1}': name them (a many2many to its own model needs both)"
+                    ));
                 }
-                FieldType::Many2many { comodel, relation, column1, column2 }
+                FieldType::Many2many {
+                    comodel,
+                    relation,
+                    column1,
+                    column2,
+                }
             }
             other => {
                 return Err(format!(
@@ -263,7 +321,10 @@ impl Loader {
         let mut relations: HashMap<String, (String, String, String, String)> = HashMap::new();
         for model in registry.models.values() {
             if let Some(other) = tables.insert(model.table.clone(), model.name.clone()) {
-                self.errors.push(SchemaError::model(&model.name, format!("its table '{}' is also {other}'s", model.table)));
+                self.errors.push(SchemaError::model(
+                    &model.name,
+                    format!("its table '{}' is also {other}'s", model.table),
+                ));
             }
             let order_fields = Order::parse(&model.order).map(|o| o.0);
             match order_fields {
@@ -271,34 +332,79 @@ impl Loader {
                     for term in terms {
                         match model.field(&term.field) {
                             Some(f) if f.kind.is_stored_column() => {}
-                            _ => self.errors.push(SchemaError::model(&model.name, format!("order names '{}', which is not a stored field", term.field))),
+                            _ => self.errors.push(SchemaError::model(
+                                &model.name,
+                                format!(
+                                    "order names '{}', which is not a stored field",
+                                    term.field
+                                ),
+                            )),
                         }
                     }
                 }
-                Err(e) => self.errors.push(SchemaError::model(&model.name, format!("bad order '{}': {e}", model.order))),
+                Err(e) => self.errors.push(SchemaError::model(
+                    &model.name,
+                    format!("bad order '{}': {e}", model.order),
+                )),
             }
             if model.field(&model.rec_name).is_none() {
-                self.errors.push(SchemaError::model(&model.name, format!("rec_name '{}' is not a field", model.rec_name)));
+                self.errors.push(SchemaError::model(
+                    &model.name,
+                    format!("rec_name '{}' is not a field", model.rec_name),
+                ));
             }
             if let Some(parent) = &model.parent_field {
                 match model.field(parent).map(|f| &f.kind) {
                     Some(FieldType::Many2one { comodel, .. }) if comodel == &model.name => {}
-                    _ => self.errors.push(SchemaError::model(&model.name, format!("parent_field '{parent}' is not a many2one to {}", model.name))),
+                    _ => self.errors.push(SchemaError::model(
+                        &model.name,
+                        format!(
+                            "parent_field '{parent}' is not a many2one to {}",
+                            model.name
+                        ),
+                    )),
                 }
             }
             for field in model.fields() {
-                if let FieldType::Many2many { comodel, relation, column1, column2 } = &field.kind {
-                    let this_side = (model.name.clone(), comodel.clone(), column1.clone(), column2.clone());
+                if let FieldType::Many2many {
+                    comodel,
+                    relation,
+                    column1,
+                    column2,
+                } = &field.kind
+                {
+                    let this_side = (
+                        model.name.clone(),
+                        comodel.clone(),
+                        column1.clone(),
+                        column2.clone(),
+                    );
                     match relations.get(relation) {
                         // The same table seen from the other side is fine when the columns mirror.
-                        Some((m, c, c1, c2)) if m == comodel && c == &model.name && c1 == column2 && c2 == column1 => {}
-                        Some((m, ..)) => self.errors.push(SchemaError::field(&model.name, &field.name, format!("relation table '{relation}' is already used by a field of {m}"))),
+                        Some((m, c, c1, c2))
+                            if m == comodel
+                                && c == &model.name
+                                && c1 == column2
+                                && c2 == column1 => {}
+                        Some((m, ..)) => self.errors.push(SchemaError::field(
+                            &model.name,
+                            &field.name,
+                            format!(
+                                "relation table '{relation}' is already used by a field of {m}"
+                            ),
+                        )),
                         None => {
                             relations.insert(relation.clone(), this_side);
                         }
                     }
-                    if tables.contains_key(relation) || registry.models.values().any(|m| &m.table == relation) {
-                        self.errors.push(SchemaError::field(&model.name, &field.name, format!("relation table '{relation}' is a model's table")));
+                    if tables.contains_key(relation)
+                        || registry.models.values().any(|m| &m.table == relation)
+                    {
+                        self.errors.push(SchemaError::field(
+                            &model.name,
+                            &field.name,
+                            format!("relation table '{relation}' is a model's table"),
+                        ));
                     }
                 }
             }
@@ -308,10 +414,16 @@ impl Loader {
     fn resolve_methods(&mut self, registry: &Registry) -> Vec<(String, Method)> {
         let mut out = Vec::new();
         for (model, name, spec) in std::mem::take(&mut self.pending_methods) {
-            let Some(m) = registry.models.get(&model) else { continue };
+            let Some(m) = registry.models.get(&model) else {
+                continue;
+            };
             match resolve_method(registry, m, &name, spec) {
                 Ok(method) => out.push((model, method)),
-                Err(reason) => self.errors.push(SchemaError::Method { model, method: name, reason }),
+                Err(reason) => self.errors.push(SchemaError::Method {
+                    model,
+                    method: name,
+                    reason,
+                }),
             }
         }
         out
@@ -323,13 +435,22 @@ impl Loader {
         for spec in specs {
             match resolve_record(registry, &known, &spec) {
                 Ok(record) => {
-                    if known.insert(record.key.clone(), record.model.clone()).is_some() {
-                        self.errors.push(SchemaError::Record { key: spec.key, reason: "key is used twice".into() });
+                    if known
+                        .insert(record.key.clone(), record.model.clone())
+                        .is_some()
+                    {
+                        self.errors.push(SchemaError::Record {
+                            key: spec.key,
+                            reason: "key is used twice".into(),
+                        });
                     } else {
                         out.push(record);
                     }
                 }
-                Err(reason) => self.errors.push(SchemaError::Record { key: spec.key, reason }),
+                Err(reason) => self.errors.push(SchemaError::Record {
+                    key: spec.key,
+                    reason,
+                }),
             }
         }
         out
@@ -342,7 +463,11 @@ fn new_model(name: &str, spec: &ModelSpec, builtin: bool) -> Model {
         table: table_of(name),
         description: spec.description.clone().unwrap_or_else(|| name.to_string()),
         rec_name: spec.rec_name.clone().unwrap_or_else(|| {
-            if spec.fields.contains_key("name") { "name".into() } else { "id".into() }
+            if spec.fields.contains_key("name") {
+                "name".into()
+            } else {
+                "id".into()
+            }
         }),
         order: spec.order.clone().unwrap_or_else(|| "id".into()),
         parent_field: spec.parent_field.clone().or_else(|| {
@@ -355,7 +480,10 @@ fn new_model(name: &str, spec: &ModelSpec, builtin: bool) -> Model {
         by_name: HashMap::new(),
         methods: BTreeMap::new(),
     };
-    let users = FieldType::Many2one { comodel: "res.users".into(), ondelete: OnDelete::SetNull };
+    let users = FieldType::Many2one {
+        comodel: "res.users".into(),
+        ondelete: OnDelete::SetNull,
+    };
     for (field, kind, label) in [
         ("id", FieldType::Id, "ID"),
         ("create_date", FieldType::Datetime, "Created on"),
@@ -373,7 +501,10 @@ fn new_model(name: &str, spec: &ModelSpec, builtin: bool) -> Model {
 }
 
 fn resolve_selection(spec: &FieldSpec) -> Result<Selection, String> {
-    let options = spec.selection.clone().ok_or("a selection field needs `selection = [[key, label], ...]`")?;
+    let options = spec
+        .selection
+        .clone()
+        .ok_or("a selection field needs `selection = [[key, label], ...]`")?;
     if options.is_empty() {
         return Err("bad selection: it has no options".into());
     }
@@ -388,17 +519,28 @@ fn resolve_selection(spec: &FieldSpec) -> Result<Selection, String> {
     }
     let mut translations = BTreeMap::new();
     for (language, labels) in spec.translations.clone().unwrap_or_default() {
-        let labels: BTreeMap<String, String> = BTreeMap::deserialize(labels)
-            .map_err(|_| format!("bad selection translations for {language}: expected key = \"label\" pairs"))?;
+        let labels: BTreeMap<String, String> = BTreeMap::deserialize(labels).map_err(|_| {
+            format!("bad selection translations for {language}: expected key = \"label\" pairs")
+        })?;
         if let Some(key) = labels.keys().find(|k| !seen.contains(k.as_str())) {
-            return Err(format!("bad selection translations for {language}: '{key}' is not a key"));
+            return Err(format!(
+                "bad selection translations for {language}: '{key}' is not a key"
+            ));
         }
         translations.insert(language, labels);
     }
-    Ok(Selection { options, translations })
+    Ok(Selection {
+        options,
+        translations,
+    })
 }
 
-fn resolve_method(registry: &Registry, model: &Model, name: &str, spec: MethodSpec) -> Result<Method, String> {
+fn resolve_method(
+    registry: &Registry,
+    model: &Model,
+    name: &str,
+    spec: MethodSpec,
+) -> Result<Method, String> {
     check_identifier(name)?;
     let mut params = Vec::new();
     for (param, kind) in spec.params {
@@ -415,9 +557,13 @@ fn resolve_method(registry: &Registry, model: &Model, name: &str, spec: MethodSp
             let mut values = Map::new();
             for (field_name, value) in spec.values {
                 let value = serde_json::to_value(value).map_err(|e| e.to_string())?;
-                let field = model.field(&field_name).ok_or_else(|| format!("writes unknown field '{field_name}'"))?;
+                let field = model
+                    .field(&field_name)
+                    .ok_or_else(|| format!("writes unknown field '{field_name}'"))?;
                 if field.system || field.kind.is_x2many() {
-                    return Err(format!("cannot write '{field_name}' (a system or x2many field)"));
+                    return Err(format!(
+                        "cannot write '{field_name}' (a system or x2many field)"
+                    ));
                 }
                 let stored = match value.get("$param").and_then(Value::as_str) {
                     Some(p) => {
@@ -426,7 +572,8 @@ fn resolve_method(registry: &Registry, model: &Model, name: &str, spec: MethodSp
                         }
                         value
                     }
-                    None => coerce(&field.kind, &value).map_err(|r| format!("bad value for '{field_name}': {r}"))?,
+                    None => coerce(&field.kind, &value)
+                        .map_err(|r| format!("bad value for '{field_name}': {r}"))?,
                 };
                 values.insert(field_name, stored);
             }
@@ -442,37 +589,68 @@ fn resolve_method(registry: &Registry, model: &Model, name: &str, spec: MethodSp
     let require = match spec.require {
         None => None,
         Some(text) => {
-            let domain = Domain::parse_text(&text).map_err(|e| format!("bad require domain: {e}"))?;
+            let domain =
+                Domain::parse_text(&text).map_err(|e| format!("bad require domain: {e}"))?;
             domain
                 .bind(registry, &model.name, &BindOptions::default())
                 .map_err(|e| format!("bad require domain: {e}"))?;
             Some(domain)
         }
     };
-    Ok(Method { name: name.to_string(), kind, params, require, help: spec.help })
+    Ok(Method {
+        name: name.to_string(),
+        kind,
+        params,
+        require,
+        help: spec.help,
+    })
 }
 
-fn resolve_record(registry: &Registry, known: &HashMap<String, String>, spec: &RecordSpec) -> Result<DataRecord, String> {
-    let model = registry.model(&spec.model).ok_or_else(|| format!("unknown model '{}'", spec.model))?;
+fn resolve_record(
+    registry: &Registry,
+    known: &HashMap<String, String>,
+    spec: &RecordSpec,
+) -> Result<DataRecord, String> {
+    let model = registry
+        .model(&spec.model)
+        .ok_or_else(|| format!("unknown model '{}'", spec.model))?;
     let mut values = Map::new();
     for (name, value) in &spec.values {
         let value = serde_json::to_value(value).map_err(|e| e.to_string())?;
-        let field = model.field(name).ok_or_else(|| format!("{} has no field '{name}'", model.name))?;
+        let field = model
+            .field(name)
+            .ok_or_else(|| format!("{} has no field '{name}'", model.name))?;
         if field.system {
             return Err(format!("'{name}' is a system column"));
         }
         let stored = match (&field.kind, value.get("$ref").and_then(Value::as_str)) {
             (FieldType::Many2one { comodel, .. }, Some(key)) => match known.get(key) {
                 Some(m) if m == comodel => value,
-                Some(m) => return Err(format!("'{name}' refers to '{key}', a {m}, not a {comodel}")),
-                None => return Err(format!("'{name}' refers to '{key}', which no earlier record defines")),
+                Some(m) => {
+                    return Err(format!(
+                        "'{name}' refers to '{key}', a {m}, not a {comodel}"
+                    ));
+                }
+                None => {
+                    return Err(format!(
+                        "'{name}' refers to '{key}', which no earlier record defines"
+                    ));
+                }
             },
-            (kind, _) if kind.is_x2many() => return Err(format!("'{name}': data records cannot set x2many fields")),
-            (kind, _) => coerce(kind, &value).map_err(|r| format!("bad value for '{name}': {r}"))?,
+            (kind, _) if kind.is_x2many() => {
+                return Err(format!("'{name}': data records cannot set x2many fields"));
+            }
+            (kind, _) => {
+                coerce(kind, &value).map_err(|r| format!("bad value for '{name}': {r}"))?
+            }
         };
         values.insert(name.clone(), stored);
     }
-    Ok(DataRecord { key: spec.key.clone(), model: spec.model.clone(), values })
+    Ok(DataRecord {
+        key: spec.key.clone(),
+        model: spec.model.clone(),
+        values,
+    })
 }
 
 /// `sale.order` -> `sale_order`.
@@ -483,7 +661,10 @@ pub(crate) fn table_of(model: &str) -> String {
 fn check_model_name(name: &str) -> Result<(), String> {
     let ok = !name.is_empty()
         && name.split('.').all(|part| {
-            !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+            !part.is_empty()
+                && part
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
         })
         && name.as_bytes()[0].is_ascii_lowercase();
     if !ok {
@@ -493,7 +674,9 @@ fn check_model_name(name: &str) -> Result<(), String> {
         return Err("names starting with weft or seaql are reserved for system tables".into());
     }
     if table_of(name).len() > MAX_IDENTIFIER {
-        return Err(format!("its table name is longer than {MAX_IDENTIFIER} characters"));
+        return Err(format!(
+            "its table name is longer than {MAX_IDENTIFIER} characters"
+        ));
     }
     Ok(())
 }
@@ -503,10 +686,14 @@ pub(crate) fn check_identifier(name: &str) -> Result<(), String> {
     let ok = matches!(bytes.next(), Some(b) if b.is_ascii_lowercase() || b == b'_')
         && bytes.all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
     if !ok {
-        return Err(format!("'{name}' is not a valid name (lower-case letters, digits and _)"));
+        return Err(format!(
+            "'{name}' is not a valid name (lower-case letters, digits and _)"
+        ));
     }
     if name.len() > MAX_IDENTIFIER {
-        return Err(format!("'{name}' is longer than {MAX_IDENTIFIER} characters"));
+        return Err(format!(
+            "'{name}' is longer than {MAX_IDENTIFIER} characters"
+        ));
     }
     Ok(())
 }

@@ -227,7 +227,9 @@ pub struct Method {
 #[derive(Debug, Clone, PartialEq)]
 pub enum MethodKind {
     /// Write `values` on the records; a value `{"$param": "name"}` takes the call's parameter.
-    Write { values: Map<String, Value> },
+    Write {
+        values: Map<String, Value>,
+    },
     Unlink,
     Copy,
 }
@@ -308,7 +310,10 @@ impl Model {
     }
 
     pub fn has_active(&self) -> bool {
-        matches!(self.field("active").map(|f| &f.kind), Some(FieldType::Boolean))
+        matches!(
+            self.field("active").map(|f| &f.kind),
+            Some(FieldType::Boolean)
+        )
     }
 
     pub(crate) fn push_field(&mut self, field: Field) {

@@ -41,7 +41,9 @@ pub fn coerce(kind: &FieldType, value: &Value) -> Result<Value, ValueError> {
             .as_bool()
             .map(Value::Bool)
             .ok_or_else(|| format!("expected true or false, got {}", describe(value))),
-        FieldType::Date => parse_date(expect_str(value)?).map(|d| Value::from(d.format(DATE_FORMAT).to_string())),
+        FieldType::Date => {
+            parse_date(expect_str(value)?).map(|d| Value::from(d.format(DATE_FORMAT).to_string()))
+        }
         FieldType::Datetime => parse_datetime(expect_str(value)?)
             .map(|d| Value::from(d.format(DATETIME_FORMAT).to_string())),
         FieldType::Selection(selection) => {
@@ -58,7 +60,9 @@ pub fn coerce(kind: &FieldType, value: &Value) -> Result<Value, ValueError> {
         }
         FieldType::Binary => {
             let s = expect_str(value)?;
-            if s.bytes().all(|b| b.is_ascii_alphanumeric() || b"+/=\r\n".contains(&b)) {
+            if s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"+/=\r\n".contains(&b))
+            {
                 Ok(value.clone())
             } else {
                 Err("expected base64 text".into())
@@ -91,10 +95,10 @@ pub fn check_text(s: &str) -> Result<(), ValueError> {
 
 /// `YYYY-MM-DD`.
 pub fn parse_date(s: &str) -> Result<NaiveDate, ValueError> {
-    if s.len() == 10 {
-        if let Ok(d) = NaiveDate::parse_from_str(s, DATE_FORMAT) {
-            return Ok(d);
-        }
+    if s.len() == 10
+        && let Ok(d) = NaiveDate::parse_from_str(s, DATE_FORMAT)
+    {
+        return Ok(d);
     }
     Err(format!("'{s}' is not a date (YYYY-MM-DD)"))
 }
@@ -149,23 +153,50 @@ mod tests {
 
     #[test]
     fn empty_values_follow_odoo() {
-        assert_eq!(coerce(&FieldType::Char, &json!(false)).unwrap(), Value::Null);
+        assert_eq!(
+            coerce(&FieldType::Char, &json!(false)).unwrap(),
+            Value::Null
+        );
         assert_eq!(coerce(&FieldType::Char, &json!("")).unwrap(), Value::Null);
-        assert_eq!(coerce(&FieldType::Integer, &json!(false)).unwrap(), json!(0));
+        assert_eq!(
+            coerce(&FieldType::Integer, &json!(false)).unwrap(),
+            json!(0)
+        );
         assert_eq!(coerce(&FieldType::Float, &json!(null)).unwrap(), json!(0.0));
-        assert_eq!(coerce(&FieldType::Boolean, &json!(null)).unwrap(), json!(false));
-        assert_eq!(coerce(&FieldType::Date, &json!(false)).unwrap(), Value::Null);
+        assert_eq!(
+            coerce(&FieldType::Boolean, &json!(null)).unwrap(),
+            json!(false)
+        );
+        assert_eq!(
+            coerce(&FieldType::Date, &json!(false)).unwrap(),
+            Value::Null
+        );
     }
 
     #[test]
     fn scalars_are_checked_per_type() {
         assert_eq!(coerce(&FieldType::Integer, &json!(3.0)).unwrap(), json!(3));
-        assert!(coerce(&FieldType::Integer, &json!(3.5)).unwrap_err().contains("integer"));
+        assert!(
+            coerce(&FieldType::Integer, &json!(3.5))
+                .unwrap_err()
+                .contains("integer")
+        );
         assert!(coerce(&FieldType::Integer, &json!("3")).is_err());
-        assert!(coerce(&FieldType::Char, &json!(12)).unwrap_err().contains("string"));
-        assert!(coerce(&FieldType::Char, &json!("a\0b")).unwrap_err().contains("NUL"));
+        assert!(
+            coerce(&FieldType::Char, &json!(12))
+                .unwrap_err()
+                .contains("string")
+        );
+        assert!(
+            coerce(&FieldType::Char, &json!("a\0b"))
+                .unwrap_err()
+                .contains("NUL")
+        );
         assert!(coerce(&FieldType::Boolean, &json!("yes")).is_err());
-        assert_eq!(coerce(&FieldType::Date, &json!("2026-11-22")).unwrap(), json!("2026-11-22"));
+        assert_eq!(
+            coerce(&FieldType::Date, &json!("2026-11-22")).unwrap(),
+            json!("2026-11-22")
+        );
         assert!(coerce(&FieldType::Date, &json!("2026-13-01")).is_err());
         assert!(coerce(&FieldType::Date, &json!("22/11/2026")).is_err());
         assert_eq!(
@@ -184,7 +215,10 @@ mod tests {
     #[test]
     fn selection_names_the_allowed_keys() {
         let sel = FieldType::Selection(crate::Selection {
-            options: vec![("draft".into(), "Draft".into()), ("done".into(), "Done".into())],
+            options: vec![
+                ("draft".into(), "Draft".into()),
+                ("done".into(), "Done".into()),
+            ],
             translations: Default::default(),
         });
         assert_eq!(coerce(&sel, &json!("done")).unwrap(), json!("done"));

@@ -70,6 +70,7 @@ impl Settings {
 }
 
 pub fn load_schema(path: &Path) -> anyhow::Result<Registry> {
-    let text = std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
     Registry::from_toml(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
 }

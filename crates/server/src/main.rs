@@ -12,7 +12,11 @@ use std::sync::Arc;
 use weft_store::Store;
 
 #[derive(Parser)]
-#[command(name = "weft", version, about = "An integration hub that speaks the APIs external systems use with Odoo")]
+#[command(
+    name = "weft",
+    version,
+    about = "An integration hub that speaks the APIs external systems use with Odoo"
+)]
 struct Cli {
     /// Settings file (default: weft.toml when present).
     #[arg(long, global = true)]
@@ -69,16 +73,39 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Store::migrate(&settings.connect_settings()?).await?;
             println!("system tables are up to date");
         }
-        Command::Schema { action: SchemaAction::Check { file } } => {
+        Command::Schema {
+            action: SchemaAction::Check { file },
+        } => {
             let registry = load_schema(&file)?;
             let models = registry.models().filter(|m| !m.builtin).count();
-            let fields: usize = registry.models().filter(|m| !m.builtin).map(|m| m.fields().iter().filter(|f| !f.system).count()).sum();
-            println!("{}: ok ({models} models, {fields} fields, {} data records)", file.display(), registry.records().len());
+            let fields: usize = registry
+                .models()
+                .filter(|m| !m.builtin)
+                .map(|m| m.fields().iter().filter(|f| !f.system).count())
+                .sum();
+            println!(
+                "{}: ok ({models} models, {fields} fields, {} data records)",
+                file.display(),
+                registry.records().len()
+            );
         }
-        Command::Schema { action: SchemaAction::Apply { file, force, dry_run } } => {
+        Command::Schema {
+            action:
+                SchemaAction::Apply {
+                    file,
+                    force,
+                    dry_run,
+                },
+        } => {
             let registry = Arc::new(settings.registry(file.as_deref())?);
-            let store = Store::open(&settings.connect_settings()?, registry).await.context("opening the database")?;
-            let plan = if dry_run { store.plan_schema().await? } else { store.apply_schema(force).await? };
+            let store = Store::open(&settings.connect_settings()?, registry)
+                .await
+                .context("opening the database")?;
+            let plan = if dry_run {
+                store.plan_schema().await?
+            } else {
+                store.apply_schema(force).await?
+            };
             if plan.steps.is_empty() {
                 println!("schema is up to date");
             }

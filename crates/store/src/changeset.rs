@@ -38,12 +38,17 @@ impl RecordChange {
     /// for a deleted one: none). `write_date` and `write_uid` are bookkeeping and left out.
     pub fn changed_fields(&self) -> Vec<FieldChange<'_>> {
         static NULL: Value = Value::Null;
-        let Some(after) = &self.after else { return Vec::new() };
+        let Some(after) = &self.after else {
+            return Vec::new();
+        };
         after
             .iter()
             .filter(|(k, _)| !matches!(k.as_str(), "write_date" | "write_uid"))
             .filter_map(|(field, new)| {
-                let old = self.before.as_ref().map_or(&NULL, |b| b.get(field).unwrap_or(&NULL));
+                let old = self
+                    .before
+                    .as_ref()
+                    .map_or(&NULL, |b| b.get(field).unwrap_or(&NULL));
                 (old != new).then_some(FieldChange { field, old, new })
             })
             .collect()
@@ -77,7 +82,10 @@ impl ChangeSet {
     /// a record created and then deleted in the same transaction disappears.
     pub fn merge(&mut self, later: ChangeSet) {
         for change in later.changes {
-            let existing = self.changes.iter().position(|c| c.model == change.model && c.id == change.id);
+            let existing = self
+                .changes
+                .iter()
+                .position(|c| c.model == change.model && c.id == change.id);
             match existing {
                 None => self.changes.push(change),
                 Some(i) => {

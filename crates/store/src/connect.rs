@@ -38,11 +38,16 @@ impl ConnectSettings {
 pub(crate) async fn connect(settings: &ConnectSettings) -> Result<DatabaseConnection, DbErr> {
     let url = normalise_sqlite_url(&settings.url);
     let mut opt = ConnectOptions::new(url.clone());
-    opt.sqlx_logging(false).acquire_timeout(Duration::from_secs(30));
+    opt.sqlx_logging(false)
+        .acquire_timeout(Duration::from_secs(30));
     if url.starts_with("sqlite:") {
         let in_memory = url.contains(":memory:") || url.contains("mode=memory");
         // Each pooled connection to `:memory:` would get its own empty database.
-        opt.max_connections(if in_memory { 1 } else { settings.max_connections.max(2) });
+        opt.max_connections(if in_memory {
+            1
+        } else {
+            settings.max_connections.max(2)
+        });
         let synchronous = match settings.sqlite_durability {
             SqliteDurability::Normal => SqliteSynchronous::Normal,
             SqliteDurability::Full => SqliteSynchronous::Full,
@@ -53,7 +58,11 @@ pub(crate) async fn connect(settings: &ConnectSettings) -> Result<DatabaseConnec
                 .busy_timeout(Duration::from_secs(10))
                 .foreign_keys(false)
                 .pragma("case_sensitive_like", "ON");
-            if in_memory { o } else { o.journal_mode(SqliteJournalMode::Wal) }
+            if in_memory {
+                o
+            } else {
+                o.journal_mode(SqliteJournalMode::Wal)
+            }
         });
     } else {
         opt.max_connections(settings.max_connections);

@@ -18,12 +18,22 @@ pub const MAIN_COMPANY: i64 = 1;
 
 impl Env {
     pub fn superuser() -> Env {
-        Env { uid: None, company_id: MAIN_COMPANY, company_ids: vec![MAIN_COMPANY], superuser: true }
+        Env {
+            uid: None,
+            company_id: MAIN_COMPANY,
+            company_ids: vec![MAIN_COMPANY],
+            superuser: true,
+        }
     }
 
     /// A user working in `company_id`, allowed `company_ids` (which should contain it).
     pub fn user(uid: i64, company_id: i64, company_ids: Vec<i64>) -> Env {
-        Env { uid: Some(uid), company_id, company_ids, superuser: false }
+        Env {
+            uid: Some(uid),
+            company_id,
+            company_ids,
+            superuser: false,
+        }
     }
 
     pub fn may_see_company(&self, company_id: Option<i64>) -> bool {

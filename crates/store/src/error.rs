@@ -47,16 +47,19 @@ impl StoreError {
             StoreError::Conflict(_) => "conflict",
             StoreError::InvalidDomain(_) => "invalid_domain",
             StoreError::InvalidOrder(_) => "invalid_order",
-            StoreError::Schema(_) | StoreError::Hook(_) | StoreError::Aborted | StoreError::Database(_) => {
-                "internal_error"
-            }
+            StoreError::Schema(_)
+            | StoreError::Hook(_)
+            | StoreError::Aborted
+            | StoreError::Database(_) => "internal_error",
         }
     }
 
     /// The field path the error is about, when there is one.
     pub fn field(&self) -> Option<&str> {
         match self {
-            StoreError::InvalidValue { field, .. } | StoreError::MissingField { field } => Some(field),
+            StoreError::InvalidValue { field, .. } | StoreError::MissingField { field } => {
+                Some(field)
+            }
             StoreError::UnknownField { field, .. } => Some(field),
             _ => None,
         }
@@ -66,15 +69,24 @@ impl StoreError {
     pub(crate) fn under(self, prefix: &str) -> StoreError {
         let join = |f: String| format!("{prefix}.{f}");
         match self {
-            StoreError::InvalidValue { field, reason } => StoreError::InvalidValue { field: join(field), reason },
+            StoreError::InvalidValue { field, reason } => StoreError::InvalidValue {
+                field: join(field),
+                reason,
+            },
             StoreError::MissingField { field } => StoreError::MissingField { field: join(field) },
-            StoreError::UnknownField { model, field } => StoreError::UnknownField { model, field: join(field) },
+            StoreError::UnknownField { model, field } => StoreError::UnknownField {
+                model,
+                field: join(field),
+            },
             other => other,
         }
     }
 
     pub(crate) fn invalid(field: impl Into<String>, reason: impl Into<String>) -> StoreError {
-        StoreError::InvalidValue { field: field.into(), reason: reason.into() }
+        StoreError::InvalidValue {
+            field: field.into(),
+            reason: reason.into(),
+        }
     }
 }
 
@@ -85,7 +97,10 @@ impl From<weft_domain::DomainError> for StoreError {
 }
 
 fn join_ids(ids: &[i64]) -> String {
-    ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", ")
+    ids.iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -56,7 +56,11 @@ impl Store {
         let db = connect::connect(settings).await?;
         Migrator::up(&db, None).await?;
         Ok(Store {
-            inner: Arc::new(Inner { db, registry, hooks: RwLock::new(Vec::new()) }),
+            inner: Arc::new(Inner {
+                db,
+                registry,
+                hooks: RwLock::new(Vec::new()),
+            }),
         })
     }
 
@@ -113,7 +117,12 @@ impl Store {
     pub async fn begin(&self, env: &Env) -> Result<Tx> {
         let conn = self.begin_raw().await?;
         let hooks = self.inner.hooks.read().expect("hook list lock").clone();
-        Ok(Tx::new(conn, self.inner.registry.clone(), hooks, env.clone()))
+        Ok(Tx::new(
+            conn,
+            self.inner.registry.clone(),
+            hooks,
+            env.clone(),
+        ))
     }
 
     async fn begin_raw(&self) -> Result<sea_orm::DatabaseTransaction> {
@@ -127,7 +136,12 @@ impl Store {
     /// Start a read-only transaction (no write lock on SQLite); writes through it fail at the database.
     pub async fn begin_read(&self, env: &Env) -> Result<Tx> {
         let conn = self.inner.db.begin().await?;
-        Ok(Tx::new(conn, self.inner.registry.clone(), Vec::new(), env.clone()))
+        Ok(Tx::new(
+            conn,
+            self.inner.registry.clone(),
+            Vec::new(),
+            env.clone(),
+        ))
     }
 
     pub async fn close(self) -> Result<()> {

@@ -7,7 +7,9 @@ use crate::codec::decode;
 use crate::error::{Result, StoreError};
 use crate::tx::{SearchOptions, Tx};
 use sea_orm::ConnectionTrait;
-use sea_orm::sea_query::{Alias, Cond, Condition, Expr, ExprTrait, Order as SqlOrder, Query, SelectStatement};
+use sea_orm::sea_query::{
+    Alias, Cond, Condition, Expr, ExprTrait, Order as SqlOrder, Query, SelectStatement,
+};
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashMap};
 use weft_domain::{Backend, BindOptions, Domain, Order};
@@ -39,22 +41,47 @@ fn company_scope(tx: &Tx, model: &Model, table: &str) -> Option<Condition> {
     )
 }
 
-fn filtered_select(tx: &Tx, model: &Model, domain: &Domain, include_archived: bool) -> Result<SelectStatement> {
-    let bound = domain.bind(tx.registry.as_ref(), &model.name, &BindOptions { active_test: !include_archived })?;
+fn filtered_select(
+    tx: &Tx,
+    model: &Model,
+    domain: &Domain,
+    include_archived: bool,
+) -> Result<SelectStatement> {
+    let bound = domain.bind(
+        tx.registry.as_ref(),
+        &model.name,
+        &BindOptions {
+            active_test: !include_archived,
+        },
+    )?;
     let mut select = Query::select();
-    select.from_as(Alias::new(&model.table), Alias::new(T0)).cond_where(bound.to_condition(domain_backend(tx), T0));
+    select
+        .from_as(Alias::new(&model.table), Alias::new(T0))
+        .cond_where(bound.to_condition(domain_backend(tx), T0));
     if let Some(scope) = company_scope(tx, model, T0) {
         select.cond_where(scope);
     }
     Ok(select)
 }
 
-pub(crate) async fn search(tx: &Tx, model: &str, domain: &Domain, options: &SearchOptions<'_>) -> Result<Vec<i64>> {
+pub(crate) async fn search(
+    tx: &Tx,
+    model: &str,
+    domain: &Domain,
+    options: &SearchOptions<'_>,
+) -> Result<Vec<i64>> {
     let m = tx.model(model)?;
     let mut select = filtered_select(tx, m, domain, options.include_archived)?;
     select.expr(col(T0, "id"));
     for (field, descending) in order_terms(m, options.order)? {
-        select.order_by((Alias::new(T0), Alias::new(field)), if descending { SqlOrder::Desc } else { SqlOrder::Asc });
+        select.order_by(
+            (Alias::new(T0), Alias::new(field)),
+            if descending {
+                SqlOrder::Desc
+            } else {
+                SqlOrder::Asc
+            },
+        );
     }
     if let Some(limit) = options.limit {
         select.limit(limit);
@@ -67,20 +94,32 @@ pub(crate) async fn search(tx: &Tx, model: &str, domain: &Domain, options: &Sear
         select.offset(options.offset);
     }
     let rows = tx.conn.query_all(&select).await?;
-    rows.iter().map(|r| Ok(r.try_get_by_index::<i64>(0)?)).collect()
+    rows.iter()
+        .map(|r| Ok(r.try_get_by_index::<i64>(0)?))
+        .collect()
 }
 
-pub(crate) async fn count(tx: &Tx, model: &str, domain: &Domain, include_archived: bool) -> Result<u64> {
+pub(crate) async fn count(
+    tx: &Tx,
+    model: &str,
+    domain: &Domain,
+    include_archived: bool,
+) -> Result<u64> {
     let m = tx.model(model)?;
     let mut select = filtered_select(tx, m, domain, include_archived)?;
     select.expr(Expr::col((Alias::new(T0), Alias::new("id"))).count());
     let row = tx.conn.query_one(&select).await?;
-    Ok(row.map(|r| r.try_get_by_index::<i64>(0)).transpose()?.unwrap_or(0) as u64)
+    Ok(row
+        .map(|r| r.try_get_by_index::<i64>(0))
+        .transpose()?
+        .unwrap_or(0) as u64)
 }
 
 /// The order as (column, descending), checked against the model, with `id` last for a stable result.
 fn order_terms<'m>(model: &'m Model, order: Option<&str>) -> Result<Vec<(&'m str, bool)>> {
-    let text = order.filter(|o| !o.trim().is_empty()).unwrap_or(&model.order);
+    let text = order
+        .filter(|o| !o.trim().is_empty())
+        .unwrap_or(&model.order);
     let parsed = Order::parse(text).map_err(|e| StoreError::InvalidOrder(e.to_string()))?;
     let mut terms = Vec::new();
     for term in parsed.0 {
@@ -88,7 +127,11 @@ fn order_terms<'m>(model: &'m Model, order: Option<&str>) -> Result<Vec<(&'m str
             StoreError::InvalidOrder(format!("{} has no field '{}'", model.name, term.field))
         })?;
         if !field.kind.is_stored_column() {
-            return Err(StoreError::InvalidOrder(format!("cannot order by {} field '{}'", field.kind.name(), field.name)));
+            return Err(StoreError::InvalidOrder(format!(
+                "cannot order by {} field '{}'",
+                field.kind.name(),
+                field.name
+            )));
         }
         terms.push((field.name.as_str(), term.descending));
     }
@@ -100,7 +143,12 @@ fn order_terms<'m>(model: &'m Model, order: Option<&str>) -> Result<Vec<(&'m str
 
 impl Tx {
     /// Stored rows by id (missing ids are absent). `fields` limits the columns; None = all fields.
-    pub(crate) async fn load_rows(&self, model: &str, ids: &[i64], fields: Option<&[&Field]>) -> Result<HashMap<i64, Row>> {
+    pub(crate) async fn load_rows(
+        &self,
+        model: &str,
+        ids: &[i64],
+        fields: Option<&[&Field]>,
+    ) -> Result<HashMap<i64, Row>> {
         let m = self.model(model)?;
         let mut rows: HashMap<i64, Row> = HashMap::with_capacity(ids.len());
         if ids.is_empty() {
@@ -110,7 +158,11 @@ impl Tx {
             Some(f) => f.to_vec(),
             None => m.fields().iter().collect(),
         };
-        let columns: Vec<&Field> = chosen.iter().copied().filter(|f| f.kind.is_stored_column()).collect();
+        let columns: Vec<&Field> = chosen
+            .iter()
+            .copied()
+            .filter(|f| f.kind.is_stored_column())
+            .collect();
         let mut select = Query::select();
         select.from(Alias::new(&m.table)).column(Alias::new("id"));
         for field in columns.iter().filter(|f| f.name != "id") {
@@ -122,7 +174,10 @@ impl Tx {
             let id: i64 = result.try_get("", "id")?;
             let mut row = Map::with_capacity(chosen.len());
             for field in &columns {
-                row.insert(field.name.clone(), decode(&field.kind, &result, &field.name, backend)?);
+                row.insert(
+                    field.name.clone(),
+                    decode(&field.kind, &result, &field.name, backend)?,
+                );
             }
             rows.insert(id, row);
         }
@@ -130,14 +185,21 @@ impl Tx {
         for field in chosen.iter().filter(|f| f.kind.is_x2many()) {
             let mut lists = self.x2many_ids(&field.kind, &found).await?;
             for (id, row) in rows.iter_mut() {
-                row.insert(field.name.clone(), Value::from(lists.remove(id).unwrap_or_default()));
+                row.insert(
+                    field.name.clone(),
+                    Value::from(lists.remove(id).unwrap_or_default()),
+                );
             }
         }
         Ok(rows)
     }
 
     /// For each record id, the ids an x2many field holds, in ascending id order.
-    pub(crate) async fn x2many_ids(&self, kind: &FieldType, ids: &[i64]) -> Result<HashMap<i64, Vec<i64>>> {
+    pub(crate) async fn x2many_ids(
+        &self,
+        kind: &FieldType,
+        ids: &[i64],
+    ) -> Result<HashMap<i64, Vec<i64>>> {
         let mut out: HashMap<i64, Vec<i64>> = HashMap::new();
         if ids.is_empty() {
             return Ok(out);
@@ -153,7 +215,12 @@ impl Tx {
                     .order_by(Alias::new("id"), SqlOrder::Asc)
                     .to_owned()
             }
-            FieldType::Many2many { relation, column1, column2, .. } => Query::select()
+            FieldType::Many2many {
+                relation,
+                column1,
+                column2,
+                ..
+            } => Query::select()
                 .column(Alias::new(column1))
                 .column(Alias::new(column2))
                 .from(Alias::new(relation))
@@ -171,35 +238,52 @@ impl Tx {
     }
 
     /// The company of each existing record (None when unscoped or shared).
-    pub(crate) async fn companies_of(&self, model: &Model, ids: &[i64]) -> Result<HashMap<i64, Option<i64>>> {
+    pub(crate) async fn companies_of(
+        &self,
+        model: &Model,
+        ids: &[i64],
+    ) -> Result<HashMap<i64, Option<i64>>> {
         let mut out = HashMap::with_capacity(ids.len());
         if ids.is_empty() {
             return Ok(out);
         }
         let scoped = model.is_company_scoped();
         let mut select = Query::select();
-        select.from(Alias::new(&model.table)).column(Alias::new("id"));
+        select
+            .from(Alias::new(&model.table))
+            .column(Alias::new("id"));
         if scoped {
             select.column(Alias::new("company_id"));
         }
         select.and_where(Expr::col(Alias::new("id")).is_in(ids.iter().copied()));
         for row in self.conn.query_all(&select).await? {
             let id: i64 = row.try_get_by_index(0)?;
-            let company: Option<i64> = if scoped { row.try_get_by_index(1)? } else { None };
+            let company: Option<i64> = if scoped {
+                row.try_get_by_index(1)?
+            } else {
+                None
+            };
             out.insert(id, company);
         }
         Ok(out)
     }
 
     /// Display names (`rec_name`, or `model,id` for a model without one) of existing ids.
-    pub(crate) async fn display_names(&self, model: &str, ids: &[i64]) -> Result<HashMap<i64, String>> {
+    pub(crate) async fn display_names(
+        &self,
+        model: &str,
+        ids: &[i64],
+    ) -> Result<HashMap<i64, String>> {
         let m = self.model(model)?;
         let mut out = HashMap::with_capacity(ids.len());
         if ids.is_empty() {
             return Ok(out);
         }
         let Some(field) = m.field(&m.rec_name).filter(|_| m.rec_name != "id") else {
-            return Ok(ids.iter().map(|id| (*id, format!("{model},{id}"))).collect());
+            return Ok(ids
+                .iter()
+                .map(|id| (*id, format!("{model},{id}")))
+                .collect());
         };
         let rows = self.load_rows(model, ids, Some(&[field])).await?;
         for (id, row) in rows {
@@ -214,14 +298,22 @@ impl Tx {
     }
 }
 
-pub(crate) async fn read(tx: &Tx, model: &str, ids: &[i64], fields: &[&str]) -> Result<Vec<Map<String, Value>>> {
+pub(crate) async fn read(
+    tx: &Tx,
+    model: &str,
+    ids: &[i64],
+    fields: &[&str],
+) -> Result<Vec<Map<String, Value>>> {
     let m = tx.model(model)?;
     let chosen: Vec<&Field> = if fields.is_empty() {
         m.fields().iter().collect()
     } else {
         let mut chosen = vec![m.field("id").expect("every model has id")];
         for name in fields {
-            let field = m.field(name).ok_or_else(|| StoreError::UnknownField { model: model.to_string(), field: name.to_string() })?;
+            let field = m.field(name).ok_or_else(|| StoreError::UnknownField {
+                model: model.to_string(),
+                field: name.to_string(),
+            })?;
             if field.name != "id" {
                 chosen.push(field);
             }
@@ -230,13 +322,17 @@ pub(crate) async fn read(tx: &Tx, model: &str, ids: &[i64], fields: &[&str]) -> 
     };
     let companies = tx.companies_of(m, ids).await?;
     if let Some((id, _)) = companies.iter().find(|(_, c)| !tx.env.may_see_company(**c)) {
-        return Err(StoreError::AccessDenied(format!("{model} record {id} belongs to a company you are not allowed")));
+        return Err(StoreError::AccessDenied(format!(
+            "{model} record {id} belongs to a company you are not allowed"
+        )));
     }
     let mut rows = tx.load_rows(model, ids, Some(&chosen)).await?;
     let names = many2one_names(tx, &chosen, rows.values()).await?;
     let mut out = Vec::with_capacity(rows.len());
     for id in ids {
-        let Some(mut row) = rows.remove(id) else { continue };
+        let Some(mut row) = rows.remove(id) else {
+            continue;
+        };
         let mut record = Map::with_capacity(chosen.len());
         record.insert("id".into(), Value::from(*id));
         for field in chosen.iter().filter(|f| f.name != "id") {
@@ -258,7 +354,10 @@ async fn many2one_names<'a>(
     for field in fields {
         if let FieldType::Many2one { comodel, .. } = &field.kind {
             let ids = wanted.entry(comodel.clone()).or_default();
-            ids.extend(rows.clone().filter_map(|r| r.get(&field.name).and_then(Value::as_i64)));
+            ids.extend(
+                rows.clone()
+                    .filter_map(|r| r.get(&field.name).and_then(Value::as_i64)),
+            );
         }
     }
     let mut names = BTreeMap::new();
@@ -272,11 +371,19 @@ async fn many2one_names<'a>(
 
 /// Odoo's read() value of a stored value: empty text, dates and relations are `false`,
 /// a many2one is `[id, "display name"]`.
-fn to_read_format(field: &Field, stored: Value, names: &BTreeMap<String, HashMap<i64, String>>) -> Value {
+fn to_read_format(
+    field: &Field,
+    stored: Value,
+    names: &BTreeMap<String, HashMap<i64, String>>,
+) -> Value {
     match (&field.kind, stored) {
         (FieldType::Many2one { comodel, .. }, Value::Number(n)) => {
             let id = n.as_i64().unwrap_or_default();
-            let name = names.get(comodel).and_then(|m| m.get(&id)).cloned().unwrap_or_else(|| format!("{comodel},{id}"));
+            let name = names
+                .get(comodel)
+                .and_then(|m| m.get(&id))
+                .cloned()
+                .unwrap_or_else(|| format!("{comodel},{id}"));
             Value::Array(vec![Value::from(id), Value::from(name)])
         }
         (kind, Value::Null) if kind.is_x2many() => Value::Array(Vec::new()),

@@ -17,33 +17,73 @@ use weft_registry::{Field, FieldType, Model, Registry};
 /// One change `apply` makes or refuses.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SchemaStep {
-    CreateTable { model: String, table: String },
-    AddColumn { model: String, field: String },
-    CreateIndex { name: String },
-    CreateRelation { table: String },
+    CreateTable {
+        model: String,
+        table: String,
+    },
+    AddColumn {
+        model: String,
+        field: String,
+    },
+    CreateIndex {
+        name: String,
+    },
+    CreateRelation {
+        table: String,
+    },
     /// Destructive: only with `force`.
-    DropColumn { model: String, field: String },
-    DropTable { model: String, table: String },
-    Retype { model: String, field: String, from: String, to: String },
+    DropColumn {
+        model: String,
+        field: String,
+    },
+    DropTable {
+        model: String,
+        table: String,
+    },
+    Retype {
+        model: String,
+        field: String,
+        from: String,
+        to: String,
+    },
 }
 
 impl SchemaStep {
     pub fn is_destructive(&self) -> bool {
-        matches!(self, SchemaStep::DropColumn { .. } | SchemaStep::DropTable { .. } | SchemaStep::Retype { .. })
+        matches!(
+            self,
+            SchemaStep::DropColumn { .. }
+                | SchemaStep::DropTable { .. }
+                | SchemaStep::Retype { .. }
+        )
     }
 }
 
 impl std::fmt::Display for SchemaStep {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            SchemaStep::CreateTable { model, table } => write!(f, "create table {table} for {model}"),
+            SchemaStep::CreateTable { model, table } => {
+                write!(f, "create table {table} for {model}")
+            }
             SchemaStep::AddColumn { model, field } => write!(f, "add field {model}.{field}"),
             SchemaStep::CreateIndex { name } => write!(f, "create index {name}"),
             SchemaStep::CreateRelation { table } => write!(f, "create relation table {table}"),
-            SchemaStep::DropColumn { model, field } => write!(f, "drop field {model}.{field} (its data is lost)"),
-            SchemaStep::DropTable { model, table } => write!(f, "drop model {model} (table {table} and its data)"),
-            SchemaStep::Retype { model, field, from, to } => {
-                write!(f, "retype field {model}.{field} from {from} to {to} (its data is lost)")
+            SchemaStep::DropColumn { model, field } => {
+                write!(f, "drop field {model}.{field} (its data is lost)")
+            }
+            SchemaStep::DropTable { model, table } => {
+                write!(f, "drop model {model} (table {table} and its data)")
+            }
+            SchemaStep::Retype {
+                model,
+                field,
+                from,
+                to,
+            } => {
+                write!(
+                    f,
+                    "retype field {model}.{field} from {from} to {to} (its data is lost)"
+                )
             }
         }
     }
@@ -118,36 +158,57 @@ pub(crate) async fn plan(conn: &DatabaseTransaction, registry: &Registry) -> Res
     let mut relations = BTreeSet::new();
     for model in registry.models() {
         match existing.tables.get(&model.table) {
-            None => steps.push(SchemaStep::CreateTable { model: model.name.clone(), table: model.table.clone() }),
+            None => steps.push(SchemaStep::CreateTable {
+                model: model.name.clone(),
+                table: model.table.clone(),
+            }),
             Some(columns) => {
                 for field in model.columns() {
                     match columns.get(&field.name) {
-                        None => steps.push(SchemaStep::AddColumn { model: model.name.clone(), field: field.name.clone() }),
-                        Some(&family) if family != Family::of_field(&field.kind) => steps.push(SchemaStep::Retype {
+                        None => steps.push(SchemaStep::AddColumn {
                             model: model.name.clone(),
                             field: field.name.clone(),
-                            from: format!("{family:?}").to_lowercase(),
-                            to: field.kind.name().to_string(),
                         }),
+                        Some(&family) if family != Family::of_field(&field.kind) => {
+                            steps.push(SchemaStep::Retype {
+                                model: model.name.clone(),
+                                field: field.name.clone(),
+                                from: format!("{family:?}").to_lowercase(),
+                                to: field.kind.name().to_string(),
+                            })
+                        }
                         Some(_) => {}
                     }
                 }
             }
         }
         if let Some((_, fields)) = existing.applied.get(&model.name) {
-            for gone in fields.iter().filter(|f| model.field(f).is_none_or(|f| !f.kind.is_stored_column())) {
-                steps.push(SchemaStep::DropColumn { model: model.name.clone(), field: gone.clone() });
+            for gone in fields
+                .iter()
+                .filter(|f| model.field(f).is_none_or(|f| !f.kind.is_stored_column()))
+            {
+                steps.push(SchemaStep::DropColumn {
+                    model: model.name.clone(),
+                    field: gone.clone(),
+                });
             }
         }
         for field in model.fields() {
-            if let FieldType::Many2many { relation, .. } = &field.kind {
-                if !existing.tables.contains_key(relation) && relations.insert(relation.clone()) {
-                    steps.push(SchemaStep::CreateRelation { table: relation.clone() });
-                }
+            if let FieldType::Many2many { relation, .. } = &field.kind
+                && !existing.tables.contains_key(relation)
+                && relations.insert(relation.clone())
+            {
+                steps.push(SchemaStep::CreateRelation {
+                    table: relation.clone(),
+                });
             }
         }
         for index in indexes_of(model) {
-            let name = index.get_index_spec().get_name().unwrap_or_default().to_string();
+            let name = index
+                .get_index_spec()
+                .get_name()
+                .unwrap_or_default()
+                .to_string();
             if !existing.indexes.contains(&name) {
                 steps.push(SchemaStep::CreateIndex { name });
             }
@@ -155,14 +216,21 @@ pub(crate) async fn plan(conn: &DatabaseTransaction, registry: &Registry) -> Res
     }
     for (model, (table, _)) in &existing.applied {
         if registry.model(model).is_none() {
-            steps.push(SchemaStep::DropTable { model: model.clone(), table: table.clone() });
+            steps.push(SchemaStep::DropTable {
+                model: model.clone(),
+                table: table.clone(),
+            });
         }
     }
     Ok(SchemaPlan { steps })
 }
 
 /// Apply the plan inside the caller's transaction. Destructive steps need `force`.
-pub(crate) async fn apply(conn: &DatabaseTransaction, registry: &Registry, force: bool) -> Result<SchemaPlan> {
+pub(crate) async fn apply(
+    conn: &DatabaseTransaction,
+    registry: &Registry,
+    force: bool,
+) -> Result<SchemaPlan> {
     let plan = plan(conn, registry).await?;
     let refused: Vec<String> = plan.destructive().map(ToString::to_string).collect();
     if !refused.is_empty() && !force {
@@ -187,7 +255,11 @@ fn step_sql(step: &SchemaStep, registry: &Registry, backend: DatabaseBackend) ->
     let model = |name: &str| registry.model(name);
     match step {
         SchemaStep::CreateTable { model: name, .. } => {
-            vec![backend.build(&create_table(model(name).expect("planned from registry"))).to_string()]
+            vec![
+                backend
+                    .build(&create_table(model(name).expect("planned from registry")))
+                    .to_string(),
+            ]
         }
         SchemaStep::AddColumn { model: name, field } => {
             let m = model(name).expect("planned from registry");
@@ -202,21 +274,49 @@ fn step_sql(step: &SchemaStep, registry: &Registry, backend: DatabaseBackend) ->
             .take(1)
             .collect(),
         SchemaStep::CreateRelation { table } => relation_table(registry, table)
-            .map(|(t, idx)| vec![backend.build(&t).to_string(), backend.build(&idx).to_string()])
+            .map(|(t, idx)| {
+                vec![
+                    backend.build(&t).to_string(),
+                    backend.build(&idx).to_string(),
+                ]
+            })
             .unwrap_or_default(),
         SchemaStep::DropColumn { model: name, field } => {
-            let table = registry.model(name).map(|m| m.table.clone()).unwrap_or_default();
-            let drop = Table::alter().table(Alias::new(table)).drop_column(Alias::new(field)).to_owned();
+            let table = registry
+                .model(name)
+                .map(|m| m.table.clone())
+                .unwrap_or_default();
+            let drop = Table::alter()
+                .table(Alias::new(table))
+                .drop_column(Alias::new(field))
+                .to_owned();
             vec![backend.build(&drop).to_string()]
         }
         SchemaStep::DropTable { table, .. } => {
-            vec![backend.build(&Table::drop().table(Alias::new(table)).if_exists().to_owned()).to_string()]
+            vec![
+                backend
+                    .build(
+                        &Table::drop()
+                            .table(Alias::new(table))
+                            .if_exists()
+                            .to_owned(),
+                    )
+                    .to_string(),
+            ]
         }
-        SchemaStep::Retype { model: name, field, .. } => {
+        SchemaStep::Retype {
+            model: name, field, ..
+        } => {
             let m = model(name).expect("planned from registry");
             let f = m.field(field).expect("planned from registry");
-            let drop = Table::alter().table(Alias::new(&m.table)).drop_column(Alias::new(field)).to_owned();
-            vec![backend.build(&drop).to_string(), backend.build(&add_column(m, f)).to_string()]
+            let drop = Table::alter()
+                .table(Alias::new(&m.table))
+                .drop_column(Alias::new(field))
+                .to_owned();
+            vec![
+                backend.build(&drop).to_string(),
+                backend.build(&add_column(m, f)).to_string(),
+            ]
         }
     }
 }
@@ -250,7 +350,10 @@ fn create_table(model: &Model) -> TableCreateStatement {
 }
 
 fn add_column(model: &Model, field: &Field) -> TableAlterStatement {
-    Table::alter().table(Alias::new(&model.table)).add_column(column_def(field)).to_owned()
+    Table::alter()
+        .table(Alias::new(&model.table))
+        .add_column(column_def(field))
+        .to_owned()
 }
 
 /// `{table}_{field}_key` for unique fields, `{table}_{field}_index` for indexed ones.
@@ -274,17 +377,33 @@ fn indexes_of(model: &Model) -> Vec<IndexCreateStatement> {
         .collect()
 }
 
-fn relation_table(registry: &Registry, table: &str) -> Option<(TableCreateStatement, IndexCreateStatement)> {
-    let (column1, column2) = registry.models().flat_map(Model::fields).find_map(|f| match &f.kind {
-        FieldType::Many2many { relation, column1, column2, .. } if relation == table => Some((column1, column2)),
-        _ => None,
-    })?;
+fn relation_table(
+    registry: &Registry,
+    table: &str,
+) -> Option<(TableCreateStatement, IndexCreateStatement)> {
+    let (column1, column2) =
+        registry
+            .models()
+            .flat_map(Model::fields)
+            .find_map(|f| match &f.kind {
+                FieldType::Many2many {
+                    relation,
+                    column1,
+                    column2,
+                    ..
+                } if relation == table => Some((column1, column2)),
+                _ => None,
+            })?;
     let create = Table::create()
         .table(Alias::new(table))
         .if_not_exists()
         .col(ColumnDef::new(Alias::new(column1)).big_integer().not_null())
         .col(ColumnDef::new(Alias::new(column2)).big_integer().not_null())
-        .primary_key(Index::create().col(Alias::new(column1)).col(Alias::new(column2)))
+        .primary_key(
+            Index::create()
+                .col(Alias::new(column1))
+                .col(Alias::new(column2)),
+        )
         .to_owned();
     let index = Index::create()
         .name(format!("{table}_{column2}_index"))
@@ -310,17 +429,31 @@ async fn introspect(conn: &DatabaseTransaction) -> Result<Existing> {
             "SELECT name FROM sqlite_master WHERE type = 'index'",
         ),
     };
-    for row in conn.query_all_raw(Statement::from_string(backend, columns_sql)).await? {
+    for row in conn
+        .query_all_raw(Statement::from_string(backend, columns_sql))
+        .await?
+    {
         let table: String = row.try_get("", "t")?;
         let column: String = row.try_get("", "c")?;
         let declared: String = row.try_get("", "ty")?;
-        existing.tables.entry(table).or_default().insert(column, Family::of_declared(&declared));
+        existing
+            .tables
+            .entry(table)
+            .or_default()
+            .insert(column, Family::of_declared(&declared));
     }
-    for row in conn.query_all_raw(Statement::from_string(backend, indexes_sql)).await? {
+    for row in conn
+        .query_all_raw(Statement::from_string(backend, indexes_sql))
+        .await?
+    {
         existing.indexes.insert(row.try_get("", "name")?);
     }
     let applied = Query::select()
-        .columns([Alias::new("name"), Alias::new("table_name"), Alias::new("fields")])
+        .columns([
+            Alias::new("name"),
+            Alias::new("table_name"),
+            Alias::new("fields"),
+        ])
         .from(Alias::new("weft_model"))
         .to_owned();
     for row in conn.query_all(&applied).await? {
@@ -329,7 +462,11 @@ async fn introspect(conn: &DatabaseTransaction) -> Result<Existing> {
         let fields: serde_json::Value = row.try_get("", "fields")?;
         let fields = fields
             .as_array()
-            .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect()
+            })
             .unwrap_or_default();
         existing.applied.insert(name, (table, fields));
     }
@@ -338,22 +475,35 @@ async fn introspect(conn: &DatabaseTransaction) -> Result<Existing> {
 
 /// Remember which models and columns apply made, so a later apply can tell what a schema dropped.
 async fn record_applied(conn: &DatabaseTransaction, registry: &Registry) -> Result<()> {
-    conn.execute(&Query::delete().from_table(Alias::new("weft_model")).to_owned()).await?;
+    conn.execute(
+        &Query::delete()
+            .from_table(Alias::new("weft_model"))
+            .to_owned(),
+    )
+    .await?;
     let now = chrono::Utc::now().naive_utc();
     for model in registry.models() {
-        let fields: Vec<&str> = model.columns().filter(|f| !f.system).map(|f| f.name.as_str()).collect();
+        let fields: Vec<&str> = model
+            .columns()
+            .filter(|f| !f.system)
+            .map(|f| f.name.as_str())
+            .collect();
         let insert = Query::insert()
             .into_table(Alias::new("weft_model"))
-            .columns([Alias::new("name"), Alias::new("table_name"), Alias::new("fields"), Alias::new("write_date")])
+            .columns([
+                Alias::new("name"),
+                Alias::new("table_name"),
+                Alias::new("fields"),
+                Alias::new("write_date"),
+            ])
             .values_panic([
                 model.name.clone().into(),
                 model.table.clone().into(),
                 serde_json::json!(fields).into(),
-                Expr::val(now).into(),
+                Expr::val(now),
             ])
             .to_owned();
         conn.execute(&insert).await?;
     }
     Ok(())
 }
-

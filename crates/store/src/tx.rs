@@ -37,9 +37,22 @@ pub struct Tx {
 }
 
 impl Tx {
-    pub(crate) fn new(conn: DatabaseTransaction, registry: Arc<Registry>, hooks: Vec<Arc<dyn ChangeHook>>, env: Env) -> Tx {
+    pub(crate) fn new(
+        conn: DatabaseTransaction,
+        registry: Arc<Registry>,
+        hooks: Vec<Arc<dyn ChangeHook>>,
+        env: Env,
+    ) -> Tx {
         let now = chrono::Utc::now().naive_utc().with_nanosecond_zero();
-        Tx { conn, registry, hooks, env, changes: ChangeSet::default(), failed: false, now }
+        Tx {
+            conn,
+            registry,
+            hooks,
+            env,
+            changes: ChangeSet::default(),
+            failed: false,
+            now,
+        }
     }
 
     /// The database transaction, for system entities written in the same commit (outbox rows, logs).
@@ -72,7 +85,12 @@ impl Tx {
     }
 
     /// Write the same values on every record of `ids`.
-    pub async fn write(&mut self, model: &str, ids: &[i64], vals: &Map<String, Value>) -> Result<()> {
+    pub async fn write(
+        &mut self,
+        model: &str,
+        ids: &[i64],
+        vals: &Map<String, Value>,
+    ) -> Result<()> {
         self.check_open()?;
         let result = self.write_op(model, ids, vals).await;
         self.settle(result)
@@ -100,11 +118,17 @@ impl Tx {
     }
 
     pub(crate) fn model(&self, name: &str) -> Result<&Model> {
-        self.registry.model(name).ok_or_else(|| StoreError::UnknownModel(name.to_string()))
+        self.registry
+            .model(name)
+            .ok_or_else(|| StoreError::UnknownModel(name.to_string()))
     }
 
     fn check_open(&self) -> Result<()> {
-        if self.failed { Err(StoreError::Aborted) } else { Ok(()) }
+        if self.failed {
+            Err(StoreError::Aborted)
+        } else {
+            Ok(())
+        }
     }
 
     fn settle<T>(&mut self, result: Result<T>) -> Result<T> {
@@ -116,7 +140,11 @@ impl Tx {
 
     async fn create_op(&mut self, model: &str, vals: &Map<String, Value>) -> Result<i64> {
         self.model(model)?;
-        let touched = Touched { model: model.to_string(), operation: Operation::Create, ids: Vec::new() };
+        let touched = Touched {
+            model: model.to_string(),
+            operation: Operation::Create,
+            ids: Vec::new(),
+        };
         let states = self.hooks_before(&touched).await?;
         let mut op = ChangeSet::default();
         let id = self.insert_record(model, vals, &mut op).await?;
@@ -124,9 +152,18 @@ impl Tx {
         Ok(id)
     }
 
-    async fn write_op(&mut self, model: &str, ids: &[i64], vals: &Map<String, Value>) -> Result<()> {
+    async fn write_op(
+        &mut self,
+        model: &str,
+        ids: &[i64],
+        vals: &Map<String, Value>,
+    ) -> Result<()> {
         let ids = self.check_access(model, ids).await?;
-        let touched = Touched { model: model.to_string(), operation: Operation::Write, ids: ids.clone() };
+        let touched = Touched {
+            model: model.to_string(),
+            operation: Operation::Write,
+            ids: ids.clone(),
+        };
         let states = self.hooks_before(&touched).await?;
         let mut op = ChangeSet::default();
         self.write_records(model, &ids, vals, &mut op).await?;
@@ -135,7 +172,11 @@ impl Tx {
 
     async fn unlink_op(&mut self, model: &str, ids: &[i64]) -> Result<()> {
         let ids = self.check_access(model, ids).await?;
-        let touched = Touched { model: model.to_string(), operation: Operation::Unlink, ids: ids.clone() };
+        let touched = Touched {
+            model: model.to_string(),
+            operation: Operation::Unlink,
+            ids: ids.clone(),
+        };
         let states = self.hooks_before(&touched).await?;
         let mut op = ChangeSet::default();
         self.unlink_records(model, &ids, &mut op).await?;
@@ -146,7 +187,9 @@ impl Tx {
     async fn finish_op(&mut self, mut op: ChangeSet, states: Vec<HookState>) -> Result<()> {
         self.fill_after_rows(&mut op).await?;
         for (hook, state) in self.hooks.clone().iter().zip(states) {
-            hook.after(self, &op, state).await.map_err(|e| StoreError::Hook(e.0))?;
+            hook.after(self, &op, state)
+                .await
+                .map_err(|e| StoreError::Hook(e.0))?;
         }
         self.changes.merge(op);
         Ok(())
@@ -155,7 +198,11 @@ impl Tx {
     async fn hooks_before(&self, touched: &Touched) -> Result<Vec<HookState>> {
         let mut states = Vec::with_capacity(self.hooks.len());
         for hook in &self.hooks {
-            states.push(hook.before(self, touched).await.map_err(|e| StoreError::Hook(e.0))?);
+            states.push(
+                hook.before(self, touched)
+                    .await
+                    .map_err(|e| StoreError::Hook(e.0))?,
+            );
         }
         Ok(states)
     }
@@ -170,7 +217,11 @@ impl Tx {
         }
         for (model, ids) in by_model {
             let mut rows = self.load_rows(&model, &ids, None).await?;
-            for change in op.changes.iter_mut().filter(|c| c.model == model && c.kind != ChangeKind::Deleted) {
+            for change in op
+                .changes
+                .iter_mut()
+                .filter(|c| c.model == model && c.kind != ChangeKind::Deleted)
+            {
                 change.after = rows.remove(&change.id);
             }
         }
@@ -178,9 +229,21 @@ impl Tx {
     }
 
     /// Record that `model` `id` is about to change (kind) with its row as it is now.
-    pub(crate) fn note_change(op: &mut ChangeSet, model: &str, id: i64, kind: ChangeKind, before: Option<crate::Row>) {
+    pub(crate) fn note_change(
+        op: &mut ChangeSet,
+        model: &str,
+        id: i64,
+        kind: ChangeKind,
+        before: Option<crate::Row>,
+    ) {
         op.merge(ChangeSet {
-            changes: vec![RecordChange { model: model.to_string(), id, kind, before, after: None }],
+            changes: vec![RecordChange {
+                model: model.to_string(),
+                id,
+                kind,
+                before,
+                after: None,
+            }],
         });
     }
 
@@ -195,18 +258,35 @@ impl Tx {
             }
         }
         let companies = self.companies_of(m, &unique).await?;
-        let missing: Vec<i64> = unique.iter().copied().filter(|id| !companies.contains_key(id)).collect();
+        let missing: Vec<i64> = unique
+            .iter()
+            .copied()
+            .filter(|id| !companies.contains_key(id))
+            .collect();
         if !missing.is_empty() {
-            return Err(StoreError::NotFound { model: model.to_string(), ids: missing });
+            return Err(StoreError::NotFound {
+                model: model.to_string(),
+                ids: missing,
+            });
         }
-        if let Some((id, _)) = companies.iter().find(|(_, c)| !self.env.may_see_company(**c)) {
-            return Err(StoreError::AccessDenied(format!("{model} record {id} belongs to a company you are not allowed")));
+        if let Some((id, _)) = companies
+            .iter()
+            .find(|(_, c)| !self.env.may_see_company(**c))
+        {
+            return Err(StoreError::AccessDenied(format!(
+                "{model} record {id} belongs to a company you are not allowed"
+            )));
         }
         Ok(unique)
     }
 
     /// Search with a domain; the result is ordered and limited as asked.
-    pub async fn search(&self, model: &str, domain: &Domain, options: &SearchOptions<'_>) -> Result<Vec<i64>> {
+    pub async fn search(
+        &self,
+        model: &str,
+        domain: &Domain,
+        options: &SearchOptions<'_>,
+    ) -> Result<Vec<i64>> {
         crate::read::search(self, model, domain, options).await
     }
 
@@ -215,7 +295,12 @@ impl Tx {
     }
 
     /// Odoo's read(): one dict per existing id in the given order, `fields` empty = all fields.
-    pub async fn read(&self, model: &str, ids: &[i64], fields: &[&str]) -> Result<Vec<Map<String, Value>>> {
+    pub async fn read(
+        &self,
+        model: &str,
+        ids: &[i64],
+        fields: &[&str],
+    ) -> Result<Vec<Map<String, Value>>> {
         crate::read::read(self, model, ids, fields).await
     }
 }

@@ -7,8 +7,8 @@ use crate::codec::{encode, encode_now};
 use crate::env::MAIN_COMPANY;
 use crate::error::{Result, StoreError};
 use crate::tx::Tx;
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query, SimpleExpr};
 use sea_orm::ConnectionTrait;
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query, SimpleExpr};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use weft_registry::value::{coerce, describe, is_empty};
@@ -33,27 +33,47 @@ struct Split<'v> {
 }
 
 impl Tx {
-    pub(crate) async fn insert_record(&mut self, model: &str, vals: &Map<String, Value>, op: &mut ChangeSet) -> Result<i64> {
+    pub(crate) async fn insert_record(
+        &mut self,
+        model: &str,
+        vals: &Map<String, Value>,
+        op: &mut ChangeSet,
+    ) -> Result<i64> {
         let registry = self.registry.clone();
-        let m = registry.model(model).ok_or_else(|| StoreError::UnknownModel(model.to_string()))?;
-        let Split { mut columns, x2many } = split_values(m, vals)?;
-        for field in m.columns().filter(|f| !f.system && !vals.contains_key(&f.name)) {
+        let m = registry
+            .model(model)
+            .ok_or_else(|| StoreError::UnknownModel(model.to_string()))?;
+        let Split {
+            mut columns,
+            x2many,
+        } = split_values(m, vals)?;
+        for field in m
+            .columns()
+            .filter(|f| !f.system && !vals.contains_key(&f.name))
+        {
             if let Some(default) = &field.default {
                 columns.insert(field.name.clone(), default.clone());
             }
         }
         if m.is_company_scoped() && !vals.contains_key("company_id") {
-            columns.insert("company_id".into(), Value::from(Ord::max(self.env.company_id, MAIN_COMPANY)));
+            columns.insert(
+                "company_id".into(),
+                Value::from(Ord::max(self.env.company_id, MAIN_COMPANY)),
+            );
         }
         for field in m.columns().filter(|f| f.sequence.is_some()) {
             if columns.get(&field.name).is_none_or(Value::is_null) {
-                let number = self.next_sequence(m, field, field.sequence.as_ref().expect("filtered")).await?;
+                let number = self
+                    .next_sequence(m, field, field.sequence.as_ref().expect("filtered"))
+                    .await?;
                 columns.insert(field.name.clone(), Value::from(number));
             }
         }
         for field in m.columns().filter(|f| f.required && !f.system) {
             if columns.get(&field.name).is_none_or(Value::is_null) {
-                return Err(StoreError::MissingField { field: field.name.clone() });
+                return Err(StoreError::MissingField {
+                    field: field.name.clone(),
+                });
             }
         }
         self.check_columns(m, &columns, &[]).await?;
@@ -76,22 +96,38 @@ impl Tx {
             .values_panic(values)
             .returning_col(Alias::new("id"))
             .to_owned();
-        let row = self.conn.query_one(&insert).await.map_err(|e| constraint_error(m, e))?;
-        let id: i64 = row.ok_or_else(|| StoreError::Schema("INSERT returned no id".into()))?.try_get("", "id")?;
+        let row = self
+            .conn
+            .query_one(&insert)
+            .await
+            .map_err(|e| constraint_error(m, e))?;
+        let id: i64 = row
+            .ok_or_else(|| StoreError::Schema("INSERT returned no id".into()))?
+            .try_get("", "id")?;
         Tx::note_change(op, model, id, ChangeKind::Created, None);
         for (field, value) in x2many {
-            self.apply_x2many(m, field, id, value, op).await?;
+            self.apply_x2many(field, id, value, op).await?;
         }
         Ok(id)
     }
 
-    pub(crate) async fn write_records(&mut self, model: &str, ids: &[i64], vals: &Map<String, Value>, op: &mut ChangeSet) -> Result<()> {
+    pub(crate) async fn write_records(
+        &mut self,
+        model: &str,
+        ids: &[i64],
+        vals: &Map<String, Value>,
+        op: &mut ChangeSet,
+    ) -> Result<()> {
         let registry = self.registry.clone();
-        let m = registry.model(model).ok_or_else(|| StoreError::UnknownModel(model.to_string()))?;
+        let m = registry
+            .model(model)
+            .ok_or_else(|| StoreError::UnknownModel(model.to_string()))?;
         let Split { columns, x2many } = split_values(m, vals)?;
         for field in m.columns().filter(|f| f.required) {
             if columns.get(&field.name).is_some_and(Value::is_null) {
-                return Err(StoreError::MissingField { field: field.name.clone() });
+                return Err(StoreError::MissingField {
+                    field: field.name.clone(),
+                });
             }
         }
         self.check_columns(m, &columns, ids).await?;
@@ -112,48 +148,72 @@ impl Tx {
             let field = m.field(name).expect("checked by split_values");
             update.value(Alias::new(name), encode(&field.kind, value, backend));
         }
-        self.conn.execute(&update).await.map_err(|e| constraint_error(m, e))?;
+        self.conn
+            .execute(&update)
+            .await
+            .map_err(|e| constraint_error(m, e))?;
         for (field, value) in x2many {
             for id in ids {
-                self.apply_x2many(m, field, *id, value, op).await?;
+                self.apply_x2many(field, *id, value, op).await?;
             }
         }
         Ok(())
     }
 
     /// Delete `ids` (which exist) and apply every many2one `ondelete` that points at them.
-    pub(crate) async fn unlink_records(&mut self, model: &str, ids: &[i64], op: &mut ChangeSet) -> Result<()> {
+    pub(crate) async fn unlink_records(
+        &mut self,
+        model: &str,
+        ids: &[i64],
+        op: &mut ChangeSet,
+    ) -> Result<()> {
         if ids.is_empty() {
             return Ok(());
         }
         let registry = self.registry.clone();
-        let m = registry.model(model).ok_or_else(|| StoreError::UnknownModel(model.to_string()))?;
+        let m = registry
+            .model(model)
+            .ok_or_else(|| StoreError::UnknownModel(model.to_string()))?;
         let mut before = self.load_rows(model, ids, None).await?;
         for id in ids {
             Tx::note_change(op, model, *id, ChangeKind::Deleted, before.remove(id));
         }
         for other in registry.models() {
             for field in other.columns() {
-                let FieldType::Many2one { comodel, ondelete } = &field.kind else { continue };
+                let FieldType::Many2one { comodel, ondelete } = &field.kind else {
+                    continue;
+                };
                 if comodel != model {
                     continue;
                 }
-                self.apply_ondelete(m, other, field, *ondelete, ids, op).await?;
+                self.apply_ondelete(m, other, field, *ondelete, ids, op)
+                    .await?;
             }
             for field in other.fields() {
-                if let FieldType::Many2many { comodel, relation, column2, .. } = &field.kind {
-                    if comodel == model {
-                        self.delete_links(relation, column2, ids).await?;
-                    }
+                if let FieldType::Many2many {
+                    comodel,
+                    relation,
+                    column2,
+                    ..
+                } = &field.kind
+                    && comodel == model
+                {
+                    self.delete_links(relation, column2, ids).await?;
                 }
             }
         }
         for field in m.fields() {
-            if let FieldType::Many2many { relation, column1, .. } = &field.kind {
+            if let FieldType::Many2many {
+                relation, column1, ..
+            } = &field.kind
+            {
                 self.delete_links(relation, column1, ids).await?;
             }
         }
-        for (table, model_column) in [("weft_record_callback", "res_model"), ("weft_attachment", "res_model")] {
+        for (table, model_column) in [
+            ("weft_record_callback", "res_model"),
+            ("weft_attachment", "res_model"),
+        ] {
             let delete = Query::delete()
                 .from_table(Alias::new(table))
                 .and_where(Expr::col(Alias::new(model_column)).eq(model))
@@ -169,7 +229,15 @@ impl Tx {
         Ok(())
     }
 
-    async fn apply_ondelete(&mut self, target: &Model, other: &Model, field: &Field, ondelete: OnDelete, ids: &[i64], op: &mut ChangeSet) -> Result<()> {
+    async fn apply_ondelete(
+        &mut self,
+        target: &Model,
+        other: &Model,
+        field: &Field,
+        ondelete: OnDelete,
+        ids: &[i64],
+        op: &mut ChangeSet,
+    ) -> Result<()> {
         let select = Query::select()
             .column(Alias::new("id"))
             .from(Alias::new(&other.table))
@@ -179,7 +247,11 @@ impl Tx {
         for row in self.conn.query_all(&select).await? {
             let id: i64 = row.try_get_by_index(0)?;
             let going = other.name == target.name && ids.contains(&id);
-            if !going && !op.get(&other.name, id).is_some_and(|c| c.kind == ChangeKind::Deleted) {
+            if !going
+                && !op
+                    .get(&other.name, id)
+                    .is_some_and(|c| c.kind == ChangeKind::Deleted)
+            {
                 referring.push(id);
             }
         }
@@ -191,7 +263,11 @@ impl Tx {
                 "cannot delete {} record(s): {} {} still refers to it through {} (ondelete restrict)",
                 target.name,
                 other.name,
-                referring.iter().map(i64::to_string).collect::<Vec<_>>().join(", "),
+                referring
+                    .iter()
+                    .map(i64::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", "),
                 field.name
             ))),
             OnDelete::Cascade => Box::pin(self.unlink_records(&other.name, &referring, op)).await,
@@ -222,30 +298,58 @@ impl Tx {
 
     /// Check what the database must confirm: many2one targets exist and are visible, unique values
     /// are free (`own` are the records being written, which may keep their value).
-    async fn check_columns(&self, model: &Model, columns: &BTreeMap<String, Value>, own: &[i64]) -> Result<()> {
+    async fn check_columns(
+        &self,
+        model: &Model,
+        columns: &BTreeMap<String, Value>,
+        own: &[i64],
+    ) -> Result<()> {
         for (name, value) in columns {
             let field = model.field(name).expect("checked by split_values");
             if let (FieldType::Many2one { comodel, .. }, Some(id)) = (&field.kind, value.as_i64()) {
                 let co = self.model(comodel)?;
                 match self.companies_of(co, &[id]).await?.get(&id) {
-                    None => return Err(StoreError::invalid(name, format!("{comodel} record {id} does not exist"))),
+                    None => {
+                        return Err(StoreError::invalid(
+                            name,
+                            format!("{comodel} record {id} does not exist"),
+                        ));
+                    }
                     Some(company) if !self.env.may_see_company(*company) => {
-                        return Err(StoreError::invalid(name, format!("{comodel} record {id} belongs to a company you are not allowed")));
+                        return Err(StoreError::invalid(
+                            name,
+                            format!(
+                                "{comodel} record {id} belongs to a company you are not allowed"
+                            ),
+                        ));
                     }
                     Some(_) => {}
                 }
-                if comodel == "res.company" && name == "company_id" && !self.env.may_see_company(Some(id)) {
-                    return Err(StoreError::AccessDenied(format!("you are not allowed company {id}")));
+                if comodel == "res.company"
+                    && name == "company_id"
+                    && !self.env.may_see_company(Some(id))
+                {
+                    return Err(StoreError::AccessDenied(format!(
+                        "you are not allowed company {id}"
+                    )));
                 }
             }
             if field.unique && !value.is_null() {
                 if own.len() > 1 {
-                    return Err(StoreError::Conflict(format!("{}.{name} must be unique: cannot write one value on {} records", model.name, own.len())));
+                    return Err(StoreError::Conflict(format!(
+                        "{}.{name} must be unique: cannot write one value on {} records",
+                        model.name,
+                        own.len()
+                    )));
                 }
                 let taken = Query::select()
                     .column(Alias::new("id"))
                     .from(Alias::new(&model.table))
-                    .and_where(Expr::col(Alias::new(name)).eq(encode(&field.kind, value, self.backend())))
+                    .and_where(Expr::col(Alias::new(name)).eq(encode(
+                        &field.kind,
+                        value,
+                        self.backend(),
+                    )))
                     .and_where(Expr::col(Alias::new("id")).is_not_in(own.iter().copied()))
                     .limit(1)
                     .to_owned();
@@ -262,27 +366,51 @@ impl Tx {
         Ok(())
     }
 
-    async fn apply_x2many(&mut self, model: &Model, field: &Field, id: i64, value: &Value, op: &mut ChangeSet) -> Result<()> {
+    async fn apply_x2many(
+        &mut self,
+        field: &Field,
+        id: i64,
+        value: &Value,
+        op: &mut ChangeSet,
+    ) -> Result<()> {
         let commands = parse_commands(&field.name, value)?;
         for (index, command) in commands.into_iter().enumerate() {
             let path = format!("{}[{index}]", field.name);
             let result = match &field.kind {
-                FieldType::One2many { comodel, inverse } => self.one2many_command(comodel, inverse, id, command, op).await,
-                FieldType::Many2many { comodel, relation, column1, column2 } => {
-                    self.many2many_command(comodel, relation, column1, column2, id, command, op).await
+                FieldType::One2many { comodel, inverse } => {
+                    self.one2many_command(comodel, inverse, id, command, op)
+                        .await
+                }
+                FieldType::Many2many {
+                    comodel,
+                    relation,
+                    column1,
+                    column2,
+                } => {
+                    self.many2many_command(comodel, relation, column1, column2, id, command, op)
+                        .await
                 }
                 _ => unreachable!("only x2many fields reach apply_x2many"),
             };
             result.map_err(|e| e.under(&path))?;
         }
-        let _ = model;
         Ok(())
     }
 
-    async fn one2many_command(&mut self, comodel: &str, inverse: &str, parent: i64, command: Command<'_>, op: &mut ChangeSet) -> Result<()> {
+    async fn one2many_command(
+        &mut self,
+        comodel: &str,
+        inverse: &str,
+        parent: i64,
+        command: Command<'_>,
+        op: &mut ChangeSet,
+    ) -> Result<()> {
         let set_inverse = |id: Option<i64>| {
             let mut vals = Map::new();
-            vals.insert(inverse.to_string(), id.map_or(Value::Bool(false), Value::from));
+            vals.insert(
+                inverse.to_string(),
+                id.map_or(Value::Bool(false), Value::from),
+            );
             vals
         };
         match command {
@@ -308,22 +436,26 @@ impl Tx {
             }
             Command::Link(line) => {
                 self.check_access(comodel, &[line]).await?;
-                Box::pin(self.write_records(comodel, &[line], &set_inverse(Some(parent)), op)).await?;
+                Box::pin(self.write_records(comodel, &[line], &set_inverse(Some(parent)), op))
+                    .await?;
             }
             Command::Clear => {
-                let kind = self.model(comodel).map(|_| ())?;
-                let _ = kind;
                 let lines = self.lines_of(comodel, inverse, parent).await?;
                 self.detach_lines(comodel, inverse, &lines, op).await?;
             }
             Command::Set(ids) => {
                 self.check_access(comodel, &ids).await?;
                 let current = self.lines_of(comodel, inverse, parent).await?;
-                let gone: Vec<i64> = current.iter().copied().filter(|l| !ids.contains(l)).collect();
+                let gone: Vec<i64> = current
+                    .iter()
+                    .copied()
+                    .filter(|l| !ids.contains(l))
+                    .collect();
                 self.detach_lines(comodel, inverse, &gone, op).await?;
                 let new: Vec<i64> = ids.into_iter().filter(|l| !current.contains(l)).collect();
                 if !new.is_empty() {
-                    Box::pin(self.write_records(comodel, &new, &set_inverse(Some(parent)), op)).await?;
+                    Box::pin(self.write_records(comodel, &new, &set_inverse(Some(parent)), op))
+                        .await?;
                 }
             }
         }
@@ -331,15 +463,30 @@ impl Tx {
     }
 
     /// Remove lines from their parent: deleted when the inverse cascades, otherwise orphaned.
-    async fn detach_lines(&mut self, comodel: &str, inverse: &str, lines: &[i64], op: &mut ChangeSet) -> Result<()> {
+    async fn detach_lines(
+        &mut self,
+        comodel: &str,
+        inverse: &str,
+        lines: &[i64],
+        op: &mut ChangeSet,
+    ) -> Result<()> {
         if lines.is_empty() {
             return Ok(());
         }
         let registry = self.registry.clone();
-        let field = registry.model(comodel).and_then(|m| m.field(inverse)).expect("inverse checked by the registry");
+        let field = registry
+            .model(comodel)
+            .and_then(|m| m.field(inverse))
+            .expect("inverse checked by the registry");
         match &field.kind {
-            FieldType::Many2one { ondelete: OnDelete::Cascade, .. } => Box::pin(self.unlink_records(comodel, lines, op)).await,
-            _ if field.required => Err(StoreError::invalid(inverse, "is required: the line cannot be detached, delete it instead")),
+            FieldType::Many2one {
+                ondelete: OnDelete::Cascade,
+                ..
+            } => Box::pin(self.unlink_records(comodel, lines, op)).await,
+            _ if field.required => Err(StoreError::invalid(
+                inverse,
+                "is required: the line cannot be detached, delete it instead",
+            )),
             _ => {
                 let mut vals = Map::new();
                 vals.insert(inverse.to_string(), Value::Bool(false));
@@ -349,20 +496,49 @@ impl Tx {
     }
 
     async fn lines_of(&self, comodel: &str, inverse: &str, parent: i64) -> Result<Vec<i64>> {
-        let kind = FieldType::One2many { comodel: comodel.to_string(), inverse: inverse.to_string() };
-        Ok(self.x2many_ids(&kind, &[parent]).await?.remove(&parent).unwrap_or_default())
+        let kind = FieldType::One2many {
+            comodel: comodel.to_string(),
+            inverse: inverse.to_string(),
+        };
+        Ok(self
+            .x2many_ids(&kind, &[parent])
+            .await?
+            .remove(&parent)
+            .unwrap_or_default())
     }
 
-    async fn check_line_of(&self, comodel: &str, inverse: &str, parent: i64, line: i64) -> Result<()> {
-        if self.lines_of(comodel, inverse, parent).await?.contains(&line) {
+    async fn check_line_of(
+        &self,
+        comodel: &str,
+        inverse: &str,
+        parent: i64,
+        line: i64,
+    ) -> Result<()> {
+        if self
+            .lines_of(comodel, inverse, parent)
+            .await?
+            .contains(&line)
+        {
             Ok(())
         } else {
-            Err(StoreError::invalid("id", format!("{comodel} record {line} is not a line of this record")))
+            Err(StoreError::invalid(
+                "id",
+                format!("{comodel} record {line} is not a line of this record"),
+            ))
         }
     }
 
     #[allow(clippy::too_many_arguments)]
-    async fn many2many_command(&mut self, comodel: &str, relation: &str, column1: &str, column2: &str, owner: i64, command: Command<'_>, op: &mut ChangeSet) -> Result<()> {
+    async fn many2many_command(
+        &mut self,
+        comodel: &str,
+        relation: &str,
+        column1: &str,
+        column2: &str,
+        owner: i64,
+        command: Command<'_>,
+        op: &mut ChangeSet,
+    ) -> Result<()> {
         let current = || async {
             let select = Query::select()
                 .column(Alias::new(column2))
@@ -370,10 +546,15 @@ impl Tx {
                 .and_where(Expr::col(Alias::new(column1)).eq(owner))
                 .to_owned();
             let rows = self.conn.query_all(&select).await?;
-            rows.iter().map(|r| Ok(r.try_get_by_index::<i64>(0)?)).collect::<Result<Vec<i64>>>()
+            rows.iter()
+                .map(|r| Ok(r.try_get_by_index::<i64>(0)?))
+                .collect::<Result<Vec<i64>>>()
         };
         let (add, remove): (Vec<i64>, Vec<i64>) = match command {
-            Command::Create(vals) => (vec![Box::pin(self.insert_record(comodel, vals, op)).await?], vec![]),
+            Command::Create(vals) => (
+                vec![Box::pin(self.insert_record(comodel, vals, op)).await?],
+                vec![],
+            ),
             Command::Update(id, vals) => {
                 self.check_access(comodel, &[id]).await?;
                 Box::pin(self.write_records(comodel, &[id], vals, op)).await?;
@@ -394,7 +575,10 @@ impl Tx {
                 self.check_access(comodel, &ids).await?;
                 let now = current().await?;
                 let remove = now.iter().copied().filter(|i| !ids.contains(i)).collect();
-                (ids.into_iter().filter(|i| !now.contains(i)).collect(), remove)
+                (
+                    ids.into_iter().filter(|i| !now.contains(i)).collect(),
+                    remove,
+                )
             }
         };
         if !remove.is_empty() {
@@ -407,11 +591,17 @@ impl Tx {
         }
         if !add.is_empty() {
             let mut insert = Query::insert();
-            insert.into_table(Alias::new(relation)).columns([Alias::new(column1), Alias::new(column2)]);
+            insert
+                .into_table(Alias::new(relation))
+                .columns([Alias::new(column1), Alias::new(column2)]);
             for id in add {
                 insert.values_panic([owner.into(), id.into()]);
             }
-            insert.on_conflict(OnConflict::columns([Alias::new(column1), Alias::new(column2)]).do_nothing().to_owned());
+            insert.on_conflict(
+                OnConflict::columns([Alias::new(column1), Alias::new(column2)])
+                    .do_nothing()
+                    .to_owned(),
+            );
             self.conn.execute(&insert).await?;
         }
         Ok(())
@@ -419,24 +609,53 @@ impl Tx {
 
     /// The next name from a sequence, e.g. `SO00042`. Safe under concurrency: the row is updated in
     /// the caller's write transaction.
-    async fn next_sequence(&self, model: &Model, field: &Field, spec: &SequenceSpec) -> Result<String> {
+    async fn next_sequence(
+        &self,
+        model: &Model,
+        field: &Field,
+        spec: &SequenceSpec,
+    ) -> Result<String> {
         let seed = Query::insert()
             .into_table(Alias::new("weft_sequence"))
-            .columns([Alias::new("res_model"), Alias::new("field"), Alias::new("next_number")])
-            .values_panic([model.name.clone().into(), field.name.clone().into(), 1i64.into()])
-            .on_conflict(OnConflict::columns([Alias::new("res_model"), Alias::new("field")]).do_nothing().to_owned())
+            .columns([
+                Alias::new("res_model"),
+                Alias::new("field"),
+                Alias::new("next_number"),
+            ])
+            .values_panic([
+                model.name.clone().into(),
+                field.name.clone().into(),
+                1i64.into(),
+            ])
+            .on_conflict(
+                OnConflict::columns([Alias::new("res_model"), Alias::new("field")])
+                    .do_nothing()
+                    .to_owned(),
+            )
             .to_owned();
         self.conn.execute(&seed).await?;
         let bump = Query::update()
             .table(Alias::new("weft_sequence"))
-            .value(Alias::new("next_number"), Expr::col(Alias::new("next_number")).add(1))
+            .value(
+                Alias::new("next_number"),
+                Expr::col(Alias::new("next_number")).add(1),
+            )
             .and_where(Expr::col(Alias::new("res_model")).eq(model.name.as_str()))
             .and_where(Expr::col(Alias::new("field")).eq(field.name.as_str()))
             .returning_col(Alias::new("next_number"))
             .to_owned();
-        let row = self.conn.query_one(&bump).await?.ok_or_else(|| StoreError::Schema("sequence row vanished".into()))?;
+        let row = self
+            .conn
+            .query_one(&bump)
+            .await?
+            .ok_or_else(|| StoreError::Schema("sequence row vanished".into()))?;
         let number = row.try_get_by_index::<i64>(0)? - 1;
-        Ok(format!("{}{:0width$}", spec.prefix, number, width = spec.padding as usize))
+        Ok(format!(
+            "{}{:0width$}",
+            spec.prefix,
+            number,
+            width = spec.padding as usize
+        ))
     }
 
     /// Create the schema's data records whose key is not loaded yet (`schema apply`).
@@ -457,11 +676,22 @@ impl Tx {
                 };
                 vals.insert(name.clone(), resolved);
             }
-            let id = self.create(&record.model, &vals).await.map_err(|e| StoreError::Schema(format!("record {}: {e}", record.key)))?;
+            let id = self
+                .create(&record.model, &vals)
+                .await
+                .map_err(|e| StoreError::Schema(format!("record {}: {e}", record.key)))?;
             let insert = Query::insert()
                 .into_table(Alias::new("weft_data_key"))
-                .columns([Alias::new("key"), Alias::new("res_model"), Alias::new("res_id")])
-                .values_panic([record.key.clone().into(), record.model.clone().into(), id.into()])
+                .columns([
+                    Alias::new("key"),
+                    Alias::new("res_model"),
+                    Alias::new("res_id"),
+                ])
+                .values_panic([
+                    record.key.clone().into(),
+                    record.model.clone().into(),
+                    id.into(),
+                ])
                 .to_owned();
             self.conn.execute(&insert).await?;
             loaded += 1;
@@ -475,24 +705,37 @@ impl Tx {
             .from(Alias::new("weft_data_key"))
             .and_where(Expr::col(Alias::new("key")).eq(key))
             .to_owned();
-        Ok(self.conn.query_one(&select).await?.map(|r| r.try_get_by_index::<i64>(0)).transpose()?)
+        Ok(self
+            .conn
+            .query_one(&select)
+            .await?
+            .map(|r| r.try_get_by_index::<i64>(0))
+            .transpose()?)
     }
 }
 
 /// Check every key of `vals` against the model: unknown fields, system columns, scalar types.
 fn split_values<'v>(model: &'v Model, vals: &'v Map<String, Value>) -> Result<Split<'v>> {
-    let mut split = Split { columns: BTreeMap::new(), x2many: Vec::new() };
+    let mut split = Split {
+        columns: BTreeMap::new(),
+        x2many: Vec::new(),
+    };
     for (name, value) in vals {
-        let field = model
-            .field(name)
-            .ok_or_else(|| StoreError::UnknownField { model: model.name.clone(), field: name.clone() })?;
+        let field = model.field(name).ok_or_else(|| StoreError::UnknownField {
+            model: model.name.clone(),
+            field: name.clone(),
+        })?;
         if field.system {
-            return Err(StoreError::invalid(name, "is a system column and cannot be written"));
+            return Err(StoreError::invalid(
+                name,
+                "is a system column and cannot be written",
+            ));
         }
         if field.kind.is_x2many() {
             split.x2many.push((field, value));
         } else {
-            let stored = coerce(&field.kind, value).map_err(|reason| StoreError::invalid(name, reason))?;
+            let stored =
+                coerce(&field.kind, value).map_err(|reason| StoreError::invalid(name, reason))?;
             split.columns.insert(name.clone(), stored);
         }
     }
@@ -504,25 +747,47 @@ fn parse_commands<'v>(field: &str, value: &'v Value) -> Result<Vec<Command<'v>>>
     if is_empty(value) {
         return Ok(vec![Command::Clear]);
     }
-    let items = value.as_array().ok_or_else(|| StoreError::invalid(field, format!("expected a list of commands, got {}", describe(value))))?;
+    let items = value.as_array().ok_or_else(|| {
+        StoreError::invalid(
+            field,
+            format!("expected a list of commands, got {}", describe(value)),
+        )
+    })?;
     if !items.is_empty() && items.iter().all(Value::is_i64) {
-        return Ok(vec![Command::Set(items.iter().filter_map(Value::as_i64).collect())]);
+        return Ok(vec![Command::Set(
+            items.iter().filter_map(Value::as_i64).collect(),
+        )]);
     }
     items
         .iter()
         .enumerate()
-        .map(|(i, item)| parse_command(item).map_err(|reason| StoreError::invalid(format!("{field}[{i}]"), reason)))
+        .map(|(i, item)| {
+            parse_command(item)
+                .map_err(|reason| StoreError::invalid(format!("{field}[{i}]"), reason))
+        })
         .collect()
 }
 
 fn parse_command(item: &Value) -> Result<Command<'_>, String> {
-    let parts = item.as_array().ok_or("expected a command such as [0, 0, {...}] or [4, id]")?;
-    let code = parts.first().and_then(Value::as_i64).ok_or("a command starts with its code 0-6")?;
+    let parts = item
+        .as_array()
+        .ok_or("expected a command such as [0, 0, {...}] or [4, id]")?;
+    let code = parts
+        .first()
+        .and_then(Value::as_i64)
+        .ok_or("a command starts with its code 0-6")?;
     let id = || -> Result<i64, String> {
-        parts.get(1).and_then(Value::as_i64).filter(|id| *id > 0).ok_or_else(|| format!("command {code} needs a record id"))
+        parts
+            .get(1)
+            .and_then(Value::as_i64)
+            .filter(|id| *id > 0)
+            .ok_or_else(|| format!("command {code} needs a record id"))
     };
     let vals = || -> Result<&Map<String, Value>, String> {
-        parts.get(2).and_then(Value::as_object).ok_or_else(|| format!("command {code} needs a values object"))
+        parts
+            .get(2)
+            .and_then(Value::as_object)
+            .ok_or_else(|| format!("command {code} needs a values object"))
     };
     Ok(match code {
         0 => Command::Create(vals()?),
@@ -532,19 +797,36 @@ fn parse_command(item: &Value) -> Result<Command<'_>, String> {
         4 => Command::Link(id()?),
         5 => Command::Clear,
         6 => {
-            let ids = parts.get(2).and_then(Value::as_array).ok_or("command 6 needs a list of ids: [6, 0, [ids]]")?;
-            Command::Set(ids.iter().map(|v| v.as_i64().ok_or("command 6 takes integer ids")).collect::<Result<_, _>>()?)
+            let ids = parts
+                .get(2)
+                .and_then(Value::as_array)
+                .ok_or("command 6 needs a list of ids: [6, 0, [ids]]")?;
+            Command::Set(
+                ids.iter()
+                    .map(|v| v.as_i64().ok_or("command 6 takes integer ids"))
+                    .collect::<Result<_, _>>()?,
+            )
         }
-        other => return Err(format!("unknown command {other} (0 create, 1 update, 2 delete, 3 unlink, 4 link, 5 clear, 6 set)")),
+        other => {
+            return Err(format!(
+                "unknown command {other} (0 create, 1 update, 2 delete, 3 unlink, 4 link, 5 clear, 6 set)"
+            ));
+        }
     })
 }
 
 /// A unique violation the pre-check could not see (a concurrent writer) still names the field.
 fn constraint_error(model: &Model, error: sea_orm::DbErr) -> StoreError {
     let text = error.to_string();
-    let is_unique = text.contains("UNIQUE constraint failed") || text.contains("duplicate key value");
-    match model.columns().find(|f| f.unique && text.contains(&format!("{}_{}", model.table, f.name)) || text.contains(&format!("{}.{}", model.table, f.name))) {
-        Some(field) if is_unique => StoreError::Conflict(format!("{}.{} must be unique", model.name, field.name)),
+    let is_unique =
+        text.contains("UNIQUE constraint failed") || text.contains("duplicate key value");
+    match model.columns().find(|f| {
+        f.unique && text.contains(&format!("{}_{}", model.table, f.name))
+            || text.contains(&format!("{}.{}", model.table, f.name))
+    }) {
+        Some(field) if is_unique => {
+            StoreError::Conflict(format!("{}.{} must be unique", model.name, field.name))
+        }
         _ => StoreError::Database(error),
     }
 }

@@ -7,7 +7,10 @@ use std::sync::Arc;
 use support::{Backend, each_backend};
 use weft_domain::Domain;
 use weft_registry::Registry;
-use weft_store::{ChangeHook, ChangeKind, ChangeSet, Env, HookError, HookState, SearchOptions, Store, StoreError, Tx};
+use weft_store::{
+    ChangeHook, ChangeKind, ChangeSet, Env, HookError, HookState, SearchOptions, Store, StoreError,
+    Tx,
+};
 
 fn vals(value: Value) -> Map<String, Value> {
     value.as_object().expect("an object").clone()
@@ -31,9 +34,24 @@ async fn count(store: &Store, model: &str) -> u64 {
 
 /// Partner ACME, products Desk and Chair, tag VIP.
 async fn fixtures(store: &Store) -> (i64, i64, i64, i64) {
-    let partner = create(store, "res.partner", json!({"name": "ACME", "company_type": "company"})).await;
-    let desk = create(store, "product.product", json!({"name": "Desk", "default_code": "DESK", "list_price": 120.0})).await;
-    let chair = create(store, "product.product", json!({"name": "Chair", "default_code": "CHAIR"})).await;
+    let partner = create(
+        store,
+        "res.partner",
+        json!({"name": "ACME", "company_type": "company"}),
+    )
+    .await;
+    let desk = create(
+        store,
+        "product.product",
+        json!({"name": "Desk", "default_code": "DESK", "list_price": 120.0}),
+    )
+    .await;
+    let chair = create(
+        store,
+        "product.product",
+        json!({"name": "Chair", "default_code": "CHAIR"}),
+    )
+    .await;
     let tag = create(store, "crm.tag", json!({"name": "VIP"})).await;
     (partner, desk, chair, tag)
 }
@@ -123,10 +141,20 @@ async fn a_failed_create_leaves_no_row_and_names_the_path() {
             .unwrap_err();
         assert_eq!(err.code(), "invalid_value");
         assert_eq!(err.field(), Some("order_line[2].product_id"));
-        assert!(err.to_string().contains("product.product record 999999 does not exist"), "{err}");
-        let second = tx.create("res.partner", &vals(json!({"name": "after failure"}))).await.unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("product.product record 999999 does not exist"),
+            "{err}"
+        );
+        let second = tx
+            .create("res.partner", &vals(json!({"name": "after failure"})))
+            .await
+            .unwrap_err();
         assert!(matches!(second, StoreError::Aborted));
-        assert!(matches!(tx.commit().await.unwrap_err(), StoreError::Aborted));
+        assert!(matches!(
+            tx.commit().await.unwrap_err(),
+            StoreError::Aborted
+        ));
         assert_eq!(count(&store, "sale.order").await, 0);
         assert_eq!(count(&store, "sale.order.line").await, 0);
         assert_eq!(count(&store, "res.partner").await, 1);
@@ -138,18 +166,41 @@ async fn a_failed_create_leaves_no_row_and_names_the_path() {
 async fn bad_payloads_are_refused_with_the_field_named() {
     each_backend(Registry::demo, async |store, _| {
         let cases = [
-            (json!({"name": "X", "colour": "red"}), "unknown_field", "colour"),
-            (json!({"name": "X", "customer_rank": "many"}), "invalid_value", "customer_rank"),
-            (json!({"name": "X", "company_type": "robot"}), "invalid_value", "company_type"),
+            (
+                json!({"name": "X", "colour": "red"}),
+                "unknown_field",
+                "colour",
+            ),
+            (
+                json!({"name": "X", "customer_rank": "many"}),
+                "invalid_value",
+                "customer_rank",
+            ),
+            (
+                json!({"name": "X", "company_type": "robot"}),
+                "invalid_value",
+                "company_type",
+            ),
             (json!({"name": "X", "id": 7}), "invalid_value", "id"),
-            (json!({"name": "X", "category_id": [[9, 1]]}), "invalid_value", "category_id[0]"),
+            (
+                json!({"name": "X", "category_id": [[9, 1]]}),
+                "invalid_value",
+                "category_id[0]",
+            ),
             (json!({"email": "x@example.com"}), "missing_field", "name"),
             (json!({"name": "X\u{0}Y"}), "invalid_value", "name"),
         ];
         for (payload, code, field) in cases {
             let mut tx = store.begin(&Env::superuser()).await.unwrap();
-            let err = tx.create("res.partner", &vals(payload.clone())).await.unwrap_err();
-            assert_eq!((err.code(), err.field()), (code, Some(field)), "{payload}: {err}");
+            let err = tx
+                .create("res.partner", &vals(payload.clone()))
+                .await
+                .unwrap_err();
+            assert_eq!(
+                (err.code(), err.field()),
+                (code, Some(field)),
+                "{payload}: {err}"
+            );
             tx.rollback().await.unwrap();
         }
         let mut tx = store.begin(&Env::superuser()).await.unwrap();
@@ -163,28 +214,110 @@ async fn bad_payloads_are_refused_with_the_field_named() {
 #[tokio::test]
 async fn search_takes_domains_orders_limits_and_refuses_bad_ones() {
     each_backend(Registry::demo, async |store, _| {
-        for (name, rank, active) in [("Azure", 3, true), ("Bolt", 1, true), ("Cobalt", 2, true), ("Dusk", 5, false)] {
-            create(&store, "res.partner", json!({"name": name, "customer_rank": rank, "active": active})).await;
+        for (name, rank, active) in [
+            ("Azure", 3, true),
+            ("Bolt", 1, true),
+            ("Cobalt", 2, true),
+            ("Dusk", 5, false),
+        ] {
+            create(
+                &store,
+                "res.partner",
+                json!({"name": name, "customer_rank": rank, "active": active}),
+            )
+            .await;
         }
         let tx = store.begin_read(&Env::superuser()).await.unwrap();
         let names = async |d: &str, order: Option<&str>, limit: Option<u64>, offset: u64| {
-            let ids = tx.search("res.partner", &domain(d), &SearchOptions { order, limit, offset, include_archived: false }).await.unwrap();
+            let ids = tx
+                .search(
+                    "res.partner",
+                    &domain(d),
+                    &SearchOptions {
+                        order,
+                        limit,
+                        offset,
+                        include_archived: false,
+                    },
+                )
+                .await
+                .unwrap();
             let rows = tx.read("res.partner", &ids, &["name"]).await.unwrap();
-            rows.iter().map(|r| r["name"].as_str().unwrap().to_string()).collect::<Vec<_>>()
+            rows.iter()
+                .map(|r| r["name"].as_str().unwrap().to_string())
+                .collect::<Vec<_>>()
         };
-        assert_eq!(names("[]", None, None, 0).await, ["Azure", "Bolt", "Cobalt"], "archived hidden, default order by name");
-        assert_eq!(names("[('customer_rank', '>=', 2)]", Some("customer_rank desc"), None, 0).await, ["Azure", "Cobalt"]);
-        assert_eq!(names("[]", Some("name desc"), Some(2), 1).await, ["Bolt", "Azure"]);
-        assert_eq!(names("[]", None, None, 2).await, ["Cobalt"], "offset without limit");
-        assert_eq!(names("[('active', '=', False)]", None, None, 0).await, ["Dusk"], "a domain on active lifts the filter");
-        assert_eq!(names("['|', ('name', 'ilike', 'AZ'), ('name', '=like', 'C%')]", None, None, 0).await, ["Azure", "Cobalt"]);
-        assert_eq!(tx.count("res.partner", &Domain::all(), true).await.unwrap(), 4);
+        assert_eq!(
+            names("[]", None, None, 0).await,
+            ["Azure", "Bolt", "Cobalt"],
+            "archived hidden, default order by name"
+        );
+        assert_eq!(
+            names(
+                "[('customer_rank', '>=', 2)]",
+                Some("customer_rank desc"),
+                None,
+                0
+            )
+            .await,
+            ["Azure", "Cobalt"]
+        );
+        assert_eq!(
+            names("[]", Some("name desc"), Some(2), 1).await,
+            ["Bolt", "Azure"]
+        );
+        assert_eq!(
+            names("[]", None, None, 2).await,
+            ["Cobalt"],
+            "offset without limit"
+        );
+        assert_eq!(
+            names("[('active', '=', False)]", None, None, 0).await,
+            ["Dusk"],
+            "a domain on active lifts the filter"
+        );
+        assert_eq!(
+            names(
+                "['|', ('name', 'ilike', 'AZ'), ('name', '=like', 'C%')]",
+                None,
+                None,
+                0
+            )
+            .await,
+            ["Azure", "Cobalt"]
+        );
+        assert_eq!(
+            tx.count("res.partner", &Domain::all(), true).await.unwrap(),
+            4
+        );
 
-        for bad in ["name; DROP TABLE res_partner", "name sideways", "nope desc", "category_id"] {
-            let err = tx.search("res.partner", &Domain::all(), &SearchOptions { order: Some(bad), ..Default::default() }).await.unwrap_err();
+        for bad in [
+            "name; DROP TABLE res_partner",
+            "name sideways",
+            "nope desc",
+            "category_id",
+        ] {
+            let err = tx
+                .search(
+                    "res.partner",
+                    &Domain::all(),
+                    &SearchOptions {
+                        order: Some(bad),
+                        ..Default::default()
+                    },
+                )
+                .await
+                .unwrap_err();
             assert_eq!(err.code(), "invalid_order", "{bad}: {err}");
         }
-        let err = tx.search("res.partner", &domain("[('colour', '=', 'red')]"), &SearchOptions::default()).await.unwrap_err();
+        let err = tx
+            .search(
+                "res.partner",
+                &domain("[('colour', '=', 'red')]"),
+                &SearchOptions::default(),
+            )
+            .await
+            .unwrap_err();
         assert_eq!(err.code(), "invalid_domain");
         assert!(err.to_string().contains("colour"), "{err}");
         let malformed = Domain::parse_text("[('name', '=' 'x')]").unwrap_err();
@@ -197,19 +330,38 @@ async fn search_takes_domains_orders_limits_and_refuses_bad_ones() {
 async fn ondelete_restrict_cascade_and_set_null_are_enforced_by_the_store() {
     each_backend(Registry::demo, async |store, _| {
         let (partner, desk, _, _) = fixtures(&store).await;
-        let contact = create(&store, "res.partner", json!({"name": "Jane", "parent_id": partner})).await;
-        let order = create(&store, "sale.order", json!({"partner_id": partner, "order_line": [[0, 0, {"product_id": desk}]]})).await;
+        let contact = create(
+            &store,
+            "res.partner",
+            json!({"name": "Jane", "parent_id": partner}),
+        )
+        .await;
+        let order = create(
+            &store,
+            "sale.order",
+            json!({"partner_id": partner, "order_line": [[0, 0, {"product_id": desk}]]}),
+        )
+        .await;
 
         let mut tx = store.begin(&Env::superuser()).await.unwrap();
         let err = tx.unlink("res.partner", &[partner]).await.unwrap_err();
         assert_eq!(err.code(), "conflict");
-        assert!(err.to_string().contains("sale.order") && err.to_string().contains("partner_id"), "{err}");
+        assert!(
+            err.to_string().contains("sale.order") && err.to_string().contains("partner_id"),
+            "{err}"
+        );
         tx.rollback().await.unwrap();
 
         let mut tx = store.begin(&Env::superuser()).await.unwrap();
         tx.unlink("sale.order", &[order]).await.unwrap();
         let changes = tx.commit().await.unwrap();
-        assert_eq!(changes.of_model("sale.order.line").filter(|c| c.kind == ChangeKind::Deleted).count(), 1);
+        assert_eq!(
+            changes
+                .of_model("sale.order.line")
+                .filter(|c| c.kind == ChangeKind::Deleted)
+                .count(),
+            1
+        );
         assert_eq!(count(&store, "sale.order.line").await, 0, "lines cascade");
 
         let mut tx = store.begin(&Env::superuser()).await.unwrap();
@@ -217,7 +369,11 @@ async fn ondelete_restrict_cascade_and_set_null_are_enforced_by_the_store() {
         let changes = tx.commit().await.unwrap();
         let orphan = changes.get("res.partner", contact).unwrap();
         assert_eq!(orphan.kind, ChangeKind::Updated);
-        assert_eq!(orphan.after.as_ref().unwrap()["parent_id"], Value::Null, "parent_id is set null");
+        assert_eq!(
+            orphan.after.as_ref().unwrap()["parent_id"],
+            Value::Null,
+            "parent_id is set null"
+        );
 
         let mut tx = store.begin(&Env::superuser()).await.unwrap();
         let err = tx.unlink("res.partner", &[partner]).await.unwrap_err();
@@ -270,7 +426,12 @@ struct RefuseOrders;
 
 #[async_trait::async_trait]
 impl ChangeHook for RefuseOrders {
-    async fn after(&self, _tx: &Tx, changes: &ChangeSet, _state: HookState) -> Result<(), HookError> {
+    async fn after(
+        &self,
+        _tx: &Tx,
+        changes: &ChangeSet,
+        _state: HookState,
+    ) -> Result<(), HookError> {
         if changes.of_model("sale.order").next().is_some() {
             return Err(HookError("orders are refused".into()));
         }
@@ -283,12 +444,24 @@ async fn a_hook_error_rolls_everything_back() {
     each_backend(Registry::demo, async |store, _| {
         store.register_hook(Arc::new(RefuseOrders));
         let mut tx = store.begin(&Env::superuser()).await.unwrap();
-        let partner = tx.create("res.partner", &vals(json!({"name": "Kept only if committed"}))).await.unwrap();
+        let partner = tx
+            .create(
+                "res.partner",
+                &vals(json!({"name": "Kept only if committed"})),
+            )
+            .await
+            .unwrap();
         let err = tx
-            .create("sale.order", &vals(json!({"partner_id": partner, "order_line": [[0, 0, {"name": "x"}]]})))
+            .create(
+                "sale.order",
+                &vals(json!({"partner_id": partner, "order_line": [[0, 0, {"name": "x"}]]})),
+            )
             .await
             .unwrap_err();
-        assert!(matches!(err, StoreError::Hook(ref m) if m == "orders are refused"), "{err}");
+        assert!(
+            matches!(err, StoreError::Hook(ref m) if m == "orders are refused"),
+            "{err}"
+        );
         assert!(tx.commit().await.is_err());
         assert_eq!(count(&store, "res.partner").await, 0);
         assert_eq!(count(&store, "sale.order").await, 0);
@@ -302,31 +475,57 @@ async fn users_see_only_their_companies() {
     each_backend(Registry::demo, async |store, _| {
         let other_company = create(&store, "res.company", json!({"name": "Other Co"})).await;
         let mine = create(&store, "res.partner", json!({"name": "Main's customer"})).await;
-        let shared = create(&store, "res.partner", json!({"name": "Shared", "company_id": false})).await;
+        let shared = create(
+            &store,
+            "res.partner",
+            json!({"name": "Shared", "company_id": false}),
+        )
+        .await;
         let main_user = Env::user(2, 1, vec![1]);
         let other_user = Env::user(3, other_company, vec![other_company]);
 
         let mut tx = store.begin(&other_user).await.unwrap();
-        let theirs = tx.create("res.partner", &vals(json!({"name": "Other's customer"}))).await.unwrap();
+        let theirs = tx
+            .create("res.partner", &vals(json!({"name": "Other's customer"})))
+            .await
+            .unwrap();
         tx.commit().await.unwrap();
 
         let tx = store.begin_read(&main_user).await.unwrap();
-        let visible = tx.search("res.partner", &Domain::all(), &SearchOptions::default()).await.unwrap();
+        let visible = tx
+            .search("res.partner", &Domain::all(), &SearchOptions::default())
+            .await
+            .unwrap();
         assert_eq!(visible, vec![mine, shared]);
-        let err = tx.read("res.partner", &[theirs], &["name"]).await.unwrap_err();
+        let err = tx
+            .read("res.partner", &[theirs], &["name"])
+            .await
+            .unwrap_err();
         assert_eq!(err.code(), "access_denied");
         tx.rollback().await.unwrap();
 
         let mut tx = store.begin(&main_user).await.unwrap();
-        let err = tx.write("res.partner", &[theirs], &vals(json!({"name": "hijacked"}))).await.unwrap_err();
+        let err = tx
+            .write("res.partner", &[theirs], &vals(json!({"name": "hijacked"})))
+            .await
+            .unwrap_err();
         assert_eq!(err.code(), "access_denied");
         tx.rollback().await.unwrap();
         let mut tx = store.begin(&main_user).await.unwrap();
-        let err = tx.create("res.partner", &vals(json!({"name": "X", "company_id": other_company}))).await.unwrap_err();
+        let err = tx
+            .create(
+                "res.partner",
+                &vals(json!({"name": "X", "company_id": other_company})),
+            )
+            .await
+            .unwrap_err();
         assert_eq!(err.code(), "access_denied", "{err}");
         tx.rollback().await.unwrap();
         let mut tx = store.begin(&main_user).await.unwrap();
-        let err = tx.create("sale.order", &vals(json!({"partner_id": theirs}))).await.unwrap_err();
+        let err = tx
+            .create("sale.order", &vals(json!({"partner_id": theirs})))
+            .await
+            .unwrap_err();
         assert_eq!(err.field(), Some("partner_id"), "{err}");
     })
     .await;
@@ -338,24 +537,57 @@ async fn sequences_unique_fields_and_demo_data() {
         let partner = create(&store, "res.partner", json!({"name": "ACME"})).await;
         let first = create(&store, "sale.order", json!({"partner_id": partner})).await;
         let second = create(&store, "sale.order", json!({"partner_id": partner})).await;
-        let named = create(&store, "sale.order", json!({"partner_id": partner, "name": "EXT-1"})).await;
+        let named = create(
+            &store,
+            "sale.order",
+            json!({"partner_id": partner, "name": "EXT-1"}),
+        )
+        .await;
         let tx = store.begin_read(&Env::superuser()).await.unwrap();
-        let names: Vec<Value> = tx.read("sale.order", &[first, second, named], &["name"]).await.unwrap().into_iter().map(|r| r["name"].clone()).collect();
+        let names: Vec<Value> = tx
+            .read("sale.order", &[first, second, named], &["name"])
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| r["name"].clone())
+            .collect();
         assert_eq!(names, [json!("SO00001"), json!("SO00002"), json!("EXT-1")]);
-        let currencies = tx.search("res.currency", &Domain::all(), &SearchOptions::default()).await.unwrap();
-        let codes: Vec<Value> = tx.read("res.currency", &currencies, &["name"]).await.unwrap().into_iter().map(|r| r["name"].clone()).collect();
+        let currencies = tx
+            .search("res.currency", &Domain::all(), &SearchOptions::default())
+            .await
+            .unwrap();
+        let codes: Vec<Value> = tx
+            .read("res.currency", &currencies, &["name"])
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| r["name"].clone())
+            .collect();
         assert_eq!(codes, [json!("EUR"), json!("THB"), json!("USD")]);
-        assert_eq!(tx.count("stock.picking.type", &Domain::all(), false).await.unwrap(), 2);
+        assert_eq!(
+            tx.count("stock.picking.type", &Domain::all(), false)
+                .await
+                .unwrap(),
+            2
+        );
         tx.rollback().await.unwrap();
 
         let mut tx = store.begin(&Env::superuser()).await.unwrap();
-        let err = tx.create("crm.tag", &vals(json!({"name": "VIP"}))).await.and(tx.create("crm.tag", &vals(json!({"name": "VIP"}))).await).unwrap_err();
+        let err = tx
+            .create("crm.tag", &vals(json!({"name": "VIP"})))
+            .await
+            .and(tx.create("crm.tag", &vals(json!({"name": "VIP"}))).await)
+            .unwrap_err();
         assert_eq!(err.code(), "conflict");
         assert!(err.to_string().contains("crm.tag.name"), "{err}");
         tx.rollback().await.unwrap();
 
         store.apply_schema(false).await.unwrap();
-        assert_eq!(count(&store, "res.currency").await, 3, "data records load once");
+        assert_eq!(
+            count(&store, "res.currency").await,
+            3,
+            "data records load once"
+        );
     })
     .await;
 }
@@ -368,12 +600,33 @@ async fn sqlite_runs_in_wal_mode_with_case_sensitive_like() {
         }
         use sea_orm::{ConnectionTrait, Statement};
         let db = store.connection();
-        let mode = db.query_one_raw(Statement::from_string(db.get_database_backend(), "PRAGMA journal_mode")).await.unwrap().unwrap();
+        let mode = db
+            .query_one_raw(Statement::from_string(
+                db.get_database_backend(),
+                "PRAGMA journal_mode",
+            ))
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(mode.try_get_by_index::<String>(0).unwrap(), "wal");
         create(&store, "res.partner", json!({"name": "Azure"})).await;
         let tx = store.begin_read(&Env::superuser()).await.unwrap();
-        assert_eq!(tx.count("res.partner", &domain("[('name', 'like', 'azure')]"), false).await.unwrap(), 0);
-        assert_eq!(tx.count("res.partner", &domain("[('name', 'ilike', 'azure')]"), false).await.unwrap(), 1);
+        assert_eq!(
+            tx.count("res.partner", &domain("[('name', 'like', 'azure')]"), false)
+                .await
+                .unwrap(),
+            0
+        );
+        assert_eq!(
+            tx.count(
+                "res.partner",
+                &domain("[('name', 'ilike', 'azure')]"),
+                false
+            )
+            .await
+            .unwrap(),
+            1
+        );
     })
     .await;
 }

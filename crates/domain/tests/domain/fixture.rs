@@ -4,7 +4,9 @@ use std::collections::BTreeMap;
 
 use sea_query::{Alias, Expr, PostgresQueryBuilder, Query, SqliteQueryBuilder, Values};
 use serde_json::{Map, Value as Json, json};
-use weft_domain::{Backend, BindOptions, BoundDomain, Domain, DomainError, FieldInfo, FieldKind, Records, Schema};
+use weft_domain::{
+    Backend, BindOptions, BoundDomain, Domain, DomainError, FieldInfo, FieldKind, Records, Schema,
+};
 
 pub struct TestSchema;
 
@@ -26,8 +28,13 @@ impl Schema for TestSchema {
         let kind = match (model, name) {
             (_, "id") => Id,
             (_, "name") => Char,
-            ("res.partner", "parent_id") => Many2one { comodel: "res.partner" },
-            ("res.partner", "child_ids") => One2many { comodel: "res.partner", inverse: "parent_id" },
+            ("res.partner", "parent_id") => Many2one {
+                comodel: "res.partner",
+            },
+            ("res.partner", "child_ids") => One2many {
+                comodel: "res.partner",
+                inverse: "parent_id",
+            },
             ("res.partner", "active") => Boolean,
             ("res.partner", "is_company") => Boolean,
             ("res.partner", "category_id") => Many2many {
@@ -44,26 +51,36 @@ impl Schema for TestSchema {
             ("res.partner", "write_date") => Datetime,
             ("res.partner", "image") => Binary,
             ("res.partner", "data") => Json,
-            ("sale.order", "partner_id") => Many2one { comodel: "res.partner" },
+            ("sale.order", "partner_id") => Many2one {
+                comodel: "res.partner",
+            },
             ("sale.order", "tag_ids") => Many2many {
                 comodel: "crm.tag",
                 relation: "sale_order_tag_rel",
                 column1: "order_id",
                 column2: "tag_id",
             },
-            ("sale.order", "order_line") => One2many { comodel: "sale.order.line", inverse: "order_id" },
+            ("sale.order", "order_line") => One2many {
+                comodel: "sale.order.line",
+                inverse: "order_id",
+            },
             ("sale.order", "amount_total") => Monetary,
             ("sale.order", "state") => Selection,
             ("sale.order", "note") => Html,
             ("sale.order", "date_order") => Datetime,
             ("sale.order", "validity_date") => Date,
             ("sale.order", "a" | "b" | "c") => Integer,
-            ("sale.order.line", "order_id") => Many2one { comodel: "sale.order" },
+            ("sale.order.line", "order_id") => Many2one {
+                comodel: "sale.order",
+            },
             ("sale.order.line", "product_uom_qty") => Float,
             ("crm.tag", "color") => Integer,
             _ => return None,
         };
-        Some(FieldInfo { name: static_name(name)?, kind })
+        Some(FieldInfo {
+            name: static_name(name)?,
+            kind,
+        })
     }
 
     fn rec_name(&self, _model: &str) -> &str {
@@ -82,9 +99,36 @@ impl Schema for TestSchema {
 /// FieldInfo borrows from the schema; the names are all known here.
 fn static_name(name: &str) -> Option<&'static str> {
     const NAMES: [&str; 30] = [
-        "id", "name", "parent_id", "child_ids", "active", "is_company", "category_id", "ref", "comment", "color",
-        "credit", "birthday", "write_date", "image", "data", "partner_id", "tag_ids", "order_line", "amount_total",
-        "state", "note", "date_order", "validity_date", "a", "b", "c", "order_id", "product_uom_qty", "x", "y",
+        "id",
+        "name",
+        "parent_id",
+        "child_ids",
+        "active",
+        "is_company",
+        "category_id",
+        "ref",
+        "comment",
+        "color",
+        "credit",
+        "birthday",
+        "write_date",
+        "image",
+        "data",
+        "partner_id",
+        "tag_ids",
+        "order_line",
+        "amount_total",
+        "state",
+        "note",
+        "date_order",
+        "validity_date",
+        "a",
+        "b",
+        "c",
+        "order_id",
+        "product_uom_qty",
+        "x",
+        "y",
     ];
     NAMES.iter().copied().find(|n| *n == name)
 }
@@ -100,14 +144,22 @@ impl Records for Db {
     }
 
     fn ids(&self, model: &str) -> Vec<i64> {
-        self.rows.get(model).map(|rows| rows.keys().copied().collect()).unwrap_or_default()
+        self.rows
+            .get(model)
+            .map(|rows| rows.keys().copied().collect())
+            .unwrap_or_default()
     }
 }
 
 impl Db {
     pub fn insert(&mut self, model: &str, id: i64, row: Json) {
-        let Json::Object(row) = row else { panic!("rows are objects") };
-        self.rows.entry(model.to_string()).or_default().insert(id, row);
+        let Json::Object(row) = row else {
+            panic!("rows are objects")
+        };
+        self.rows
+            .entry(model.to_string())
+            .or_default()
+            .insert(id, row);
     }
 
     /// The data of research §1.10: partner P1 'Azure', P2 without name; order O1 of P1, O2 without
@@ -162,9 +214,27 @@ impl Db {
         db.insert("sale.order", 4, json!({"name": "SO004", "partner_id": 5, "tag_ids": [2], "order_line": [],
             "amount_total": null, "state": null, "date_order": "2024-02-01 00:00:00", "validity_date": "2024-03-01",
             "a": 1, "b": 2, "c": null}));
-        db.insert("sale.order.line", 1, json!({"name": "Widget", "order_id": 1, "product_uom_qty": 2.0}));
-        db.insert("sale.order.line", 2, json!({"name": "Gadget", "order_id": 1, "product_uom_qty": 1.5}));
-        db.insert("sale.order.line", 3, json!({"name": "Widget", "order_id": 3, "product_uom_qty": 0}));
+        db.insert(
+            "sale.order",
+            5,
+            json!({"name": "SO005", "partner_id": 4, "tag_ids": [], "order_line": [],
+            "amount_total": 10, "state": "sale", "a": 3, "b": 3, "c": 3}),
+        );
+        db.insert(
+            "sale.order.line",
+            1,
+            json!({"name": "Widget", "order_id": 1, "product_uom_qty": 2.0}),
+        );
+        db.insert(
+            "sale.order.line",
+            2,
+            json!({"name": "Gadget", "order_id": 1, "product_uom_qty": 1.5}),
+        );
+        db.insert(
+            "sale.order.line",
+            3,
+            json!({"name": "Widget", "order_id": 3, "product_uom_qty": 0}),
+        );
         db
     }
 }
@@ -194,8 +264,13 @@ pub fn search_in(db: &Db, model: &str, text: &str) -> Vec<i64> {
 }
 
 pub fn search_with(db: &Db, model: &str, text: &str, opts: &BindOptions) -> Vec<i64> {
-    let bound = parse(text).bind(&TestSchema, model, opts).unwrap_or_else(|e| panic!("{text}: {e}"));
-    db.ids(model).into_iter().filter(|id| bound.matches(db, *id)).collect()
+    let bound = parse(text)
+        .bind(&TestSchema, model, opts)
+        .unwrap_or_else(|e| panic!("{text}: {e}"));
+    db.ids(model)
+        .into_iter()
+        .filter(|id| bound.matches(db, *id))
+        .collect()
 }
 
 /// Matches over [`Db::full`].
@@ -205,7 +280,12 @@ pub fn search(model: &str, text: &str) -> Vec<i64> {
 
 /// Partners, with archived ones too (so the operator under test is all that filters).
 pub fn partners(text: &str) -> Vec<i64> {
-    search_with(&Db::full(), "res.partner", text, &BindOptions { active_test: false })
+    search_with(
+        &Db::full(),
+        "res.partner",
+        text,
+        &BindOptions { active_test: false },
+    )
 }
 
 pub fn orders(text: &str) -> Vec<i64> {
@@ -230,7 +310,9 @@ pub fn sql(text: &str, model: &str) -> String {
 /// Just the WHERE clause of [`sql`].
 pub fn where_clause(text: &str, model: &str) -> String {
     let sql = sql(text, model);
-    sql.split_once(" WHERE ").map(|(_, w)| w.to_string()).unwrap_or_default()
+    sql.split_once(" WHERE ")
+        .map(|(_, w)| w.to_string())
+        .unwrap_or_default()
 }
 
 pub fn built(text: &str, model: &str, backend: Backend) -> (String, Values) {

@@ -15,12 +15,30 @@ fn empty_domain() {
 
 #[test]
 fn implicit_and_is_inserted_at_the_front() {
-    same("[('a','=',1), ('b','=',2), ('c','=',3)]", "['&', '&', ('a','=',1), ('b','=',2), ('c','=',3)]");
-    same("[('a','=',1), '|', ('b','=',2), ('c','=',3)]", "['&', ('a','=',1), '|', ('b','=',2), ('c','=',3)]");
-    same("['|', ('a','=',1), ('b','=',2), ('c','=',3)]", "['&', '|', ('a','=',1), ('b','=',2), ('c','=',3)]");
-    same("['!', ('a','=',1), ('b','=',2)]", "['&', '!', ('a','=',1), ('b','=',2)]");
-    same("[('a','=',1), '!', ('b','=',2)]", "['&', ('a','=',1), '!', ('b','=',2)]");
-    same("['&', '!', ('a','=',1), '|', ('b','=',2), ('c','=',3)]", "['&', '!', ('a','=',1), '|', ('b','=',2), ('c','=',3)]");
+    same(
+        "[('a','=',1), ('b','=',2), ('c','=',3)]",
+        "['&', '&', ('a','=',1), ('b','=',2), ('c','=',3)]",
+    );
+    same(
+        "[('a','=',1), '|', ('b','=',2), ('c','=',3)]",
+        "['&', ('a','=',1), '|', ('b','=',2), ('c','=',3)]",
+    );
+    same(
+        "['|', ('a','=',1), ('b','=',2), ('c','=',3)]",
+        "['&', '|', ('a','=',1), ('b','=',2), ('c','=',3)]",
+    );
+    same(
+        "['!', ('a','=',1), ('b','=',2)]",
+        "['&', '!', ('a','=',1), ('b','=',2)]",
+    );
+    same(
+        "[('a','=',1), '!', ('b','=',2)]",
+        "['&', ('a','=',1), '!', ('b','=',2)]",
+    );
+    same(
+        "['&', '!', ('a','=',1), '|', ('b','=',2), ('c','=',3)]",
+        "['&', '!', ('a','=',1), '|', ('b','=',2), ('c','=',3)]",
+    );
 }
 
 #[test]
@@ -50,22 +68,49 @@ fn operators_are_lower_cased_and_diamond_is_not_equal() {
 
 #[test]
 fn equality_with_a_list_is_membership() {
-    assert_eq!(leaf("[('a', '=', [1, 2])]"), (Operator::In, Value::List(vec![Value::Int(1), Value::Int(2)])));
-    assert_eq!(leaf("[('a', '!=', (1,))]"), (Operator::NotIn, Value::List(vec![Value::Int(1)])));
-    assert_eq!(leaf("[('a', '<>', [])]"), (Operator::NotIn, Value::List(vec![])));
+    assert_eq!(
+        leaf("[('a', '=', [1, 2])]"),
+        (
+            Operator::In,
+            Value::List(vec![Value::Int(1), Value::Int(2)])
+        )
+    );
+    assert_eq!(
+        leaf("[('a', '!=', (1,))]"),
+        (Operator::NotIn, Value::List(vec![Value::Int(1)]))
+    );
+    assert_eq!(
+        leaf("[('a', '<>', [])]"),
+        (Operator::NotIn, Value::List(vec![]))
+    );
 }
 
 #[test]
 fn membership_with_a_bool_is_equality() {
-    assert_eq!(leaf("[('a', 'in', True)]"), (Operator::Eq, Value::Bool(true)));
-    assert_eq!(leaf("[('a', 'not in', False)]"), (Operator::Ne, Value::Bool(false)));
+    assert_eq!(
+        leaf("[('a', 'in', True)]"),
+        (Operator::Eq, Value::Bool(true))
+    );
+    assert_eq!(
+        leaf("[('a', 'not in', False)]"),
+        (Operator::Ne, Value::Bool(false))
+    );
 }
 
 #[test]
 fn membership_with_a_scalar_takes_a_one_element_list() {
-    assert_eq!(leaf("[('a', 'in', 5)]"), (Operator::In, Value::List(vec![Value::Int(5)])));
-    assert_eq!(leaf("[('a', 'not in', 'x')]"), (Operator::NotIn, Value::List(vec![Value::Str("x".into())])));
-    assert_eq!(leaf("[('a', 'in', None)]"), (Operator::In, Value::List(vec![Value::Null])));
+    assert_eq!(
+        leaf("[('a', 'in', 5)]"),
+        (Operator::In, Value::List(vec![Value::Int(5)]))
+    );
+    assert_eq!(
+        leaf("[('a', 'not in', 'x')]"),
+        (Operator::NotIn, Value::List(vec![Value::Str("x".into())]))
+    );
+    assert_eq!(
+        leaf("[('a', 'in', None)]"),
+        (Operator::In, Value::List(vec![Value::Null]))
+    );
 }
 
 #[test]

@@ -6,12 +6,22 @@ use weft_domain::{Domain, DomainError, Operator, Term, Token, Value};
 use crate::fixture::parse;
 
 fn term(path: &str, operator: Operator, value: Value) -> Token {
-    Token::Term(Term { path: path.to_string(), operator, value })
+    Token::Term(Term {
+        path: path.to_string(),
+        operator,
+        value,
+    })
 }
 
 #[test]
 fn json_arrays_as_clients_send_them() {
-    let d = Domain::parse_json(&json!([["state", "=", "draft"], "|", ["a", "=", 1], ["b", "=", false]])).unwrap();
+    let d = Domain::parse_json(&json!([
+        ["state", "=", "draft"],
+        "|",
+        ["a", "=", 1],
+        ["b", "=", false]
+    ]))
+    .unwrap();
     assert_eq!(
         d.tokens(),
         &[
@@ -69,7 +79,11 @@ fn tuples_trailing_commas_and_whitespace() {
         d.tokens()[1..],
         [
             term("a", Operator::In, Value::List(vec![Value::Int(1)])),
-            term("b", Operator::In, Value::List(vec![Value::Int(1), Value::Int(2)])),
+            term(
+                "b",
+                Operator::In,
+                Value::List(vec![Value::Int(1), Value::Int(2)])
+            ),
         ]
     );
 }
@@ -77,7 +91,9 @@ fn tuples_trailing_commas_and_whitespace() {
 #[test]
 fn numbers() {
     let d = parse("[('a', 'in', [1, -2, 1.5, -0.25, 1e3, 2E-1])]");
-    let Token::Term(t) = &d.tokens()[0] else { panic!() };
+    let Token::Term(t) = &d.tokens()[0] else {
+        panic!()
+    };
     assert_eq!(
         t.value,
         Value::List(vec![
@@ -94,16 +110,22 @@ fn numbers() {
 #[test]
 fn string_escapes() {
     let d = parse(r#"[('a', '=', 'it\'s \\ \"q\" \n\t\r \u00e9\x41'), ("b", '=', "d\"q")]"#);
-    let Token::Term(t) = &d.tokens()[1] else { panic!() };
+    let Token::Term(t) = &d.tokens()[1] else {
+        panic!()
+    };
     assert_eq!(t.value, Value::Str("it's \\ \"q\" \n\t\r éA".into()));
-    let Token::Term(t) = &d.tokens()[2] else { panic!() };
+    let Token::Term(t) = &d.tokens()[2] else {
+        panic!()
+    };
     assert_eq!(t.value, Value::Str("d\"q".into()));
 }
 
 #[test]
 fn json_text_uses_json_escapes() {
     let d = parse(r#"[["a", "=", "x\/y \ud83d\ude00"]]"#);
-    let Token::Term(t) = &d.tokens()[0] else { panic!() };
+    let Token::Term(t) = &d.tokens()[0] else {
+        panic!()
+    };
     assert_eq!(t.value, Value::Str("x/y 😀".into()));
 }
 
@@ -123,7 +145,9 @@ fn names_and_expressions_are_syntax_errors_with_position() {
             other => panic!("{text}: {other:?}"),
         }
     }
-    let message = Domain::parse_text("[('user_id', '=', uid)]").unwrap_err().to_string();
+    let message = Domain::parse_text("[('user_id', '=', uid)]")
+        .unwrap_err()
+        .to_string();
     assert!(message.contains("position 18"), "{message}");
     assert!(!message.contains('\n'));
 }
@@ -167,7 +191,9 @@ fn operators_missing_operands() {
     assert_eq!(structure_error(json!([["a", "=", 1], "|"])).0, 1);
     assert_eq!(structure_error(json!(["!"])).0, 0);
     assert_eq!(structure_error(json!(["&", ["a", "=", 1], "!"])).0, 2);
-    let message = Domain::parse_json(&json!(["|", ["a", "=", 1]])).unwrap_err().to_string();
+    let message = Domain::parse_json(&json!(["|", ["a", "=", 1]]))
+        .unwrap_err()
+        .to_string();
     assert!(message.contains("term 0"), "{message}");
 }
 
@@ -182,10 +208,21 @@ fn nul_characters_are_refused() {
 #[test]
 fn any_values_are_sub_domains_with_their_own_errors() {
     let d = parse("[('tag_ids', 'any', [('name', '=', 'a'), ('color', '=', 1)])]");
-    let Token::Term(t) = &d.tokens()[0] else { panic!() };
-    let Value::Domain(sub) = &t.value else { panic!("{:?}", t.value) };
-    assert_eq!(sub.tokens().len(), 3, "the implicit & is inserted in the sub-domain too");
-    let (index, reason) = structure_error(json!([["a", "=", 1], ["tag_ids", "any", ["&", ["a", "=", 1]]]]));
+    let Token::Term(t) = &d.tokens()[0] else {
+        panic!()
+    };
+    let Value::Domain(sub) = &t.value else {
+        panic!("{:?}", t.value)
+    };
+    assert_eq!(
+        sub.tokens().len(),
+        3,
+        "the implicit & is inserted in the sub-domain too"
+    );
+    let (index, reason) = structure_error(json!([
+        ["a", "=", 1],
+        ["tag_ids", "any", ["&", ["a", "=", 1]]]
+    ]));
     assert_eq!(index, 1);
     assert!(reason.contains("sub-domain"), "{reason}");
     assert_eq!(structure_error(json!([["tag_ids", "any", 5]])).0, 0);
@@ -193,11 +230,21 @@ fn any_values_are_sub_domains_with_their_own_errors() {
 
 #[test]
 fn more_than_a_thousand_leaves_is_too_complex() {
-    let leaves = |n: usize| serde_json::Value::Array((0..n).map(|i| json!(["a", "=", i])).collect());
+    let leaves =
+        |n: usize| serde_json::Value::Array((0..n).map(|i| json!(["a", "=", i])).collect());
     assert!(Domain::parse_json(&leaves(1000)).is_ok());
-    assert_eq!(Domain::parse_json(&leaves(1001)), Err(DomainError::TooComplex { limit: 1000 }));
-    let nested = json!([["tag_ids", "any", leaves(600)], ["order_line", "any", leaves(600)]]);
-    assert_eq!(Domain::parse_json(&nested), Err(DomainError::TooComplex { limit: 1000 }));
+    assert_eq!(
+        Domain::parse_json(&leaves(1001)),
+        Err(DomainError::TooComplex { limit: 1000 })
+    );
+    let nested = json!([
+        ["tag_ids", "any", leaves(600)],
+        ["order_line", "any", leaves(600)]
+    ]);
+    assert_eq!(
+        Domain::parse_json(&nested),
+        Err(DomainError::TooComplex { limit: 1000 })
+    );
 }
 
 #[test]
@@ -207,10 +254,16 @@ fn deep_nesting_is_refused() {
         text = format!("[('x', 'any', {text})]");
     }
     assert!(Domain::parse_text(&text).is_err());
-    let nots = "['!', ".repeat(70) + "('a', '=', 1)]";
-    assert_eq!(Domain::parse_text(&nots), Err(DomainError::TooDeep { limit: 64 }));
+    let nots = "[".to_string() + &"'!', ".repeat(70) + "('a', '=', 1)]";
+    assert_eq!(
+        Domain::parse_text(&nots),
+        Err(DomainError::TooDeep { limit: 64 })
+    );
     let deep_value = "[('a', 'in', ".to_string() + &"[".repeat(70) + &"]".repeat(70) + ")]";
-    assert!(matches!(Domain::parse_text(&deep_value), Err(DomainError::Syntax { .. })));
+    assert!(matches!(
+        Domain::parse_text(&deep_value),
+        Err(DomainError::Syntax { .. })
+    ));
     let mut json_value = json!(1);
     for _ in 0..100 {
         json_value = json!([json_value]);
@@ -220,31 +273,57 @@ fn deep_nesting_is_refused() {
 
 #[test]
 fn long_flat_domains_are_not_deep() {
-    let text = format!("[{}]", (0..1000).map(|i| format!("('a', '=', {i})")).collect::<Vec<_>>().join(", "));
+    let text = format!(
+        "[{}]",
+        (0..1000)
+            .map(|i| format!("('a', '=', {i})"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
     assert!(Domain::parse_text(&text).is_ok());
-    let ors = format!("[{}('a', '=', 0)]", (0..999).map(|i| format!("'|', ('a', '=', {i}), ")).collect::<String>());
+    let ors = format!(
+        "[{}('a', '=', 0)]",
+        (0..999)
+            .map(|i| format!("'|', ('a', '=', {i}), "))
+            .collect::<String>()
+    );
     assert!(Domain::parse_text(&ors).is_ok());
 }
 
 #[test]
 fn display_is_python_and_to_json_is_canonical() {
-    let d = parse(r#"[["name", "ilike", "it's"], "!", ["b", "in", [1, false, null, 1.5]], [1, "=", 1]]"#);
+    let d = parse(
+        r#"[["name", "ilike", "it's"], "!", ["b", "in", [1, false, null, 1.5]], [1, "=", 1]]"#,
+    );
     assert_eq!(
         d.to_string(),
         "['&', '&', ('name', 'ilike', 'it\\'s'), '!', ('b', 'in', [1, False, None, 1.5]), (1, '=', 1)]"
     );
     assert_eq!(
         d.to_json(),
-        json!(["&", "&", ["name", "ilike", "it's"], "!", ["b", "in", [1, false, null, 1.5]], [1, "=", 1]])
+        json!([
+            "&",
+            "&",
+            ["name", "ilike", "it's"],
+            "!",
+            ["b", "in", [1, false, null, 1.5]],
+            [1, "=", 1]
+        ])
     );
     assert_eq!(parse(&d.to_string()), d);
     assert_eq!(Domain::parse_json(&d.to_json()).unwrap(), d);
-    assert_eq!("[('a', '=', 1)]".parse::<Domain>().unwrap(), parse("[('a', '=', 1)]"));
+    assert_eq!(
+        "[('a', '=', 1)]".parse::<Domain>().unwrap(),
+        parse("[('a', '=', 1)]")
+    );
 }
 
 #[test]
 fn a_json_string_holding_a_domain_is_read_as_text() {
-    assert_eq!(Domain::parse_json(&json!("[('a', '=', 1)]")).unwrap(), parse("[('a', '=', 1)]"));
+    assert_eq!(
+        Domain::parse_json(&json!("[('a', '=', 1)]")).unwrap(),
+        parse("[('a', '=', 1)]")
+    );
 }
 
 #[test]
@@ -255,5 +334,8 @@ fn all_and_and() {
     let b = parse("[('b', '=', 2), ('c', '=', 3)]");
     assert_eq!(Domain::all().and(a.clone()), a);
     assert_eq!(a.clone().and(Domain::all()), a);
-    assert_eq!(a.and(b), parse("['&', ('a', '=', 1), '&', ('b', '=', 2), ('c', '=', 3)]"));
+    assert_eq!(
+        a.and(b),
+        parse("['&', ('a', '=', 1), '&', ('b', '=', 2), ('c', '=', 3)]")
+    );
 }

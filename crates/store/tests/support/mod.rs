@@ -41,11 +41,18 @@ impl Drop for PgDropper {
         let (url, name) = (self.server_url.clone(), self.name.clone());
         // Drop runs outside any runtime we may use: give the cleanup its own thread and runtime.
         let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
             rt.block_on(async move {
                 use sea_orm::ConnectionTrait;
                 if let Ok(db) = sea_orm::Database::connect(&url).await {
-                    let _ = db.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await;
+                    let _ = db
+                        .execute_unprepared(&format!(
+                            "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                        ))
+                        .await;
                     let _ = db.close().await;
                 }
             });
@@ -62,26 +69,53 @@ impl TestDb {
             Backend::Sqlite => {
                 let dir = tempfile::tempdir().expect("temp dir");
                 let url = format!("sqlite://{}", dir.path().join("weft.db").display());
-                TestDb { url, backend, _dir: Some(dir), dropper: None }
+                TestDb {
+                    url,
+                    backend,
+                    _dir: Some(dir),
+                    dropper: None,
+                }
             }
             Backend::Postgres => {
                 use sea_orm::ConnectionTrait;
-                let server_url = std::env::var("WEFT_TEST_POSTGRES_URL").expect("WEFT_TEST_POSTGRES_URL");
-                let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
-                let name = format!("weft_t_{}_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed), nanos);
-                let db = sea_orm::Database::connect(&server_url).await.expect("connect to WEFT_TEST_POSTGRES_URL");
-                db.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.expect("create test database");
+                let server_url =
+                    std::env::var("WEFT_TEST_POSTGRES_URL").expect("WEFT_TEST_POSTGRES_URL");
+                let nanos = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .unwrap()
+                    .subsec_nanos();
+                let name = format!(
+                    "weft_t_{}_{}_{}",
+                    std::process::id(),
+                    COUNTER.fetch_add(1, Ordering::Relaxed),
+                    nanos
+                );
+                let db = sea_orm::Database::connect(&server_url)
+                    .await
+                    .expect("connect to WEFT_TEST_POSTGRES_URL");
+                db.execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                    .await
+                    .expect("create test database");
                 db.close().await.ok();
-                let (base, _) = server_url.rsplit_once('/').expect("postgres URL with a database");
+                let (base, _) = server_url
+                    .rsplit_once('/')
+                    .expect("postgres URL with a database");
                 let url = format!("{base}/{name}");
-                TestDb { url, backend, _dir: None, dropper: Some(PgDropper { server_url, name }) }
+                TestDb {
+                    url,
+                    backend,
+                    _dir: None,
+                    dropper: Some(PgDropper { server_url, name }),
+                }
             }
         }
     }
 
     /// A store on this database with `registry` applied (tables and data records).
     pub async fn store(&self, registry: Registry) -> Store {
-        let store = Store::open(&ConnectSettings::new(&self.url), Arc::new(registry)).await.expect("open store");
+        let store = Store::open(&ConnectSettings::new(&self.url), Arc::new(registry))
+            .await
+            .expect("open store");
         store.apply_schema(false).await.expect("apply schema");
         store
     }
