@@ -286,11 +286,9 @@ fn step_sql(step: &SchemaStep, registry: &Registry, backend: DatabaseBackend) ->
                 .model(name)
                 .map(|m| m.table.clone())
                 .unwrap_or_default();
-            let drop = Table::alter()
-                .table(Alias::new(table))
-                .drop_column(Alias::new(field))
-                .to_owned();
-            vec![backend.build(&drop).to_string()]
+            let mut sql = drop_indexes_sql(&table, field, backend);
+            sql.push(drop_column_sql(&table, field, backend));
+            sql
         }
         SchemaStep::DropTable { table, .. } => {
             vec![
@@ -309,16 +307,40 @@ fn step_sql(step: &SchemaStep, registry: &Registry, backend: DatabaseBackend) ->
         } => {
             let m = model(name).expect("planned from registry");
             let f = m.field(field).expect("planned from registry");
-            let drop = Table::alter()
-                .table(Alias::new(&m.table))
-                .drop_column(Alias::new(field))
-                .to_owned();
-            vec![
-                backend.build(&drop).to_string(),
-                backend.build(&add_column(m, f)).to_string(),
-            ]
+            let mut sql = drop_indexes_sql(&m.table, field, backend);
+            sql.push(drop_column_sql(&m.table, field, backend));
+            sql.push(backend.build(&add_column(m, f)).to_string());
+            sql.extend(
+                indexes_of(m)
+                    .into_iter()
+                    .filter(|i| i.get_index_spec().get_column_names() == [field.as_str()])
+                    .map(|i| backend.build(&i).to_string()),
+            );
+            sql
         }
     }
+}
+
+/// SQLite refuses to drop a column an index still names.
+fn drop_indexes_sql(table: &str, field: &str, backend: DatabaseBackend) -> Vec<String> {
+    ["key", "index"]
+        .iter()
+        .map(|suffix| {
+            let drop = Index::drop()
+                .name(format!("{table}_{field}_{suffix}"))
+                .if_exists()
+                .to_owned();
+            backend.build(&drop).to_string()
+        })
+        .collect()
+}
+
+fn drop_column_sql(table: &str, field: &str, backend: DatabaseBackend) -> String {
+    let drop = Table::alter()
+        .table(Alias::new(table))
+        .drop_column(Alias::new(field))
+        .to_owned();
+    backend.build(&drop).to_string()
 }
 
 fn column_def(field: &Field) -> ColumnDef {

@@ -294,6 +294,16 @@ impl Tx {
         crate::read::count(self, model, domain, include_archived).await
     }
 
+    /// Stored rows (the `Row` format of `ChangeSet`s and of the domain evaluator) of existing ids.
+    pub async fn stored_rows(
+        &self,
+        model: &str,
+        ids: &[i64],
+    ) -> Result<std::collections::HashMap<i64, crate::Row>> {
+        self.model(model)?;
+        self.load_rows(model, ids, None).await
+    }
+
     /// Odoo's read(): one dict per existing id in the given order, `fields` empty = all fields.
     pub async fn read(
         &self,
