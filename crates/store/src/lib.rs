@@ -19,6 +19,8 @@ mod error;
 mod hook;
 mod read;
 mod schema;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod tx;
 mod write;
 

@@ -1,12 +1,10 @@
 //! Record create, write, unlink, read and search on real SQLite and PostgreSQL databases.
 
-mod support;
-
 use serde_json::{Map, Value, json};
 use std::sync::Arc;
-use support::{Backend, each_backend};
 use weft_domain::Domain;
 use weft_registry::Registry;
+use weft_store::testing::{Backend, each_backend};
 use weft_store::{
     ChangeHook, ChangeKind, ChangeSet, Env, HookError, HookState, SearchOptions, Store, StoreError,
     Tx,

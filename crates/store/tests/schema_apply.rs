@@ -1,13 +1,11 @@
 //! Applying schemas: additive changes go through, destructive ones are refused with a message naming
 //! them unless forced, and data records load once.
 
-mod support;
-
 use serde_json::json;
 use std::sync::Arc;
-use support::{TestDb, backends};
 use weft_domain::Domain;
 use weft_registry::Registry;
+use weft_store::testing::{TestDb, backends};
 use weft_store::{ConnectSettings, Env, SchemaStep, Store};
 
 const V1: &str = r#"
