@@ -6,7 +6,10 @@
 //! - `search`: N partners (default 100,000), an indexed domain with `limit 80`, sequential and
 //!   concurrent, on SQLite (a temporary file) and on PostgreSQL when `--postgres URL` is given
 //!   (a database created for the run and dropped after it).
+//! - `create-data`: the real `weft` binary answering `/api/create_data` (a sale order with a partner
+//!   lookup and three lines), throughput and latency at a fixed rate, beside `GET /healthz`.
 
+mod create_data;
 mod search;
 
 use clap::{Parser, Subcommand};
@@ -22,11 +25,14 @@ struct Cli {
 enum Scenario {
     /// Domain search on a large partner table.
     Search(search::Args),
+    /// create_data of a sale order with lookups and three lines, over HTTP to the real binary.
+    CreateData(create_data::Args),
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     match Cli::parse().scenario {
         Scenario::Search(args) => search::run(args).await,
+        Scenario::CreateData(args) => create_data::run(args).await,
     }
 }

@@ -6,6 +6,7 @@
 //! It never touches the database: the store turns it into tables.
 
 mod error;
+pub mod field_spec;
 mod file;
 mod load;
 mod model;

@@ -10,6 +10,16 @@ use weft_store::{ConnectSettings, SqliteDurability};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Settings {
+    /// `WEFT_LISTEN`: address to serve HTTP on.
+    pub listen: String,
+    /// `WEFT_ADMIN_API_KEY`: the bootstrap admin key on a fresh database (otherwise one is generated).
+    pub admin_api_key: Option<String>,
+    /// `WEFT_PUBLIC_URL`: how clients reach this service (default `http://<listen>`).
+    pub public_url: Option<String>,
+    /// `WEFT_MAX_BODY`: largest request body in bytes.
+    pub max_body: usize,
+    /// `WEFT_RATE_LIMIT`: requests per second per caller on the data routes (0 = no limit).
+    pub rate_limit: u32,
     /// `sqlite://weft.db` (the embedded default) or `postgres://...`.
     pub database_url: String,
     /// A schema file; unset = the embedded demo schema.
@@ -23,10 +33,15 @@ pub struct Settings {
 impl Default for Settings {
     fn default() -> Self {
         Settings {
+            listen: "127.0.0.1:8069".into(),
+            admin_api_key: None,
+            public_url: None,
+            max_body: 10 * 1024 * 1024,
+            rate_limit: 1000,
             database_url: "sqlite://weft.db".into(),
             schema: None,
             sqlite_synchronous: "normal".into(),
-            log: "info".into(),
+            log: "info,sea_orm_migration=warn".into(),
         }
     }
 }
@@ -44,6 +59,14 @@ impl Settings {
             .extract()?;
         settings.durability()?;
         Ok(settings)
+    }
+
+    pub fn public_url(&self) -> String {
+        self.public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", self.listen))
+            .trim_end_matches('/')
+            .to_string()
     }
 
     pub fn durability(&self) -> anyhow::Result<SqliteDurability> {

@@ -1,6 +1,15 @@
 //! `weft`: the command line of the Weft integration hub.
 
+mod admin;
+mod api;
+mod app;
 mod config;
+mod idempotency;
+mod ratelimit;
+mod rpc;
+mod schema;
+mod serve;
+mod state;
 mod telemetry;
 
 use anyhow::Context;
@@ -9,6 +18,7 @@ use config::{Settings, load_schema};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
+use weft_inbound::identity::{self, Role};
 use weft_store::Store;
 
 #[derive(Parser)]
@@ -27,8 +37,22 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Serve HTTP (WEFT_LISTEN, default 127.0.0.1:8069) on the configured database and schema.
+    Serve,
     /// Create or update the system tables.
     Migrate,
+    /// Print the OpenAPI document.
+    Openapi,
+    /// Manage users.
+    Users {
+        #[command(subcommand)]
+        action: UserAction,
+    },
+    /// Manage API keys.
+    Keys {
+        #[command(subcommand)]
+        action: KeyAction,
+    },
     /// Check or apply a schema file.
     Schema {
         #[command(subcommand)]
@@ -53,6 +77,44 @@ enum SchemaAction {
     },
 }
 
+#[derive(Subcommand)]
+enum UserAction {
+    /// Create a user (password from WEFT_NEW_PASSWORD, so it stays out of the shell history).
+    Create {
+        login: String,
+        #[arg(long)]
+        name: Option<String>,
+        /// admin or integration
+        #[arg(long, default_value = "integration")]
+        role: String,
+        #[arg(long, default_value_t = 1)]
+        company: i64,
+        #[arg(long, env = "WEFT_NEW_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeyAction {
+    /// Create an API key for a user; the key is printed once.
+    Create {
+        /// The user's login.
+        login: String,
+        #[arg(long, default_value = "cli")]
+        name: String,
+        /// Limit the key to these models (repeat the flag).
+        #[arg(long = "model")]
+        models: Vec<String>,
+        /// Days until the key expires.
+        #[arg(long)]
+        days: Option<i64>,
+    },
+    /// List API keys (never their secrets).
+    List,
+    /// Revoke an API key by id.
+    Revoke { id: i64 },
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -69,6 +131,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let settings = Settings::load(cli.config.as_deref())?;
     telemetry::init(&settings.log);
     match cli.command {
+        Command::Serve => serve::serve(&settings).await?,
+        Command::Openapi => println!("{}", openapi_spec(&settings).await?),
+        Command::Users { action } => users(&settings, action).await?,
+        Command::Keys { action } => keys(&settings, action).await?,
         Command::Migrate => {
             Store::migrate(&settings.connect_settings()?).await?;
             println!("system tables are up to date");
@@ -116,4 +182,110 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
+    let registry = Arc::new(settings.registry(None)?);
+    let store = Store::open(&settings.connect_settings()?, registry)
+        .await
+        .context("opening the database")?;
+    store
+        .apply_schema(false)
+        .await
+        .context("applying the schema")?;
+    Ok(store)
+}
+
+/// The spec does not depend on the data: build it over an empty in-memory database.
+async fn openapi_spec(settings: &Settings) -> anyhow::Result<String> {
+    let store = Store::open(
+        &weft_store::ConnectSettings::new("sqlite::memory:"),
+        Arc::new(weft_registry::Registry::builtin()),
+    )
+    .await?;
+    let state = state::AppState::new(store, settings.public_url(), 0).await?;
+    Ok(app::openapi(state).spec())
+}
+
+async fn users(settings: &Settings, action: UserAction) -> anyhow::Result<()> {
+    let UserAction::Create {
+        login,
+        name,
+        role,
+        company,
+        password,
+    } = action;
+    let role = Role::parse(&role)
+        .with_context(|| format!("role must be admin or integration, not '{role}'"))?;
+    let store = open_store(settings).await?;
+    let uid = identity::create_user(
+        &store,
+        &login,
+        name.as_deref().unwrap_or(&login),
+        password.as_deref(),
+        role,
+        company,
+    )
+    .await?;
+    println!("created user {login} (id {uid}, role {})", role.as_str());
+    Ok(())
+}
+
+async fn keys(settings: &Settings, action: KeyAction) -> anyhow::Result<()> {
+    let store = open_store(settings).await?;
+    match action {
+        KeyAction::Create {
+            login,
+            name,
+            models,
+            days,
+        } => {
+            let uid = user_id(&store, &login).await?;
+            let expires = days.map(|d| chrono::Utc::now().naive_utc() + chrono::Duration::days(d));
+            let models = (!models.is_empty()).then_some(models);
+            let key = identity::create_api_key(&store, uid, &name, models, expires, None).await?;
+            println!(
+                "API key {} for {login} (shown once, keep it safe):\n  {}",
+                key.id, key.key
+            );
+        }
+        KeyAction::List => {
+            for key in identity::list_api_keys(&store).await? {
+                let state = if key.revoked_at.is_some() {
+                    "revoked"
+                } else {
+                    "active"
+                };
+                let models = key
+                    .allowed_models
+                    .map_or("all models".to_string(), |m| m.to_string());
+                println!(
+                    "{}\tweft_{}_…\tuser {}\t{}\t{state}\t{models}",
+                    key.id, key.prefix, key.user_id, key.name
+                );
+            }
+        }
+        KeyAction::Revoke { id } => {
+            anyhow::ensure!(
+                identity::revoke_api_key(&store, id).await?,
+                "no API key {id}"
+            );
+            println!("revoked API key {id}");
+        }
+    }
+    Ok(())
+}
+
+async fn user_id(store: &Store, login: &str) -> anyhow::Result<i64> {
+    let tx = store.begin_read(&weft_store::Env::superuser()).await?;
+    let domain = weft_domain::Domain::parse_json(&serde_json::json!([["login", "=", login]]))?;
+    let options = weft_store::SearchOptions {
+        include_archived: true,
+        ..Default::default()
+    };
+    tx.search("res.users", &domain, &options)
+        .await?
+        .first()
+        .copied()
+        .with_context(|| format!("no user '{login}'"))
 }

@@ -85,3 +85,51 @@ pub mod record_callback {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod api_key {
+    use sea_orm::entity::prelude::*;
+
+    /// `weft_<prefix>_<secret>`: found by `prefix`, checked against the SHA-256 of the whole key.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "weft_api_key")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub user_id: i64,
+        pub name: String,
+        pub prefix: String,
+        pub secret_sha256: String,
+        /// A JSON list of model names the key may touch; None = every model.
+        pub allowed_models: Option<Json>,
+        pub expires_at: Option<DateTime>,
+        pub last_used_at: Option<DateTime>,
+        pub revoked_at: Option<DateTime>,
+        pub create_date: DateTime,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod session {
+    use sea_orm::entity::prelude::*;
+
+    /// A `/web/session/authenticate` login; the cookie value itself is never stored.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "weft_session")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub sid_sha256: String,
+        pub user_id: i64,
+        pub company_id: i64,
+        pub expires_at: DateTime,
+        pub create_date: DateTime,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

@@ -14,9 +14,10 @@ mod changeset;
 mod codec;
 mod connect;
 pub mod entity;
-mod env;
+pub mod env;
 mod error;
 mod hook;
+pub mod parameters;
 mod read;
 mod schema;
 #[cfg(feature = "testing")]

@@ -113,6 +113,13 @@ impl Tx {
         Ok(self.changes)
     }
 
+    /// Commit whatever the transaction holds, even after a failed operation (half of it may be
+    /// written). Only for callers that turned rollback off (`webhook.rollback_*` = false).
+    pub async fn commit_partial(self) -> Result<ChangeSet> {
+        self.conn.commit().await?;
+        Ok(self.changes)
+    }
+
     pub async fn rollback(self) -> Result<()> {
         Ok(self.conn.rollback().await?)
     }

@@ -1,0 +1,273 @@
+//! The create_data scenario: the real `weft` binary (release build) on a fresh database, a sale order
+//! with a partner lookup and three product lookups per request, with the service's logging as built.
+//!
+//! Two measurements beside a baseline measured in the same run (`GET /healthz` through the same HTTP
+//! stack, the cost of a request that does nothing):
+//! - throughput: closed loop, `--clients` concurrent clients, as fast as the service answers;
+//! - latency at a fixed rate: open loop at `--rate` requests/s, latency counted from the planned
+//!   send time, so a stalled service cannot hide its queue (no coordinated omission).
+
+use anyhow::Context;
+use hdrhistogram::Histogram;
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The weft binary to run.
+    #[arg(long, default_value = "target/release/weft")]
+    weft: String,
+    /// Requests per measurement.
+    #[arg(long, default_value_t = 4_000)]
+    requests: u64,
+    /// Concurrent clients for the throughput measurement.
+    #[arg(long, default_value_t = 8)]
+    clients: u64,
+    /// Offered rate for the latency measurement (requests/s).
+    #[arg(long, default_value_t = 500)]
+    rate: u64,
+    /// Also run on this PostgreSQL server (a database is created for the run and dropped after).
+    #[arg(long)]
+    postgres: Option<String>,
+}
+
+const KEY: &str = "weft_bench0000001_create-data-benchmark-secret";
+
+struct Service {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start(weft: &str, database_url: &str) -> anyhow::Result<Service> {
+    let mut child = Command::new(weft)
+        .arg("serve")
+        .env("WEFT_DATABASE_URL", database_url)
+        .env("WEFT_LISTEN", "127.0.0.1:0")
+        .env("WEFT_ADMIN_API_KEY", KEY)
+        .env("WEFT_LOG", "warn")
+        .stdout(Stdio::piped())
+        .spawn()
+        .with_context(|| {
+            format!("starting {weft} (build it with cargo build --release -p weft-server)")
+        })?;
+    let stdout = child.stdout.take().context("stdout")?;
+    let mut lines = BufReader::new(stdout).lines();
+    let address = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find_map(|l| l.strip_prefix("weft listening on ").map(str::to_string))
+        .context("weft serve did not print its address")?;
+    std::thread::spawn(move || for _ in lines {});
+    Ok(Service {
+        child,
+        url: format!("http://{address}"),
+    })
+}
+
+fn order_body(n: u64) -> Value {
+    json!({"jsonrpc": "2.0", "method": "call", "id": n, "params": {"model": "sale.order", "vals": {"payload": {
+    "partner_id": {"ref": "C0001"},
+    "order_line": [
+        {"product_id": {"default_code": "P1"}, "product_uom_qty": 2, "price_unit": 10.0},
+        {"product_id": {"default_code": "P2"}, "product_uom_qty": 1, "price_unit": 25.5},
+        {"product_id": {"default_code": "P3"}, "product_uom_qty": 5, "price_unit": 3.0},
+    ]}}}})
+}
+
+async fn rpc(client: &reqwest::Client, url: &str, body: &Value) -> anyhow::Result<Value> {
+    let reply: Value = client
+        .post(url)
+        .header("x-api-key", KEY)
+        .json(body)
+        .send()
+        .await?
+        .json()
+        .await?;
+    anyhow::ensure!(
+        reply["result"]["is_success"] == json!(true),
+        "call failed: {reply}"
+    );
+    Ok(reply)
+}
+
+async fn seed(client: &reqwest::Client, base: &str) -> anyhow::Result<()> {
+    let create = |model: &str, payload: Value| json!({"params": {"model": model, "vals": {"payload": payload}}});
+    rpc(
+        client,
+        &format!("{base}/api/create_data"),
+        &create("res.partner", json!({"name": "ACME", "ref": "C0001"})),
+    )
+    .await?;
+    for (code, name) in [("P1", "Desk"), ("P2", "Chair"), ("P3", "Lamp")] {
+        rpc(
+            client,
+            &format!("{base}/api/create_data"),
+            &create(
+                "product.product",
+                json!({"name": name, "default_code": code}),
+            ),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+fn row(backend: &str, name: &str, count: u64, elapsed: Duration, h: &Histogram<u64>) -> Value {
+    let ms = |q: f64| h.value_at_quantile(q) as f64 / 1000.0;
+    json!({"backend": backend, "measurement": name, "requests": count,
+           "rps": (count as f64 / elapsed.as_secs_f64()).round(), "p50_ms": ms(0.5), "p99_ms": ms(0.99),
+           "max_ms": h.max() as f64 / 1000.0})
+}
+
+/// Closed loop: `clients` tasks each sending the next request when the last one answered.
+async fn closed_loop(
+    client: &reqwest::Client,
+    url: &str,
+    get: bool,
+    requests: u64,
+    clients: u64,
+) -> anyhow::Result<(Duration, Histogram<u64>)> {
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for c in 0..clients {
+        let (client, url) = (client.clone(), url.to_string());
+        tasks.push(tokio::spawn(async move {
+            let mut h = Histogram::<u64>::new(3)?;
+            for n in (c..requests).step_by(clients as usize) {
+                let t = Instant::now();
+                if get {
+                    let status = client.get(&url).send().await?.status();
+                    anyhow::ensure!(status.is_success(), "baseline answered {status}");
+                } else {
+                    rpc(&client, &url, &order_body(n)).await?;
+                }
+                h.record(t.elapsed().as_micros() as u64)?;
+            }
+            anyhow::Ok(h)
+        }));
+    }
+    let mut total = Histogram::<u64>::new(3)?;
+    for t in tasks {
+        total.add(t.await??)?;
+    }
+    Ok((started.elapsed(), total))
+}
+
+/// Open loop: one request every 1/rate s, latency measured from when it should have been sent.
+async fn open_loop(
+    client: &reqwest::Client,
+    url: &str,
+    requests: u64,
+    rate: u64,
+) -> anyhow::Result<(Duration, Histogram<u64>)> {
+    let interval = Duration::from_secs_f64(1.0 / rate as f64);
+    let started = Instant::now();
+    let histogram = Arc::new(std::sync::Mutex::new(Histogram::<u64>::new(3)?));
+    let mut tasks = Vec::with_capacity(requests as usize);
+    for n in 0..requests {
+        let planned = started + interval * n as u32;
+        tokio::time::sleep_until(planned.into()).await;
+        let (client, url, histogram) = (client.clone(), url.to_string(), histogram.clone());
+        tasks.push(tokio::spawn(async move {
+            rpc(&client, &url, &order_body(n)).await?;
+            histogram
+                .lock()
+                .expect("histogram")
+                .record(planned.elapsed().as_micros() as u64)?;
+            anyhow::Ok(())
+        }));
+    }
+    for t in tasks {
+        t.await??;
+    }
+    let h = histogram.lock().expect("histogram").clone();
+    Ok((started.elapsed(), h))
+}
+
+async fn scenario(backend: &str, database_url: &str, args: &Args) -> anyhow::Result<Vec<Value>> {
+    let service = start(&args.weft, database_url)?;
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(64)
+        .build()?;
+    seed(&client, &service.url).await?;
+    let create = format!("{}/api/create_data", service.url);
+    let health = format!("{}/healthz", service.url);
+    closed_loop(&client, &create, false, args.requests / 10, args.clients).await?; // warm-up
+    let mut rows = Vec::new();
+    let (e, h) = closed_loop(&client, &health, true, args.requests, args.clients).await?;
+    rows.push(row(backend, "baseline: GET /healthz", args.requests, e, &h));
+    let (e, h) = closed_loop(&client, &create, false, args.requests, args.clients).await?;
+    rows.push(row(
+        backend,
+        &format!("create_data, {} clients", args.clients),
+        args.requests,
+        e,
+        &h,
+    ));
+    let n = args.rate * 8;
+    let (e, h) = open_loop(&client, &create, n, args.rate).await?;
+    rows.push(row(
+        backend,
+        &format!("create_data at {} req/s offered", args.rate),
+        n,
+        e,
+        &h,
+    ));
+    drop(service);
+    Ok(rows)
+}
+
+pub async fn run(args: Args) -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let mut rows = scenario(
+        "sqlite",
+        &format!("sqlite://{}", dir.path().join("bench.db").display()),
+        &args,
+    )
+    .await?;
+    if let Some(server) = &args.postgres {
+        use sea_orm::ConnectionTrait;
+        let name = format!("weft_bench_cd_{}", std::process::id());
+        let admin = sea_orm::Database::connect(server)
+            .await
+            .context("connecting to --postgres")?;
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+            .await?;
+        let (base, _) = server
+            .rsplit_once('/')
+            .context("--postgres needs a database in the URL")?;
+        let result = scenario("postgres", &format!("{base}/{name}"), &args).await;
+        admin
+            .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+            .await?;
+        rows.extend(result?);
+    }
+    println!(
+        "\n{:<10} {:<34} {:>8} {:>8} {:>9} {:>9}",
+        "backend", "measurement", "requests", "req/s", "p50 ms", "p99 ms"
+    );
+    for r in &rows {
+        println!(
+            "{:<10} {:<34} {:>8} {:>8} {:>9.3} {:>9.3}",
+            r["backend"].as_str().unwrap_or_default(),
+            r["measurement"].as_str().unwrap_or_default(),
+            r["requests"],
+            r["rps"],
+            r["p50_ms"].as_f64().unwrap_or_default(),
+            r["p99_ms"].as_f64().unwrap_or_default()
+        );
+    }
+    println!("\n{}", serde_json::to_string_pretty(&rows)?);
+    Ok(())
+}

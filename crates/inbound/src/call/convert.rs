@@ -1,0 +1,490 @@
+//! The ecosoft friendly payload -> Odoo-style values for `Tx::create`/`Tx::write` (research §5,
+//! DESIGN.md §4 and §12), recursively through one2many lines:
+//!
+//! - many2one `{"<field>": value, ...}` must find exactly one record (all pairs ANDed); a bare int
+//!   is an id, `false`/`null` clears;
+//! - many2many `{"mode": "add"|"replace", "records": [{..}, ..]}` needs every item to match, and
+//!   names all that do not; ids and command lists pass through;
+//! - one2many: a list of line dicts becomes `[[0, 0, vals], ..]`; command lists pass through;
+//! - `auto_create[<field>]` creates the missing record(s) it covers, then the lookup runs again;
+//! - `attachment_ids` lists are taken out and stored after the write (`attachment`);
+//! - unknown keys are `unknown_field` (or dropped with `ignore_unknown_fields`), system and
+//!   read-only fields `invalid_value`, scalars are checked per field type.
+//!
+//! Errors name the path from the payload root (`order_line[2].product_id`).
+
+use super::CallSettings;
+use super::attachment::{self, Attachments, LineFiles};
+use super::error::{CallError, CallResult, Code};
+use super::lookup::{self, Item};
+use super::path::Path;
+use super::vals;
+use serde_json::{Map, Value, json};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use weft_registry::value::coerce;
+use weft_registry::{Field, FieldType, Model, Registry};
+use weft_store::Tx;
+
+type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// What one payload level became.
+#[derive(Default)]
+pub(crate) struct Converted {
+    pub vals: Map<String, Value>,
+    pub attachments: Attachments,
+    /// one2many fields given as line dicts: on update, their current lines are replaced.
+    pub replaced: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Add,
+    Replace,
+}
+
+#[derive(Clone)]
+pub(crate) struct Converter<'a> {
+    registry: Arc<Registry>,
+    settings: &'a CallSettings,
+    auto_create: &'a Map<String, Value>,
+    /// The company lookups are scoped to when a payload level gives none.
+    env_company: i64,
+}
+
+impl<'a> Converter<'a> {
+    pub(crate) fn new(
+        registry: Arc<Registry>,
+        settings: &'a CallSettings,
+        auto_create: &'a Map<String, Value>,
+        env_company: i64,
+    ) -> Converter<'a> {
+        Converter {
+            registry,
+            settings,
+            auto_create,
+            env_company,
+        }
+    }
+
+    /// Convert one payload level of `model` found at `path`.
+    pub(crate) fn convert<'f>(
+        &'f self,
+        tx: &'f mut Tx,
+        model: &'f str,
+        payload: &'f Map<String, Value>,
+        path: &'f Path,
+    ) -> BoxFuture<'f, CallResult<Converted>> {
+        Box::pin(self.convert_level(tx, model, payload, path))
+    }
+
+    async fn convert_level(
+        &self,
+        tx: &mut Tx,
+        model: &str,
+        payload: &Map<String, Value>,
+        path: &Path,
+    ) -> CallResult<Converted> {
+        let registry = self.registry.clone();
+        let m = registry.model(model).ok_or_else(|| {
+            CallError::plain(Code::UnknownModel, format!("unknown model '{model}'"))
+        })?;
+        let mut out = Converted::default();
+        let mut company = self.env_company;
+        // The level's company scopes every other lookup of the level, so it goes first.
+        let scoped = m.is_company_scoped() && payload.contains_key("company_id");
+        if scoped {
+            let field = m.field("company_id").expect("company-scoped");
+            let value = &payload["company_id"];
+            if let Some(converted) = self
+                .value(tx, field, value, &path.key("company_id"), company, &mut out)
+                .await?
+            {
+                if let Some(id) = converted.as_i64() {
+                    company = id;
+                }
+                out.vals.insert("company_id".into(), converted);
+            }
+        }
+        for (key, value) in payload {
+            if scoped && key == "company_id" {
+                continue;
+            }
+            let here = path.key(key);
+            if key == "attachment_ids" && (m.field(key).is_none() || is_file_list(value)) {
+                out.attachments.own =
+                    attachment::parse(value, &here, self.settings.ignore_unknown_fields)?;
+                continue;
+            }
+            let Some(field) = m.field(key) else {
+                if self.settings.ignore_unknown_fields {
+                    continue;
+                }
+                return Err(CallError::at(
+                    Code::UnknownField,
+                    &here,
+                    format!("{} has no field '{key}'", m.name),
+                ));
+            };
+            if let Some(converted) = self
+                .value(tx, field, value, &here, company, &mut out)
+                .await?
+            {
+                out.vals.insert(key.clone(), converted);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The value to write for one field, or None to leave the field out.
+    async fn value(
+        &self,
+        tx: &mut Tx,
+        field: &Field,
+        value: &Value,
+        path: &Path,
+        company: i64,
+        out: &mut Converted,
+    ) -> CallResult<Option<Value>> {
+        if field.system {
+            return Err(CallError::invalid(
+                path,
+                "is a system column and cannot be written",
+            ));
+        }
+        if field.readonly {
+            return Err(CallError::invalid(path, "is read-only"));
+        }
+        match &field.kind {
+            FieldType::Many2one { comodel, .. } => self
+                .many2one(tx, &field.name, comodel, value, path, company)
+                .await
+                .map(Some),
+            FieldType::Many2many { comodel, .. } => {
+                self.many2many(tx, &field.name, comodel, value, path, company)
+                    .await
+            }
+            FieldType::One2many { comodel, .. } => {
+                self.one2many(tx, &field.name, comodel, value, path, out)
+                    .await
+            }
+            kind => {
+                coerce(kind, value).map_err(|reason| CallError::invalid(path, reason))?;
+                Ok(Some(value.clone()))
+            }
+        }
+    }
+
+    async fn many2one(
+        &self,
+        tx: &mut Tx,
+        field: &str,
+        comodel: &str,
+        value: &Value,
+        path: &Path,
+        company: i64,
+    ) -> CallResult<Value> {
+        match value {
+            Value::Object(pairs) => self
+                .lookup_one(tx, field, comodel, pairs, path, company)
+                .await
+                .map(Value::from),
+            Value::Null | Value::Bool(false) => Ok(value.clone()),
+            Value::Number(n) if n.is_i64() => Ok(value.clone()),
+            _ => Err(CallError::invalid(
+                path,
+                "expected a lookup such as {\"name\": ...}, a record id, or false",
+            )),
+        }
+    }
+
+    async fn lookup_one(
+        &self,
+        tx: &mut Tx,
+        field: &str,
+        comodel: &str,
+        pairs: &Map<String, Value>,
+        path: &Path,
+        company: i64,
+    ) -> CallResult<i64> {
+        let registry = self.registry.clone();
+        let co = comodel_of(&registry, comodel)?;
+        let items = [Item {
+            path: path.clone(),
+            pairs,
+        }];
+        lookup::check_item(co, &items[0])?;
+        let filter = lookup::company_filter(co, self.settings, company);
+        let found = lookup::match_items(tx, co, &items, filter, Some(2)).await?;
+        if let Some(id) = single(co, &items[0], &found[0])? {
+            return Ok(id);
+        }
+        if self.auto_create_for(tx, field, comodel, &[pairs]).await? == 0 {
+            return Err(not_found(co, path, &[pairs]));
+        }
+        let found = lookup::match_items(tx, co, &items, filter, Some(2)).await?;
+        single(co, &items[0], &found[0])?.ok_or_else(|| not_found(co, path, &[pairs]))
+    }
+
+    async fn many2many(
+        &self,
+        tx: &mut Tx,
+        field: &str,
+        comodel: &str,
+        value: &Value,
+        path: &Path,
+        company: i64,
+    ) -> CallResult<Option<Value>> {
+        let spec = match value {
+            Value::Object(spec) => spec,
+            Value::Array(_) | Value::Null | Value::Bool(false) => return Ok(Some(value.clone())),
+            _ => {
+                return Err(CallError::invalid(
+                    path,
+                    "expected {\"mode\": \"add\"|\"replace\", \"records\": [...]}, a list of ids or commands",
+                ));
+            }
+        };
+        let (mode, records) = many2many_spec(field, spec, path)?;
+        let registry = self.registry.clone();
+        let co = comodel_of(&registry, comodel)?;
+        let items: Vec<Item<'_>> = records
+            .iter()
+            .enumerate()
+            .map(|(i, pairs)| Item {
+                path: path.key("records").index(i),
+                pairs,
+            })
+            .collect();
+        for item in &items {
+            lookup::check_item(co, item)?;
+        }
+        let filter = lookup::company_filter(co, self.settings, company);
+        let mut found = lookup::match_items(tx, co, &items, filter, None).await?;
+        let missing: Vec<usize> = (0..items.len()).filter(|&i| found[i].is_empty()).collect();
+        if !missing.is_empty() {
+            let pairs: Vec<&Map<String, Value>> = missing.iter().map(|&i| items[i].pairs).collect();
+            if self.auto_create_for(tx, field, comodel, &pairs).await? > 0 {
+                let retry: Vec<Item<'_>> = missing
+                    .iter()
+                    .map(|&i| Item {
+                        path: items[i].path.clone(),
+                        pairs: items[i].pairs,
+                    })
+                    .collect();
+                let again = lookup::match_items(tx, co, &retry, filter, None).await?;
+                for (&i, ids) in missing.iter().zip(again) {
+                    found[i] = ids;
+                }
+            }
+        }
+        let still: Vec<&Map<String, Value>> = (0..items.len())
+            .filter(|&i| found[i].is_empty())
+            .map(|i| items[i].pairs)
+            .collect();
+        if !still.is_empty() {
+            return Err(not_found(co, path, &still));
+        }
+        for (item, ids) in items.iter().zip(&found) {
+            single(co, item, ids)?;
+        }
+        let mut ids: Vec<i64> = Vec::with_capacity(found.len());
+        for id in found.into_iter().flatten() {
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
+        Ok(match mode {
+            Mode::Replace => Some(json!([[6, 0, ids]])),
+            Mode::Add if ids.is_empty() => None,
+            Mode::Add => Some(Value::Array(ids.iter().map(|id| json!([4, id])).collect())),
+        })
+    }
+
+    async fn one2many(
+        &self,
+        tx: &mut Tx,
+        field: &str,
+        comodel: &str,
+        value: &Value,
+        path: &Path,
+        out: &mut Converted,
+    ) -> CallResult<Option<Value>> {
+        let items = match value {
+            Value::Array(items) => items,
+            Value::Null | Value::Bool(false) => return Ok(Some(value.clone())),
+            _ => {
+                return Err(CallError::invalid(
+                    path,
+                    "expected a list of line objects or a list of commands",
+                ));
+            }
+        };
+        if !items.is_empty() && items.iter().all(Value::is_array) {
+            return Ok(Some(value.clone()));
+        }
+        if let Some(i) = items.iter().position(|item| !item.is_object()) {
+            return Err(CallError::invalid(
+                &path.index(i),
+                "expected a line object (line objects and commands cannot be mixed)",
+            ));
+        }
+        let mut commands = Vec::with_capacity(items.len());
+        let mut files = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            let line = item.as_object().expect("checked above");
+            let converted = self.convert(tx, comodel, line, &path.index(i)).await?;
+            commands.push(json!([0, 0, converted.vals]));
+            files.push(converted.attachments);
+        }
+        if files.iter().any(|f| !f.is_empty()) {
+            out.attachments.lines.push(LineFiles {
+                field: field.to_string(),
+                comodel: comodel.to_string(),
+                per_line: files,
+            });
+        }
+        out.replaced.push(field.to_string());
+        Ok(Some(Value::Array(commands)))
+    }
+
+    /// Create the `auto_create` entries of `field` that cover one of `missing`; how many were made.
+    async fn auto_create_for(
+        &self,
+        tx: &mut Tx,
+        field: &str,
+        comodel: &str,
+        missing: &[&Map<String, Value>],
+    ) -> CallResult<usize> {
+        let entries = vals::auto_create_entries(self.auto_create, field);
+        let listed = self.auto_create.get(field).is_some_and(Value::is_array);
+        let mut chosen: Vec<usize> = Vec::new();
+        for item in missing {
+            for (i, entry) in entries.iter().enumerate() {
+                if lookup::covers(entry, item) && !chosen.contains(&i) {
+                    chosen.push(i);
+                }
+            }
+        }
+        for &i in &chosen {
+            let base = Path::of("auto_create").key(field);
+            let base = if listed { base.index(i) } else { base };
+            self.create_friendly(tx, comodel, entries[i], &base).await?;
+        }
+        Ok(chosen.len())
+    }
+
+    /// Create a record from a friendly payload (an `auto_create` entry). Its own lookups do not
+    /// auto-create again, as in ecosoft, so a chain of entries cannot loop.
+    async fn create_friendly(
+        &self,
+        tx: &mut Tx,
+        model: &str,
+        payload: &Map<String, Value>,
+        base: &Path,
+    ) -> CallResult<i64> {
+        let nested = Converter {
+            auto_create: vals::empty(),
+            ..self.clone()
+        };
+        let converted = nested.convert(tx, model, payload, base).await?;
+        let id = tx
+            .create(model, &converted.vals)
+            .await
+            .map_err(|e| CallError::from_store_at(e, base))?;
+        attachment::store(tx, model, &[id], &converted.attachments).await?;
+        Ok(id)
+    }
+}
+
+fn comodel_of<'r>(registry: &'r Registry, comodel: &str) -> CallResult<&'r Model> {
+    registry
+        .model(comodel)
+        .ok_or_else(|| CallError::Internal(format!("comodel '{comodel}' is not in the registry")))
+}
+
+/// `{"mode", "records"}` of a many2many value.
+fn many2many_spec<'v>(
+    field: &str,
+    spec: &'v Map<String, Value>,
+    path: &Path,
+) -> CallResult<(Mode, Vec<&'v Map<String, Value>>)> {
+    if let Some(key) = spec
+        .keys()
+        .find(|k| !matches!(k.as_str(), "mode" | "records"))
+    {
+        return Err(CallError::invalid(
+            &path.key(key),
+            "a many2many value takes only 'mode' and 'records'",
+        ));
+    }
+    let mode = match spec.get("mode") {
+        None | Some(Value::Null) => Mode::Replace,
+        Some(Value::String(m)) if m == "replace" => Mode::Replace,
+        Some(Value::String(m)) if m == "add" => Mode::Add,
+        Some(_) => {
+            return Err(CallError::invalid(
+                &path.key("mode"),
+                format!("many2many field '{field}': 'mode' must be 'add' or 'replace'"),
+            ));
+        }
+    };
+    let records = match spec.get("records") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(items)) => items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| {
+                item.as_object().ok_or_else(|| {
+                    CallError::invalid(
+                        &path.key("records").index(i),
+                        "expected a lookup such as {\"name\": ...}",
+                    )
+                })
+            })
+            .collect::<CallResult<_>>()?,
+        Some(_) => {
+            return Err(CallError::invalid(
+                &path.key("records"),
+                "expected a list of lookups",
+            ));
+        }
+    };
+    Ok((mode, records))
+}
+
+/// At most one match: Some(id), None when there is none, `multiple_matches` otherwise.
+fn single(comodel: &Model, item: &Item<'_>, found: &[i64]) -> CallResult<Option<i64>> {
+    match found {
+        [] => Ok(None),
+        [id] => Ok(Some(*id)),
+        _ => Err(CallError::at(
+            Code::MultipleMatches,
+            &item.path,
+            format!(
+                "{} matches more than one {} record",
+                lookup::quote(item.pairs),
+                comodel.name
+            ),
+        )),
+    }
+}
+
+fn not_found(comodel: &Model, path: &Path, missing: &[&Map<String, Value>]) -> CallError {
+    let quoted: Vec<String> = missing.iter().map(|item| lookup::quote(item)).collect();
+    CallError::at(
+        Code::NotFound,
+        path,
+        format!("no {} record matches {}", comodel.name, quoted.join(", ")),
+    )
+}
+
+/// `attachment_ids` given as files rather than as the model's own field values.
+fn is_file_list(value: &Value) -> bool {
+    value.as_array().is_some_and(|items| {
+        items
+            .iter()
+            .all(|item| item.as_object().is_some_and(|o| o.contains_key("datas")))
+    })
+}

@@ -1,0 +1,251 @@
+//! The five ecosoft routes (DESIGN.md §4, research §2.3–§9): `run` takes a route, a model and the
+//! call's `vals`, does the work in one transaction and answers the JSON-RPC `result` object. A
+//! failure is an `is_success: false` outcome with a stable `error.code`, never a panic and never a
+//! database message: those go to the log.
+//!
+//! | route | module |
+//! |---|---|
+//! | create_data, update_data, create_update_data | `write` (payload conversion in `convert`) |
+//! | search_data | `search` (expansion via `weft_registry::field_spec`) |
+//! | call_function | `function` (`copy` for copy methods) |
+
+mod attachment;
+mod callback;
+mod convert;
+mod copy;
+mod error;
+mod function;
+mod limits;
+mod lookup;
+mod path;
+mod search;
+mod vals;
+mod write;
+
+use error::{CallError, CallResult, Code};
+use serde_json::{Map, Value, json};
+use std::sync::Arc;
+use weft_registry::{Model, Registry};
+use weft_store::{Env, Store, Tx};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Route {
+    CreateData,
+    UpdateData,
+    CreateUpdateData,
+    SearchData,
+    CallFunction,
+}
+
+impl Route {
+    pub const ALL: [Route; 5] = [
+        Route::CreateData,
+        Route::UpdateData,
+        Route::CreateUpdateData,
+        Route::SearchData,
+        Route::CallFunction,
+    ];
+
+    /// The route's name as in `/api/<name>` and in the `webhook.<name>_log` parameter.
+    pub fn name(self) -> &'static str {
+        match self {
+            Route::CreateData => "create_data",
+            Route::UpdateData => "update_data",
+            Route::CreateUpdateData => "create_update_data",
+            Route::SearchData => "search_data",
+            Route::CallFunction => "call_function",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Route> {
+        Route::ALL.into_iter().find(|r| r.name() == name)
+    }
+
+    fn writes(self) -> bool {
+        self != Route::SearchData
+    }
+}
+
+/// The `webhook.*` parameters a call depends on (DESIGN.md §4.1).
+#[derive(Debug, Clone)]
+pub struct CallSettings {
+    /// Roll back a call that answered `is_success: false` without an error. Every Weft failure is
+    /// an error, so `rollback_except` is the one that decides; this is kept for parity.
+    pub rollback_state_failed: bool,
+    /// Roll back a failed call; when false, whatever it wrote before failing is committed.
+    pub rollback_except: bool,
+    /// Comodels whose lookups are not scoped to a company (exact model names).
+    pub ignore_checkcompany_model: Vec<String>,
+    /// Drop unknown payload keys instead of answering `unknown_field`.
+    pub ignore_unknown_fields: bool,
+}
+
+impl Default for CallSettings {
+    fn default() -> Self {
+        CallSettings {
+            rollback_state_failed: true,
+            rollback_except: true,
+            ignore_checkcompany_model: Vec::new(),
+            ignore_unknown_fields: false,
+        }
+    }
+}
+
+/// The `error` object of a failed call.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ApiError {
+    pub code: &'static str,
+    pub message: String,
+    /// The field the error is about.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// 0-based path from the payload root: `order_line[2].product_id`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct CallOutcome {
+    /// The JSON-RPC `result` object: {"is_success":true,"result":..,"messages":".."} or
+    /// {"is_success":false,"messages":"<one line>","error":{"code","message","field"?,"path"?}} (no `result` key).
+    pub body: Value,
+    pub error: Option<ApiError>,
+    /// ids of the call's model that it created or updated (the log's res_id; callbacks are stored for these)
+    pub records: Vec<i64>,
+}
+
+/// Run one call. Write routes run in a write transaction that commits on success; a failure rolls
+/// back (or, with `rollback_except` off, commits what was written before it).
+pub async fn run(
+    store: &Store,
+    env: &Env,
+    route: Route,
+    model: &str,
+    vals: &Map<String, Value>,
+    settings: &CallSettings,
+) -> CallOutcome {
+    match execute(store, env, route, model, vals, settings).await {
+        Ok(success) => success.into_outcome(),
+        Err(error) => failure(route, model, error),
+    }
+}
+
+/// What a successful route hands back.
+pub(crate) struct Success {
+    pub result: Value,
+    pub message: String,
+    pub records: Vec<i64>,
+}
+
+impl Success {
+    fn into_outcome(self) -> CallOutcome {
+        CallOutcome {
+            body: json!({"is_success": true, "result": self.result, "messages": self.message}),
+            error: None,
+            records: self.records,
+        }
+    }
+}
+
+/// Everything a route needs to know about the call.
+pub(crate) struct Call<'a> {
+    pub model: &'a Model,
+    pub vals: &'a Map<String, Value>,
+    pub settings: &'a CallSettings,
+    pub registry: Arc<Registry>,
+    pub env: &'a Env,
+}
+
+impl Call<'_> {
+    fn converter<'c>(&'c self, auto_create: &'c Map<String, Value>) -> convert::Converter<'c> {
+        convert::Converter::new(
+            self.registry.clone(),
+            self.settings,
+            auto_create,
+            self.env.company_id,
+        )
+    }
+}
+
+async fn execute(
+    store: &Store,
+    env: &Env,
+    route: Route,
+    model: &str,
+    vals: &Map<String, Value>,
+    settings: &CallSettings,
+) -> CallResult<Success> {
+    limits::check(vals)?;
+    let registry = store.registry().clone();
+    let Some(model) = registry.model(model) else {
+        return Err(CallError::plain(
+            Code::UnknownModel,
+            format!("unknown model '{model}'"),
+        ));
+    };
+    let call = Call {
+        model,
+        vals,
+        settings,
+        registry: registry.clone(),
+        env,
+    };
+    if !route.writes() {
+        let tx = store.begin_read(env).await?;
+        let result = search::search_data(&call, &tx).await;
+        // Nothing to keep: a read transaction only ends.
+        if let Err(e) = tx.rollback().await {
+            tracing::warn!(error = %e, "ending a read transaction failed");
+        }
+        return result;
+    }
+    let mut tx = store.begin(env).await?;
+    let result = match route {
+        Route::CreateData => write::create_data(&call, &mut tx).await,
+        Route::UpdateData => write::update_data(&call, &mut tx).await,
+        Route::CreateUpdateData => write::create_update_data(&call, &mut tx).await,
+        Route::CallFunction => function::call_function(&call, &mut tx).await,
+        Route::SearchData => unreachable!("search_data does not write"),
+    };
+    finish(tx, result, settings).await
+}
+
+/// Commit a success; roll back a failure unless rollback is turned off for it.
+async fn finish(
+    tx: Tx,
+    result: CallResult<Success>,
+    settings: &CallSettings,
+) -> CallResult<Success> {
+    match result {
+        Ok(success) => {
+            tx.commit().await?;
+            Ok(success)
+        }
+        Err(error) if settings.rollback_except => {
+            if let Err(e) = tx.rollback().await {
+                tracing::warn!(error = %e, "rolling back a failed call failed");
+            }
+            Err(error)
+        }
+        Err(error) => {
+            if let Err(e) = tx.commit_partial().await {
+                tracing::error!(error = %e, "committing the partial work of a failed call failed");
+            }
+            Err(error)
+        }
+    }
+}
+
+fn failure(route: Route, model: &str, error: CallError) -> CallOutcome {
+    if let CallError::Internal(detail) = &error {
+        tracing::error!(route = route.name(), model, detail = %detail, "inbound call failed");
+    } else {
+        tracing::debug!(route = route.name(), model, error = %error, "inbound call refused");
+    }
+    let api = error.to_api();
+    CallOutcome {
+        body: json!({"is_success": false, "messages": api.message, "error": api}),
+        error: Some(api),
+        records: Vec::new(),
+    }
+}

@@ -1,0 +1,246 @@
+//! `search_data` (research §6 as amended by DESIGN.md §12): `search_domain` as a Python-literal
+//! string or a JSON array, `limit`, `offset`, `order`, and `search_field` with `f{a,b{c}}`
+//! expansion at any depth (`weft_registry::field_spec`). An expanded many2one is a list of one dict
+//! (`[]` when empty), an x2many a list of dicts in the comodel's default order; every dict has `id`.
+//! The expansion is batched: one search and one read per expanded field and level, over all
+//! records at once.
+
+use super::error::{CallError, CallResult, Code};
+use super::path::Path;
+use super::vals;
+use super::{Call, Success};
+use serde_json::{Map, Value, json};
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use weft_domain::Domain;
+use weft_registry::field_spec::{self, CheckError, FieldSpec};
+use weft_registry::{FieldType, Model, Registry};
+use weft_store::{SearchOptions, StoreError, Tx};
+
+pub(crate) const SEARCHED: &str = "Record search successfully";
+
+/// `limit` and `offset` above this are refused (DESIGN.md §4 limits).
+const MAX_WINDOW: u64 = 1 << 31;
+
+struct SearchRequest {
+    fields: Vec<FieldSpec>,
+    domain: Domain,
+    limit: Option<u64>,
+    offset: u64,
+    order: Option<String>,
+}
+
+pub(crate) async fn search_data(call: &Call<'_>, tx: &Tx) -> CallResult<Success> {
+    let payload = vals::payload(call.vals, false)?;
+    let request = read_request(&call.registry, call.model, payload)?;
+    let options = SearchOptions {
+        order: request.order.as_deref(),
+        limit: request.limit,
+        offset: request.offset,
+        include_archived: false,
+    };
+    let ids = tx
+        .search(&call.model.name, &request.domain, &options)
+        .await
+        .map_err(search_error)?;
+    let rows = fetch(tx, &call.registry, call.model, &ids, &request.fields).await?;
+    Ok(Success {
+        result: Value::Array(rows.into_iter().map(Value::Object).collect()),
+        message: SEARCHED.into(),
+        records: Vec::new(),
+    })
+}
+
+fn read_request(
+    registry: &Registry,
+    model: &Model,
+    payload: &Map<String, Value>,
+) -> CallResult<SearchRequest> {
+    Ok(SearchRequest {
+        fields: search_fields(registry, model, payload.get("search_field"))?,
+        domain: search_domain(payload.get("search_domain"))?,
+        limit: window(payload.get("limit"), "limit")?.filter(|&l| l > 0),
+        offset: window(payload.get("offset"), "offset")?.unwrap_or(0),
+        order: order(payload.get("order"))?,
+    })
+}
+
+/// Empty or absent: every field.
+fn search_fields(
+    registry: &Registry,
+    model: &Model,
+    value: Option<&Value>,
+) -> CallResult<Vec<FieldSpec>> {
+    let path = Path::of("search_field");
+    let items: Vec<&str> = match value {
+        None | Some(Value::Null) => return Ok(Vec::new()),
+        Some(Value::String(one)) => vec![one.as_str()],
+        Some(Value::Array(items)) => items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| {
+                item.as_str().ok_or_else(|| {
+                    CallError::invalid(&path.index(i), "expected a field spec string")
+                })
+            })
+            .collect::<CallResult<_>>()?,
+        Some(_) => return Err(CallError::invalid(&path, "expected a list of field specs")),
+    };
+    let mut specs = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        specs.extend(field_spec::parse(item).map_err(|e| CallError::invalid(&path.index(i), e))?);
+    }
+    let specs = field_spec::merge(specs);
+    field_spec::check(registry, &model.name, &specs).map_err(|e| {
+        let code = match e {
+            CheckError::UnknownField { .. } => Code::UnknownField,
+            _ => Code::InvalidValue,
+        };
+        CallError::at(code, &path, e)
+    })?;
+    Ok(specs)
+}
+
+fn search_domain(value: Option<&Value>) -> CallResult<Domain> {
+    let path = Path::of("search_domain");
+    match value {
+        None | Some(Value::Null) => Ok(Domain::all()),
+        Some(Value::String(s)) if s.trim().is_empty() => Ok(Domain::all()),
+        Some(value @ (Value::String(_) | Value::Array(_))) => {
+            Domain::parse_json(value).map_err(|e| CallError::at(Code::InvalidDomain, &path, e))
+        }
+        Some(_) => Err(CallError::at(
+            Code::InvalidDomain,
+            &path,
+            "expected a domain as a string or a list",
+        )),
+    }
+}
+
+/// An integer in 0..=2^31; null or absent is None.
+fn window(value: Option<&Value>, key: &str) -> CallResult<Option<u64>> {
+    match value {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => v
+            .as_u64()
+            .filter(|n| *n <= MAX_WINDOW)
+            .map(Some)
+            .ok_or_else(|| {
+                CallError::invalid(
+                    &Path::of(key),
+                    format!("expected an integer from 0 to {MAX_WINDOW}, got {v}"),
+                )
+            }),
+    }
+}
+
+fn order(value: Option<&Value>) -> CallResult<Option<String>> {
+    match value {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(_) => Err(CallError::at(
+            Code::InvalidOrder,
+            &Path::of("order"),
+            "expected a string such as \"date_order desc, name\"",
+        )),
+    }
+}
+
+fn search_error(error: StoreError) -> CallError {
+    match error {
+        StoreError::InvalidDomain(e) => {
+            CallError::at(Code::InvalidDomain, &Path::of("search_domain"), e)
+        }
+        StoreError::InvalidOrder(e) => CallError::at(Code::InvalidOrder, &Path::of("order"), e),
+        other => other.into(),
+    }
+}
+
+type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// read() of `ids` limited to `specs` (every field when empty), with the expansions filled in.
+fn fetch<'a>(
+    tx: &'a Tx,
+    registry: &'a Registry,
+    model: &'a Model,
+    ids: &'a [i64],
+    specs: &'a [FieldSpec],
+) -> BoxFuture<'a, CallResult<Vec<Map<String, Value>>>> {
+    Box::pin(async move {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let names: Vec<&str> = specs.iter().map(|s| s.name.as_str()).collect();
+        let mut rows = tx.read(&model.name, ids, &names).await?;
+        for spec in specs {
+            if let Some(children) = &spec.expand {
+                expand(tx, registry, model, &mut rows, &spec.name, children).await?;
+            }
+        }
+        Ok(rows)
+    })
+}
+
+/// Replace `field` in every row by the related records (one search and one read for all rows).
+async fn expand(
+    tx: &Tx,
+    registry: &Registry,
+    model: &Model,
+    rows: &mut [Map<String, Value>],
+    field: &str,
+    children: &[FieldSpec],
+) -> CallResult<()> {
+    let kind = &model.field(field).expect("checked by field_spec").kind;
+    let comodel = kind
+        .comodel()
+        .and_then(|c| registry.model(c))
+        .expect("checked by field_spec");
+    let many2one = matches!(kind, FieldType::Many2one { .. });
+    let mut wanted: Vec<i64> = rows
+        .iter()
+        .flat_map(|row| related_ids(&row[field], many2one))
+        .collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    // The search puts them in the comodel's order and leaves out what the user may not see.
+    let ordered = if wanted.is_empty() {
+        Vec::new()
+    } else {
+        let domain = Domain::parse_json(&json!([["id", "in", wanted]])).expect("an id domain");
+        let options = SearchOptions {
+            include_archived: true,
+            ..SearchOptions::default()
+        };
+        tx.search(&comodel.name, &domain, &options).await?
+    };
+    let related = fetch(tx, registry, comodel, &ordered, children).await?;
+    let by_id: HashMap<i64, (usize, Map<String, Value>)> = related
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, row)| Some((row.get("id")?.as_i64()?, (i, row))))
+        .collect();
+    for row in rows.iter_mut() {
+        let mut found: Vec<&(usize, Map<String, Value>)> = related_ids(&row[field], many2one)
+            .filter_map(|id| by_id.get(&id))
+            .collect();
+        found.sort_by_key(|(position, _)| *position);
+        let list = found
+            .into_iter()
+            .map(|(_, record)| Value::Object(record.clone()))
+            .collect();
+        row.insert(field.to_string(), Value::Array(list));
+    }
+    Ok(())
+}
+
+/// The ids a read() value points at: `[id, "name"]` or `false` for a many2one, `[ids]` otherwise.
+fn related_ids(value: &Value, many2one: bool) -> impl Iterator<Item = i64> + '_ {
+    let items: &[Value] = match value {
+        Value::Array(items) if many2one => &items[..items.len().min(1)],
+        Value::Array(items) => items,
+        _ => &[],
+    };
+    items.iter().filter_map(Value::as_i64)
+}

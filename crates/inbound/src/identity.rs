@@ -1,0 +1,354 @@
+//! Users, API keys and sessions (DESIGN.md §9).
+//!
+//! An API key is `weft_<prefix>_<secret>` with 256 random bits, shown once. The database keeps the
+//! prefix (to find the key) and the SHA-256 of the whole key, compared in constant time. A key given by
+//! the operator in another shape (`WEFT_ADMIN_API_KEY=...`) is found by a prefix derived from its hash.
+//! Passwords are argon2 hashes. Sessions are rows keyed by the SHA-256 of the cookie, 7 days long.
+
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use chrono::{NaiveDateTime, Utc};
+use rand::RngCore;
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use weft_store::entity::{api_key, session};
+use weft_store::{Env, Store, StoreError};
+
+/// How long a `/web/session/authenticate` session lasts (Odoo's 7 days).
+pub const SESSION_DAYS: i64 = 7;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// Configuration, keys, logs, `/restapi`, `/api/v1`.
+    Admin,
+    /// The data routes only.
+    Integration,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Integration => "integration",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        match s {
+            "admin" => Some(Role::Admin),
+            "integration" => Some(Role::Integration),
+            _ => None,
+        }
+    }
+}
+
+/// Who is calling, once authenticated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Caller {
+    pub uid: i64,
+    pub login: String,
+    pub name: String,
+    pub role: Role,
+    pub env: Env,
+    /// Models the API key may touch; None = all.
+    pub allowed_models: Option<Vec<String>>,
+}
+
+impl Caller {
+    pub fn may_use_model(&self, model: &str) -> bool {
+        self.allowed_models
+            .as_ref()
+            .is_none_or(|m| m.iter().any(|a| a == model))
+    }
+}
+
+/// A key just made: the only time its text exists outside the caller's hands.
+#[derive(Debug, Clone)]
+pub struct NewKey {
+    pub id: i64,
+    pub key: String,
+    pub prefix: String,
+}
+
+pub fn sha256_hex(data: &[u8]) -> String {
+    Sha256::digest(data)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn random_hex(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    rand::rng().fill_bytes(&mut buf);
+    buf.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// The lookup prefix of a key: its own for `weft_<prefix>_<secret>`, else one derived from its hash.
+fn prefix_of(key: &str) -> String {
+    match key
+        .strip_prefix("weft_")
+        .and_then(|rest| rest.split_once('_'))
+    {
+        Some((prefix, secret)) if prefix.len() == 12 && !secret.is_empty() => prefix.to_string(),
+        _ => format!("h{}", &sha256_hex(key.as_bytes())[..11]),
+    }
+}
+
+fn hash_password(password: &str) -> Result<String, StoreError> {
+    let salt = SaltString::encode_b64(&rand::random::<[u8; 16]>())
+        .map_err(|e| StoreError::Schema(e.to_string()))?;
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| StoreError::Schema(format!("cannot hash password: {e}")))
+}
+
+fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|parsed| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok()
+    })
+}
+
+fn now() -> NaiveDateTime {
+    Utc::now().naive_utc()
+}
+
+/// Create a user in `company_id` (allowed that company only) with an optional password.
+pub async fn create_user(
+    store: &Store,
+    login: &str,
+    name: &str,
+    password: Option<&str>,
+    role: Role,
+    company_id: i64,
+) -> Result<i64, StoreError> {
+    let mut tx = store.begin(&Env::superuser()).await?;
+    let vals = json!({"login": login, "name": name, "company_id": company_id, "company_ids": [[6, 0, [company_id]]]});
+    let uid = tx
+        .create("res.users", vals.as_object().expect("object"))
+        .await?;
+    let hash = password.map(hash_password).transpose()?;
+    let update = Query::update()
+        .table(Alias::new("res_users"))
+        .value(Alias::new("password_hash"), hash)
+        .value(Alias::new("role"), role.as_str())
+        .and_where(Expr::col(Alias::new("id")).eq(uid))
+        .to_owned();
+    tx.connection().execute(&update).await?;
+    tx.commit().await?;
+    Ok(uid)
+}
+
+/// Number of users: zero on a fresh database, when the bootstrap admin is made.
+pub async fn user_count(store: &Store) -> Result<u64, StoreError> {
+    let tx = store.begin_read(&Env::superuser()).await?;
+    tx.count("res.users", &weft_domain::Domain::all(), true)
+        .await
+}
+
+/// Make a key for `uid`. `explicit` takes an operator-chosen key (`WEFT_ADMIN_API_KEY`).
+pub async fn create_api_key(
+    store: &Store,
+    uid: i64,
+    name: &str,
+    allowed_models: Option<Vec<String>>,
+    expires_at: Option<NaiveDateTime>,
+    explicit: Option<&str>,
+) -> Result<NewKey, StoreError> {
+    let key = match explicit {
+        Some(k) => k.to_string(),
+        None => format!("weft_{}_{}", random_hex(6), random_hex(32)),
+    };
+    let prefix = prefix_of(&key);
+    let model = api_key::ActiveModel {
+        user_id: Set(uid),
+        name: Set(name.to_string()),
+        prefix: Set(prefix.clone()),
+        secret_sha256: Set(sha256_hex(key.as_bytes())),
+        allowed_models: Set(allowed_models.map(|m| json!(m))),
+        expires_at: Set(expires_at),
+        last_used_at: Set(None),
+        revoked_at: Set(None),
+        create_date: Set(now()),
+        ..Default::default()
+    };
+    let saved = model
+        .insert(store.connection())
+        .await
+        .map_err(|e| match e.to_string() {
+            t if t.contains("UNIQUE") || t.contains("duplicate key") => {
+                StoreError::Conflict("an API key with this prefix exists already".into())
+            }
+            _ => StoreError::Database(e),
+        })?;
+    Ok(NewKey {
+        id: saved.id,
+        key,
+        prefix,
+    })
+}
+
+pub async fn list_api_keys(store: &Store) -> Result<Vec<api_key::Model>, StoreError> {
+    Ok(api_key::Entity::find().all(store.connection()).await?)
+}
+
+/// Revoke a key; false when there is no such key.
+pub async fn revoke_api_key(store: &Store, id: i64) -> Result<bool, StoreError> {
+    let Some(found) = api_key::Entity::find_by_id(id)
+        .one(store.connection())
+        .await?
+    else {
+        return Ok(false);
+    };
+    let mut active: api_key::ActiveModel = found.into();
+    active.revoked_at = Set(Some(now()));
+    active.update(store.connection()).await?;
+    Ok(true)
+}
+
+/// The caller a key belongs to, or None when the key is unknown, revoked, expired or its user inactive.
+pub async fn caller_by_key(store: &Store, key: &str) -> Result<Option<Caller>, StoreError> {
+    let Some(found) = api_key::Entity::find()
+        .filter(api_key::Column::Prefix.eq(prefix_of(key)))
+        .one(store.connection())
+        .await?
+    else {
+        return Ok(None);
+    };
+    let valid = constant_time_eq(
+        found.secret_sha256.as_bytes(),
+        sha256_hex(key.as_bytes()).as_bytes(),
+    ) && found.revoked_at.is_none()
+        && found.expires_at.is_none_or(|at| at > now());
+    if !valid {
+        return Ok(None);
+    }
+    let allowed_models = found
+        .allowed_models
+        .as_ref()
+        .and_then(Value::as_array)
+        .map(|models| {
+            models
+                .iter()
+                .filter_map(|m| m.as_str().map(str::to_string))
+                .collect()
+        });
+    Ok(caller_of(store, found.user_id, None)
+        .await?
+        .map(|c| Caller {
+            allowed_models,
+            ..c
+        }))
+}
+
+/// Check a login and password; on success open a session and return its cookie value.
+pub async fn login(
+    store: &Store,
+    login: &str,
+    password: &str,
+) -> Result<Option<(Caller, String)>, StoreError> {
+    let select = Query::select()
+        .columns([Alias::new("id"), Alias::new("password_hash")])
+        .from(Alias::new("res_users"))
+        .and_where(Expr::col(Alias::new("login")).eq(login))
+        .and_where(Expr::col(Alias::new("active")).eq(true))
+        .to_owned();
+    let row = store.connection().query_one(&select).await?;
+    let Some(row) = row else {
+        // Spend the same time as a real check, so a wrong login looks like a wrong password.
+        verify_password(
+            password,
+            "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$0000000000000000000000000000000000000000000",
+        );
+        return Ok(None);
+    };
+    let uid: i64 = row.try_get("", "id")?;
+    let hash: Option<String> = row.try_get("", "password_hash")?;
+    if !hash.is_some_and(|h| verify_password(password, &h)) {
+        return Ok(None);
+    }
+    let Some(caller) = caller_of(store, uid, None).await? else {
+        return Ok(None);
+    };
+    let sid = random_hex(20);
+    session::ActiveModel {
+        sid_sha256: Set(sha256_hex(sid.as_bytes())),
+        user_id: Set(uid),
+        company_id: Set(caller.env.company_id),
+        expires_at: Set(now() + chrono::Duration::days(SESSION_DAYS)),
+        create_date: Set(now()),
+    }
+    .insert(store.connection())
+    .await?;
+    Ok(Some((caller, sid)))
+}
+
+pub async fn caller_by_session(store: &Store, sid: &str) -> Result<Option<Caller>, StoreError> {
+    let found = session::Entity::find_by_id(sha256_hex(sid.as_bytes()))
+        .one(store.connection())
+        .await?;
+    match found {
+        Some(s) if s.expires_at > now() => caller_of(store, s.user_id, Some(s.company_id)).await,
+        _ => Ok(None),
+    }
+}
+
+pub async fn logout(store: &Store, sid: &str) -> Result<(), StoreError> {
+    session::Entity::delete_by_id(sha256_hex(sid.as_bytes()))
+        .exec(store.connection())
+        .await?;
+    Ok(())
+}
+
+/// An active user as a caller, working in `company` (default: the user's company).
+pub async fn caller_of(
+    store: &Store,
+    uid: i64,
+    company: Option<i64>,
+) -> Result<Option<Caller>, StoreError> {
+    let select = Query::select()
+        .columns([
+            Alias::new("login"),
+            Alias::new("name"),
+            Alias::new("company_id"),
+            Alias::new("role"),
+        ])
+        .from(Alias::new("res_users"))
+        .and_where(Expr::col(Alias::new("id")).eq(uid))
+        .and_where(Expr::col(Alias::new("active")).eq(true))
+        .to_owned();
+    let Some(row) = store.connection().query_one(&select).await? else {
+        return Ok(None);
+    };
+    let home: i64 = row.try_get("", "company_id")?;
+    let companies = Query::select()
+        .column(Alias::new("cid"))
+        .from(Alias::new("res_company_users_rel"))
+        .and_where(Expr::col(Alias::new("user_id")).eq(uid))
+        .to_owned();
+    let mut company_ids: Vec<i64> = Vec::new();
+    for r in store.connection().query_all(&companies).await? {
+        company_ids.push(r.try_get_by_index(0)?);
+    }
+    if !company_ids.contains(&home) {
+        company_ids.push(home);
+    }
+    let current = company.filter(|c| company_ids.contains(c)).unwrap_or(home);
+    let role: String = row.try_get("", "role")?;
+    Ok(Some(Caller {
+        uid,
+        login: row.try_get("", "login")?,
+        name: row.try_get("", "name")?,
+        role: Role::parse(&role).unwrap_or(Role::Integration),
+        env: Env::user(uid, current, company_ids),
+        allowed_models: None,
+    }))
+}

@@ -1,0 +1,114 @@
+//! The poem application: the Odoo-compatible routes with their OpenAPI document, Swagger UI,
+//! health checks, a request id on every response, and the body size limit.
+
+use crate::admin::AdminApi;
+use crate::api::OdooApi;
+use crate::state::AppState;
+use poem::http::StatusCode;
+use poem::web::Json;
+use poem::{Endpoint, EndpointExt, IntoResponse, Request, Response, Route, get, handler};
+use poem_openapi::OpenApiService;
+use serde_json::json;
+
+/// The OpenAPI service (also used by `weft openapi` and the staleness test).
+pub fn openapi(state: AppState) -> OpenApiService<(OdooApi, AdminApi), ()> {
+    let server = state.public_url.clone();
+    OpenApiService::new((OdooApi { state: state.clone() }, AdminApi { state }), "Weft", env!("CARGO_PKG_VERSION"))
+        .description("An integration hub that speaks the ecosoft \"REST API for Webhook\" routes of an Odoo server.")
+        .server(server)
+}
+
+pub fn app(state: AppState, max_body: usize) -> impl Endpoint {
+    let api = openapi(state.clone());
+    let spec = api.spec_endpoint();
+    let docs = api.swagger_ui();
+    Route::new()
+        .nest("/", api)
+        .at("/openapi.json", spec)
+        .nest("/docs", docs)
+        .at("/healthz", get(healthz))
+        .at("/readyz", get(readyz).data(state))
+        .around(move |endpoint, mut req: Request| async move {
+            let request_id = next_request_id();
+            let span = tracing::info_span!("request", id = %request_id, method = %req.method(), path = %req.uri().path());
+            let _guard = span.enter();
+            let mut response = match limit_body(&mut req, max_body).await {
+                Err(too_large) => too_large,
+                Ok(()) => match endpoint.call(req).await {
+                    Ok(r) => r.into_response(),
+                    Err(e) => error_response(e),
+                },
+            };
+            response.headers_mut().insert("x-request-id", request_id.parse().expect("ascii id"));
+            Ok(response)
+        })
+}
+
+/// Refuse a body over `WEFT_MAX_BODY` with 413 before anything parses it: at once when the declared
+/// length says so, otherwise while reading (a chunked body has no declared length).
+async fn limit_body(req: &mut Request, max_body: usize) -> Result<(), Response> {
+    let too_large = || {
+        let message = format!("the request body is larger than WEFT_MAX_BODY ({max_body} bytes)");
+        Json(json!({"error": {"code": "payload_too_large", "message": message}}))
+            .with_status(StatusCode::PAYLOAD_TOO_LARGE)
+            .into_response()
+    };
+    let declared = req
+        .headers()
+        .get("content-length")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    match declared {
+        Some(length) if length > max_body => Err(too_large()),
+        Some(_) => Ok(()),
+        None => match req.take_body().into_bytes_limit(max_body).await {
+            Ok(bytes) => {
+                req.set_body(bytes);
+                Ok(())
+            }
+            Err(_) => Err(too_large()),
+        },
+    }
+}
+
+/// poem's own routing errors as `{"error":{code,message}}`; errors the handlers built keep their body.
+fn error_response(error: poem::Error) -> Response {
+    let code = if error.is::<poem::error::NotFoundError>() {
+        "not_found"
+    } else if error.is::<poem::error::MethodNotAllowedError>() {
+        "method_not_allowed"
+    } else {
+        return error.into_response();
+    };
+    let status = error.status();
+    Json(json!({"error": {"code": code, "message": error.to_string()}}))
+        .with_status(status)
+        .into_response()
+}
+
+fn next_request_id() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    format!(
+        "{:x}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+#[handler]
+fn healthz() -> &'static str {
+    "ok"
+}
+
+#[handler]
+async fn readyz(state: poem::web::Data<&AppState>) -> Response {
+    match state.store.connection().ping().await {
+        Ok(()) => "ready".into_response(),
+        Err(e) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("database unavailable: {e}"),
+        )
+            .into_response(),
+    }
+}

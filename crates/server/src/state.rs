@@ -1,0 +1,56 @@
+//! What every handler shares. Parameters are cached here and replaced whenever the admin API writes
+//! one (one instance; announcing changes between PostgreSQL instances comes with NOTIFY later).
+
+use crate::ratelimit::RateLimiter;
+use std::sync::{Arc, RwLock};
+use weft_inbound::call::CallSettings;
+use weft_store::Store;
+use weft_store::parameters::Parameters;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    /// `WEFT_PUBLIC_URL`: how clients reach this service.
+    pub public_url: String,
+    parameters: Arc<RwLock<Parameters>>,
+    pub rate_limiter: Arc<RateLimiter>,
+}
+
+impl AppState {
+    pub async fn new(
+        store: Store,
+        public_url: String,
+        rate_limit: u32,
+    ) -> anyhow::Result<AppState> {
+        let parameters = Arc::new(RwLock::new(store.parameters().await?));
+        let rate_limiter = Arc::new(RateLimiter::new(rate_limit));
+        Ok(AppState {
+            store,
+            public_url,
+            parameters,
+            rate_limiter,
+        })
+    }
+
+    pub fn parameters(&self) -> Parameters {
+        self.parameters.read().expect("parameters lock").clone()
+    }
+
+    /// Re-read the parameters after a write.
+    pub async fn reload_parameters(&self) -> anyhow::Result<()> {
+        let fresh = self.store.parameters().await?;
+        *self.parameters.write().expect("parameters lock") = fresh;
+        Ok(())
+    }
+
+    /// The call settings of DESIGN.md §4.1.
+    pub fn call_settings(&self) -> CallSettings {
+        let p = self.parameters();
+        CallSettings {
+            rollback_state_failed: p.flag("webhook.rollback_state_failed"),
+            rollback_except: p.flag("webhook.rollback_except"),
+            ignore_checkcompany_model: p.models("webhook.ignore_checkcompany_model"),
+            ignore_unknown_fields: p.flag("webhook.ignore_unknown_fields"),
+        }
+    }
+}

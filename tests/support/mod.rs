@@ -1,0 +1,132 @@
+//! The real `weft` binary as a test fixture: started on 127.0.0.1:0 against a fresh database, found
+//! by the address it prints, killed when the test ends.
+
+#![allow(dead_code)]
+
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use weft_store::testing::{Backend, TestDb};
+
+pub const ADMIN_KEY: &str = "weft_0123456789ab_test-admin-secret-for-end-to-end-tests";
+
+pub struct TestServer {
+    pub url: String,
+    pub db: TestDb,
+    child: Child,
+    pub client: reqwest::Client,
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn weft_command(db_url: &str) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_weft"));
+    command
+        .env("WEFT_DATABASE_URL", db_url)
+        .env_remove("WEFT_SCHEMA")
+        .env("WEFT_LOG", "warn")
+        .current_dir(std::env::temp_dir());
+    command
+}
+
+impl TestServer {
+    pub async fn start(backend: Backend) -> TestServer {
+        Self::start_with(backend, &[]).await
+    }
+
+    pub async fn start_with(backend: Backend, env: &[(&str, &str)]) -> TestServer {
+        let db = TestDb::new(backend).await;
+        let mut command = weft_command(&db.url);
+        command
+            .arg("serve")
+            .env("WEFT_LISTEN", "127.0.0.1:0")
+            .env("WEFT_ADMIN_API_KEY", ADMIN_KEY);
+        for (k, v) in env {
+            command.env(k, v);
+        }
+        let mut child = command
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start weft serve");
+        let stdout = child.stdout.take().expect("stdout");
+        let address = tokio::task::spawn_blocking(move || {
+            let mut lines = BufReader::new(stdout).lines();
+            let found = lines
+                .by_ref()
+                .map_while(Result::ok)
+                .find_map(|l| l.strip_prefix("weft listening on ").map(str::to_string));
+            // Keep draining so the server never blocks on a full pipe.
+            std::thread::spawn(move || for _ in lines {});
+            found
+        })
+        .await
+        .unwrap()
+        .expect("weft serve printed its address");
+        TestServer {
+            url: format!("http://{address}"),
+            db,
+            child,
+            client: reqwest::Client::new(),
+        }
+    }
+
+    /// POST a JSON-RPC call to a data route with the admin key in `x-api-key`.
+    pub async fn call(&self, route: &str, model: &str, vals: Value) -> Value {
+        self.call_with(route, model, vals, &[("x-api-key", ADMIN_KEY)])
+            .await
+    }
+
+    pub async fn call_with(
+        &self,
+        route: &str,
+        model: &str,
+        vals: Value,
+        headers: &[(&str, &str)],
+    ) -> Value {
+        let body = json!({"jsonrpc": "2.0", "method": "call", "id": 1, "params": {"model": model, "vals": vals}});
+        self.post_raw(route, body.to_string().into_bytes(), headers)
+            .await
+    }
+
+    pub async fn post_raw(&self, path: &str, body: Vec<u8>, headers: &[(&str, &str)]) -> Value {
+        let mut request = self
+            .client
+            .post(format!("{}{path}", self.url))
+            .header("content-type", "application/json")
+            .body(body);
+        for (k, v) in headers {
+            request = request.header(*k, *v);
+        }
+        let response = request.send().await.expect("request");
+        assert_eq!(response.status(), 200, "JSON-RPC replies are HTTP 200");
+        response.json().await.expect("a JSON reply")
+    }
+
+    /// Run a `weft` CLI command on the server's database and return its stdout.
+    pub fn cli(&self, args: &[&str], env: &[(&str, &str)]) -> String {
+        let mut command = weft_command(&self.db.url);
+        command.args(args);
+        for (k, v) in env {
+            command.env(k, v);
+        }
+        let output = command.output().expect("run weft");
+        assert!(
+            output.status.success(),
+            "weft {args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout).to_string()
+    }
+}
+
+/// The `result` object of a successful JSON-RPC reply, asserting the call succeeded.
+pub fn ok(reply: &Value) -> &Value {
+    assert_eq!(reply["result"]["is_success"], json!(true), "{reply}");
+    &reply["result"]["result"]
+}
