@@ -22,7 +22,7 @@ async fn search(server: &TestServer, model: &str, payload: Value) -> Value {
     .clone()
 }
 
-fn failed<'a>(reply: &'a Value) -> &'a Value {
+fn failed(reply: &Value) -> &Value {
     assert_eq!(reply["result"]["is_success"], json!(false), "{reply}");
     assert!(reply["result"].get("result").is_none(), "{reply}");
     &reply["result"]["error"]
