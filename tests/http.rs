@@ -321,7 +321,18 @@ async fn keys_are_limited_to_their_models_and_companies() {
             .next()
             .unwrap()
             .to_string();
-        server.cli(&["keys", "revoke", &id], &[]);
+        let revoke = server
+            .client
+            .delete(format!("{}/api/v1/api-keys/{id}", server.url))
+            .header("x-api-key", ADMIN_KEY)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            revoke.status(),
+            204,
+            "revoked through the service, the key stops working at once"
+        );
         let revoked = server
             .call_with(
                 "/api/create_data",

@@ -3,7 +3,53 @@
 //! so existing clients see the errors they expect.
 
 use crate::identity::{self, Caller};
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 use weft_store::{Store, StoreError};
+
+/// API keys already checked, by the SHA-256 of the key, for a few seconds: a busy client then costs
+/// no key lookup per request. Revoking through this process clears it at once; a revocation made by
+/// another process (the CLI, another instance) takes effect within `KEY_CACHE_TTL`.
+pub struct KeyCache {
+    entries: Mutex<HashMap<String, (Caller, Instant)>>,
+}
+
+pub const KEY_CACHE_TTL: Duration = Duration::from_secs(10);
+
+impl Default for KeyCache {
+    fn default() -> Self {
+        KeyCache {
+            entries: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+impl KeyCache {
+    pub fn clear(&self) {
+        self.entries.lock().expect("key cache lock").clear();
+    }
+
+    async fn caller(&self, store: &Store, key: &str) -> Result<Option<Caller>, StoreError> {
+        let digest = identity::sha256_hex(key.as_bytes());
+        if let Some((caller, at)) = self.entries.lock().expect("key cache lock").get(&digest)
+            && at.elapsed() < KEY_CACHE_TTL
+        {
+            return Ok(Some(caller.clone()));
+        }
+        let found = identity::caller_by_key(store, key).await?;
+        let mut entries = self.entries.lock().expect("key cache lock");
+        match &found {
+            Some(caller) => {
+                entries.insert(digest, (caller.clone(), Instant::now()));
+            }
+            None => {
+                entries.remove(&digest);
+            }
+        }
+        Ok(found)
+    }
+}
 
 /// What the request carried.
 #[derive(Debug, Default, Clone, Copy)]
@@ -51,6 +97,7 @@ impl AuthError {
 
 pub async fn authenticate(
     store: &Store,
+    keys: &KeyCache,
     credentials: Credentials<'_>,
 ) -> Result<Caller, AuthError> {
     if let Some(sid) = credentials.session_id.filter(|s| !s.is_empty())
@@ -59,7 +106,8 @@ pub async fn authenticate(
         return Ok(caller);
     }
     if let Some(key) = credentials.x_api_key {
-        return identity::caller_by_key(store, key.trim())
+        return keys
+            .caller(store, key.trim())
             .await?
             .ok_or(AuthError::BadApiKey);
     }
@@ -70,7 +118,5 @@ pub async fn authenticate(
         Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => token.trim(),
         _ => return Err(AuthError::BadBearer),
     };
-    identity::caller_by_key(store, token)
-        .await?
-        .ok_or(AuthError::BadBearer)
+    keys.caller(store, token).await?.ok_or(AuthError::BadBearer)
 }

@@ -444,6 +444,7 @@ impl AdminApi {
     async fn revoke_key(&self, req: &Request, id: Path<i64>) -> AdminResult<Deleted> {
         self.admin(req).await?;
         if identity::revoke_api_key(&self.state.store, id.0).await? {
+            self.state.keys.clear();
             Ok(Deleted::Deleted)
         } else {
             Err(AdminError::NotFound(body(
@@ -463,7 +464,7 @@ impl AdminApi {
             x_api_key: header("x-api-key"),
             authorization: header("authorization"),
         };
-        let caller = auth::authenticate(&self.state.store, credentials)
+        let caller = auth::authenticate(&self.state.store, &self.state.keys, credentials)
             .await
             .map_err(|e| AdminError::Unauthorized(body("unauthorized", e.to_string())))?;
         if caller.role != Role::Admin {

@@ -264,7 +264,7 @@ async fn authenticate(state: &AppState, req: &Request) -> Result<Caller, AuthErr
         x_api_key: header("x-api-key"),
         authorization: header("authorization"),
     };
-    auth::authenticate(&state.store, credentials).await
+    auth::authenticate(&state.store, &state.keys, credentials).await
 }
 
 /// An `is_success: false` result with code `conflict`.

@@ -3,6 +3,7 @@
 
 use crate::ratelimit::RateLimiter;
 use std::sync::{Arc, RwLock};
+use weft_inbound::auth::KeyCache;
 use weft_inbound::call::CallSettings;
 use weft_store::Store;
 use weft_store::parameters::Parameters;
@@ -14,6 +15,7 @@ pub struct AppState {
     pub public_url: String,
     parameters: Arc<RwLock<Parameters>>,
     pub rate_limiter: Arc<RateLimiter>,
+    pub keys: Arc<KeyCache>,
 }
 
 impl AppState {
@@ -29,6 +31,7 @@ impl AppState {
             public_url,
             parameters,
             rate_limiter,
+            keys: Arc::default(),
         })
     }
 

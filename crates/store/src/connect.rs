@@ -38,7 +38,7 @@ impl ConnectSettings {
 pub(crate) async fn connect(settings: &ConnectSettings) -> Result<DatabaseConnection, DbErr> {
     let url = normalise_sqlite_url(&settings.url);
     let mut opt = ConnectOptions::new(url.clone());
-    opt.sqlx_logging(false)
+    opt.sqlx_logging(std::env::var("WEFT_LOG_SQL").is_ok())
         .acquire_timeout(Duration::from_secs(30));
     if url.starts_with("sqlite:") {
         let in_memory = url.contains(":memory:") || url.contains("mode=memory");

@@ -51,6 +51,9 @@ struct Inner {
     db: DatabaseConnection,
     registry: Arc<Registry>,
     hooks: RwLock<Vec<Arc<dyn ChangeHook>>>,
+    /// SQLite has one writer at a time. Writers queue here, in order, instead of meeting in
+    /// SQLite's busy handler, which sleeps in growing steps and turns contention into long tails.
+    sqlite_writer: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Store {
@@ -63,6 +66,7 @@ impl Store {
                 db,
                 registry,
                 hooks: RwLock::new(Vec::new()),
+                sqlite_writer: Arc::new(tokio::sync::Mutex::new(())),
             }),
         })
     }
@@ -105,6 +109,7 @@ impl Store {
     /// that are not loaded yet. Destructive changes need `force`. All in one transaction.
     pub async fn apply_schema(&self, force: bool) -> Result<SchemaPlan> {
         let plan = {
+            let _writer = self.inner.sqlite_writer.lock().await;
             let tx = self.begin_raw().await?;
             let plan = schema::apply(&tx, &self.inner.registry, force).await?;
             tx.commit().await?;
@@ -118,6 +123,10 @@ impl Store {
 
     /// Start a write transaction acting as `env`.
     pub async fn begin(&self, env: &Env) -> Result<Tx> {
+        let writer = match self.backend() {
+            DatabaseBackend::Sqlite => Some(self.inner.sqlite_writer.clone().lock_owned().await),
+            _ => None,
+        };
         let conn = self.begin_raw().await?;
         let hooks = self.inner.hooks.read().expect("hook list lock").clone();
         Ok(Tx::new(
@@ -125,6 +134,7 @@ impl Store {
             self.inner.registry.clone(),
             hooks,
             env.clone(),
+            writer,
         ))
     }
 
@@ -144,6 +154,7 @@ impl Store {
             self.inner.registry.clone(),
             Vec::new(),
             env.clone(),
+            None,
         ))
     }
 

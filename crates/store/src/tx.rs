@@ -34,6 +34,11 @@ pub struct Tx {
     failed: bool,
     /// One timestamp for the whole transaction, as Odoo stamps `create_date`/`write_date`.
     pub(crate) now: NaiveDateTime,
+    /// Records this transaction created or found by a search (and has not deleted): they exist and
+    /// are visible to the env, so a many2one pointing at them needs no existence query.
+    known: std::sync::Mutex<std::collections::HashSet<(String, i64)>>,
+    /// The SQLite writer's turn, held until the transaction ends.
+    _writer: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
 
 impl Tx {
@@ -42,6 +47,7 @@ impl Tx {
         registry: Arc<Registry>,
         hooks: Vec<Arc<dyn ChangeHook>>,
         env: Env,
+        writer: Option<tokio::sync::OwnedMutexGuard<()>>,
     ) -> Tx {
         let now = chrono::Utc::now().naive_utc().with_nanosecond_zero();
         Tx {
@@ -52,6 +58,8 @@ impl Tx {
             changes: ChangeSet::default(),
             failed: false,
             now,
+            known: Default::default(),
+            _writer: writer,
         }
     }
 
@@ -128,6 +136,28 @@ impl Tx {
         self.registry
             .model(name)
             .ok_or_else(|| StoreError::UnknownModel(name.to_string()))
+    }
+
+    /// A many2one target that needs no existence check: created or found by this transaction, or
+    /// the env's company.
+    pub(crate) fn known_to_exist(&self, model: &str, id: i64) -> bool {
+        (model == "res.company" && id == self.env.company_id)
+            || self
+                .known
+                .lock()
+                .expect("known ids lock")
+                .contains(&(model.to_string(), id))
+    }
+
+    pub(crate) fn note_known(&self, model: &str, ids: &[i64], exists: bool) {
+        let mut known = self.known.lock().expect("known ids lock");
+        for id in ids {
+            if exists {
+                known.insert((model.to_string(), *id));
+            } else {
+                known.remove(&(model.to_string(), *id));
+            }
+        }
     }
 
     fn check_open(&self) -> Result<()> {
@@ -294,7 +324,9 @@ impl Tx {
         domain: &Domain,
         options: &SearchOptions<'_>,
     ) -> Result<Vec<i64>> {
-        crate::read::search(self, model, domain, options).await
+        let ids = crate::read::search(self, model, domain, options).await?;
+        self.note_known(model, &ids, true);
+        Ok(ids)
     }
 
     pub async fn count(&self, model: &str, domain: &Domain, include_archived: bool) -> Result<u64> {

@@ -105,6 +105,7 @@ impl Tx {
             .ok_or_else(|| StoreError::Schema("INSERT returned no id".into()))?
             .try_get("", "id")?;
         Tx::note_change(op, model, id, ChangeKind::Created, None);
+        self.note_known(model, &[id], true);
         for (field, value) in x2many {
             self.apply_x2many(field, id, value, op).await?;
         }
@@ -178,6 +179,7 @@ impl Tx {
         for id in ids {
             Tx::note_change(op, model, *id, ChangeKind::Deleted, before.remove(id));
         }
+        self.note_known(model, ids, false);
         for other in registry.models() {
             for field in other.columns() {
                 let FieldType::Many2one { comodel, ondelete } = &field.kind else {
@@ -306,7 +308,9 @@ impl Tx {
     ) -> Result<()> {
         for (name, value) in columns {
             let field = model.field(name).expect("checked by split_values");
-            if let (FieldType::Many2one { comodel, .. }, Some(id)) = (&field.kind, value.as_i64()) {
+            if let (FieldType::Many2one { comodel, .. }, Some(id)) = (&field.kind, value.as_i64())
+                && !self.known_to_exist(comodel, id)
+            {
                 let co = self.model(comodel)?;
                 match self.companies_of(co, &[id]).await?.get(&id) {
                     None => {
@@ -615,7 +619,8 @@ impl Tx {
         field: &Field,
         spec: &SequenceSpec,
     ) -> Result<String> {
-        let seed = Query::insert()
+        // One statement: the first use inserts 2 (and takes 1), later ones add 1 and take the old value.
+        let next = Query::insert()
             .into_table(Alias::new("weft_sequence"))
             .columns([
                 Alias::new("res_model"),
@@ -625,28 +630,21 @@ impl Tx {
             .values_panic([
                 model.name.clone().into(),
                 field.name.clone().into(),
-                1i64.into(),
+                2i64.into(),
             ])
             .on_conflict(
                 OnConflict::columns([Alias::new("res_model"), Alias::new("field")])
-                    .do_nothing()
+                    .value(
+                        Alias::new("next_number"),
+                        Expr::col((Alias::new("weft_sequence"), Alias::new("next_number"))).add(1),
+                    )
                     .to_owned(),
             )
-            .to_owned();
-        self.conn.execute(&seed).await?;
-        let bump = Query::update()
-            .table(Alias::new("weft_sequence"))
-            .value(
-                Alias::new("next_number"),
-                Expr::col(Alias::new("next_number")).add(1),
-            )
-            .and_where(Expr::col(Alias::new("res_model")).eq(model.name.as_str()))
-            .and_where(Expr::col(Alias::new("field")).eq(field.name.as_str()))
             .returning_col(Alias::new("next_number"))
             .to_owned();
         let row = self
             .conn
-            .query_one(&bump)
+            .query_one(&next)
             .await?
             .ok_or_else(|| StoreError::Schema("sequence row vanished".into()))?;
         let number = row.try_get_by_index::<i64>(0)? - 1;
