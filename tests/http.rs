@@ -587,3 +587,21 @@ async fn the_admin_api_manages_parameters_models_users_and_keys() {
         assert_eq!(odoo_error(&after).0, "werkzeug.exceptions.BadRequest");
     }
 }
+
+#[tokio::test]
+async fn a_private_callback_url_needs_weft_allowed_targets() {
+    let vals = json!({"payload": {"name": "ACME"}, "callback_url": "http://127.0.0.1:9/hook"});
+    let guarded = TestServer::start(backends()[0]).await;
+    let refused = guarded
+        .call("/api/create_data", "res.partner", vals.clone())
+        .await;
+    assert_eq!(
+        refused["result"]["error"]["code"],
+        json!("invalid_value"),
+        "{refused}"
+    );
+    assert_eq!(refused["result"]["error"]["path"], json!("callback_url"));
+    let open =
+        TestServer::start_with(backends()[0], &[("WEFT_ALLOWED_TARGETS", "127.0.0.0/8")]).await;
+    ok(&open.call("/api/create_data", "res.partner", vals).await);
+}

@@ -6,3 +6,4 @@ pub mod auth;
 pub mod call;
 pub mod envelope;
 pub mod identity;
+pub mod targets;

@@ -5,6 +5,7 @@ use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
+use weft_inbound::targets::AllowedTargets;
 use weft_registry::Registry;
 use weft_store::{ConnectSettings, SqliteDurability};
 
@@ -18,6 +19,8 @@ pub struct Settings {
     pub public_url: Option<String>,
     /// `WEFT_MAX_BODY`: largest request body in bytes.
     pub max_body: usize,
+    /// `WEFT_ALLOWED_TARGETS`: private hosts or CIDRs outbound URLs may name (comma-separated).
+    pub allowed_targets: String,
     /// `WEFT_RATE_LIMIT`: requests per second per caller on the data routes (0 = no limit).
     pub rate_limit: u32,
     /// `sqlite://weft.db` (the embedded default) or `postgres://...`.
@@ -38,6 +41,7 @@ impl Default for Settings {
             public_url: None,
             max_body: 10 * 1024 * 1024,
             rate_limit: 1000,
+            allowed_targets: String::new(),
             database_url: "sqlite://weft.db".into(),
             schema: None,
             sqlite_synchronous: "normal".into(),
@@ -58,6 +62,7 @@ impl Settings {
             .merge(Env::prefixed("WEFT_"))
             .extract()?;
         settings.durability()?;
+        settings.allowed_targets()?;
         Ok(settings)
     }
 
@@ -67,6 +72,11 @@ impl Settings {
             .unwrap_or_else(|| format!("http://{}", self.listen))
             .trim_end_matches('/')
             .to_string()
+    }
+
+    pub fn allowed_targets(&self) -> anyhow::Result<AllowedTargets> {
+        AllowedTargets::parse(&self.allowed_targets)
+            .map_err(|e| anyhow::anyhow!("WEFT_ALLOWED_TARGETS: {e}"))
     }
 
     pub fn durability(&self) -> anyhow::Result<SqliteDurability> {

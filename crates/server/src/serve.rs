@@ -21,10 +21,15 @@ pub async fn serve(settings: &Settings) -> anyhow::Result<()> {
         .await
         .context("applying the schema")?;
     for step in &plan.steps {
-        tracing::info!("schema: {step}");
+        tracing::debug!("schema: {step}");
+    }
+    if !plan.steps.is_empty() {
+        tracing::info!(changes = plan.steps.len(), "schema applied");
     }
     bootstrap_admin(&store, settings.admin_api_key.as_deref()).await?;
-    let state = AppState::new(store.clone(), settings.public_url(), settings.rate_limit).await?;
+    let mut state =
+        AppState::new(store.clone(), settings.public_url(), settings.rate_limit).await?;
+    state.allowed_targets = settings.allowed_targets()?;
     let listener = TcpListener::bind(settings.listen.clone());
     let acceptor = listener
         .into_acceptor()

@@ -5,6 +5,7 @@ use crate::ratelimit::RateLimiter;
 use std::sync::{Arc, RwLock};
 use weft_inbound::auth::KeyCache;
 use weft_inbound::call::CallSettings;
+use weft_inbound::targets::AllowedTargets;
 use weft_store::Store;
 use weft_store::parameters::Parameters;
 
@@ -16,6 +17,7 @@ pub struct AppState {
     parameters: Arc<RwLock<Parameters>>,
     pub rate_limiter: Arc<RateLimiter>,
     pub keys: Arc<KeyCache>,
+    pub allowed_targets: AllowedTargets,
 }
 
 impl AppState {
@@ -32,6 +34,7 @@ impl AppState {
             parameters,
             rate_limiter,
             keys: Arc::default(),
+            allowed_targets: AllowedTargets::default(),
         })
     }
 
@@ -54,6 +57,7 @@ impl AppState {
             rollback_except: p.flag("webhook.rollback_except"),
             ignore_checkcompany_model: p.models("webhook.ignore_checkcompany_model"),
             ignore_unknown_fields: p.flag("webhook.ignore_unknown_fields"),
+            allowed_targets: self.allowed_targets.clone(),
         }
     }
 }

@@ -6,6 +6,7 @@
 
 use super::error::{CallError, CallResult};
 use super::path::Path;
+use crate::targets::AllowedTargets;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ActiveValue, EntityTrait};
 use serde_json::{Map, Value};
@@ -16,19 +17,24 @@ use weft_store::entity::record_callback;
 const MAX_URL: usize = 2048;
 
 /// `vals.callback_url`, checked; an absent, null or empty one is no callback.
-pub(crate) fn parse(vals: &Map<String, Value>) -> CallResult<Option<String>> {
+pub(crate) fn parse(
+    vals: &Map<String, Value>,
+    allowed: &AllowedTargets,
+) -> CallResult<Option<String>> {
     let path = Path::of("callback_url");
     match vals.get("callback_url") {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) if s.is_empty() => Ok(None),
         Some(Value::String(s)) => check_url(s)
+            .and_then(|host| allowed.check_host(&host))
             .map(|()| Some(s.clone()))
             .map_err(|reason| CallError::invalid(&path, reason)),
         Some(_) => Err(CallError::invalid(&path, "expected a URL string")),
     }
 }
 
-fn check_url(url: &str) -> Result<(), String> {
+/// Check the shape of `url` and return its host (an IPv6 address without brackets).
+fn check_url(url: &str) -> Result<String, String> {
     if url.len() > MAX_URL {
         return Err(format!("is longer than {MAX_URL} characters"));
     }
@@ -52,35 +58,36 @@ fn check_url(url: &str) -> Result<(), String> {
     check_host_port(host_port)
 }
 
-fn check_host_port(host_port: &str) -> Result<(), String> {
-    let port = if let Some(inner) = host_port.strip_prefix('[') {
+fn check_host_port(host_port: &str) -> Result<String, String> {
+    let (host, port) = if let Some(inner) = host_port.strip_prefix('[') {
         let (address, after) = inner
             .split_once(']')
             .ok_or("has an unterminated IPv6 address")?;
         address
             .parse::<Ipv6Addr>()
             .map_err(|_| format!("'{address}' is not an IPv6 address"))?;
-        match after {
+        let port = match after {
             "" => None,
             _ => Some(
                 after
                     .strip_prefix(':')
                     .ok_or("has text after the IPv6 address")?,
             ),
-        }
+        };
+        (address, port)
     } else {
         let (host, port) = match host_port.rsplit_once(':') {
             Some((host, port)) => (host, Some(port)),
             None => (host_port, None),
         };
         check_host_name(host)?;
-        port
+        (host, port)
     };
     match port {
         Some(port) if !port.parse::<u16>().is_ok_and(|p| p > 0) => {
             Err(format!("'{port}' is not a valid port"))
         }
-        _ => Ok(()),
+        _ => Ok(host.to_string()),
     }
 }
 
@@ -131,6 +138,40 @@ mod tests {
     use super::*;
 
     #[test]
+    fn private_callback_urls_are_refused_unless_allowed() {
+        let vals = |url: &str| {
+            serde_json::json!({"callback_url": url})
+                .as_object()
+                .unwrap()
+                .clone()
+        };
+        let none = AllowedTargets::default();
+        for url in [
+            "http://127.0.0.1:9000/hook",
+            "http://[::1]/x",
+            "http://localhost/x",
+            "http://169.254.169.254/latest",
+        ] {
+            let err = parse(&vals(url), &none).unwrap_err();
+            assert!(
+                err.to_string().contains("WEFT_ALLOWED_TARGETS"),
+                "{url}: {err}"
+            );
+        }
+        assert!(
+            parse(&vals("https://erp.example.com/hook"), &none)
+                .unwrap()
+                .is_some()
+        );
+        let allowed = AllowedTargets::parse("127.0.0.0/8").unwrap();
+        assert!(
+            parse(&vals("http://127.0.0.1:9000/hook"), &allowed)
+                .unwrap()
+                .is_some()
+        );
+    }
+
+    #[test]
     fn urls_are_checked_for_shape() {
         for ok in [
             "https://ext-system/webhook/so-status",
@@ -139,7 +180,7 @@ mod tests {
             "http://[::1]:9000/x",
             "http://10.0.0.1",
         ] {
-            assert_eq!(check_url(ok), Ok(()), "{ok}");
+            assert!(check_url(ok).is_ok(), "{ok}");
         }
         for bad in [
             "ftp://example.com",

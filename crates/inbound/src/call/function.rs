@@ -29,7 +29,7 @@ pub(crate) async fn call_function(call: &Call<'_>, tx: &mut Tx) -> CallResult<Su
             "expected an object",
         ));
     }
-    let callback_url = callback::parse(call.vals)?;
+    let callback_url = callback::parse(call.vals, &call.settings.allowed_targets)?;
     let search_key = vals::search_key(call.vals)?;
     let ids = write::find(tx, call.model, search_key).await?;
     if ids.is_empty() {

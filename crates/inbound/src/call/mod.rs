@@ -78,6 +78,8 @@ pub struct CallSettings {
     pub ignore_checkcompany_model: Vec<String>,
     /// Drop unknown payload keys instead of answering `unknown_field`.
     pub ignore_unknown_fields: bool,
+    /// `WEFT_ALLOWED_TARGETS`: private hosts a `callback_url` may name.
+    pub allowed_targets: crate::targets::AllowedTargets,
 }
 
 impl Default for CallSettings {
@@ -87,6 +89,7 @@ impl Default for CallSettings {
             rollback_except: true,
             ignore_checkcompany_model: Vec::new(),
             ignore_unknown_fields: false,
+            allowed_targets: Default::default(),
         }
     }
 }

@@ -45,7 +45,7 @@ impl<'v> WriteRequest<'v> {
             payload: vals::payload(call.vals, kind == Kind::Create)?,
             auto_create: vals::auto_create(call.vals)?,
             result_field,
-            callback_url: callback::parse(call.vals)?,
+            callback_url: callback::parse(call.vals, &call.settings.allowed_targets)?,
         })
     }
 }

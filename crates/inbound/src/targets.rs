@@ -1,0 +1,157 @@
+//! Where Weft may send requests (DESIGN.md §6, "the SSRF guard"). A URL whose host is `localhost` or
+//! an address literal in a loopback, private, link-local, shared, unspecified or multicast range
+//! (169.254.169.254, the cloud metadata address, included) is refused unless `WEFT_ALLOWED_TARGETS`
+//! lists that host or a CIDR holding it. This is the check made when a URL arrives (`callback_url`);
+//! names that resolve to such addresses are caught again at send time, at the resolver.
+
+use std::net::IpAddr;
+
+/// `WEFT_ALLOWED_TARGETS`: host names and CIDRs (`10.0.0.0/8`, `::1/128`) the guard lets through.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AllowedTargets {
+    hosts: Vec<String>,
+    networks: Vec<(IpAddr, u8)>,
+}
+
+impl AllowedTargets {
+    /// Parse a comma-separated list; a bad entry is named.
+    pub fn parse(list: &str) -> Result<AllowedTargets, String> {
+        let mut allowed = AllowedTargets::default();
+        for entry in list.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+            match entry.split_once('/') {
+                Some((address, bits)) => {
+                    let address: IpAddr = address
+                        .parse()
+                        .map_err(|_| format!("'{entry}' is not a CIDR"))?;
+                    let max = if address.is_ipv4() { 32 } else { 128 };
+                    let bits: u8 = bits
+                        .parse()
+                        .ok()
+                        .filter(|b| *b <= max)
+                        .ok_or_else(|| format!("'{entry}' has a bad prefix length"))?;
+                    allowed.networks.push((address, bits));
+                }
+                None => match entry.parse::<IpAddr>() {
+                    Ok(address) => allowed
+                        .networks
+                        .push((address, if address.is_ipv4() { 32 } else { 128 })),
+                    Err(_) => allowed.hosts.push(entry.to_ascii_lowercase()),
+                },
+            }
+        }
+        Ok(allowed)
+    }
+
+    /// Refuse `host` (as written in a URL; IPv6 without brackets) when it is private and not allowed.
+    pub fn check_host(&self, host: &str) -> Result<(), String> {
+        let host = host.trim_end_matches('.').to_ascii_lowercase();
+        if self.hosts.contains(&host) {
+            return Ok(());
+        }
+        let private = match host.parse::<IpAddr>() {
+            Ok(address)
+                if self
+                    .networks
+                    .iter()
+                    .any(|(net, bits)| contains(*net, *bits, address)) =>
+            {
+                return Ok(());
+            }
+            Ok(address) => is_private(address),
+            Err(_) => host == "localhost" || host.ends_with(".localhost"),
+        };
+        if private {
+            Err(format!(
+                "points at a private or local address ({host}); allow it with WEFT_ALLOWED_TARGETS"
+            ))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+fn is_private(address: IpAddr) -> bool {
+    match address {
+        IpAddr::V4(v4) => {
+            let [a, b, ..] = v4.octets();
+            v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_broadcast()
+                || v4.is_multicast()
+                || a == 0
+                || (a == 100 && (64..128).contains(&b))
+        }
+        IpAddr::V6(v6) => {
+            let first = v6.segments()[0];
+            v6.is_loopback()
+                || v6.is_unspecified()
+                || v6.is_multicast()
+                || (first & 0xfe00) == 0xfc00
+                || (first & 0xffc0) == 0xfe80
+                || v6
+                    .to_ipv4_mapped()
+                    .is_some_and(|v4| is_private(IpAddr::V4(v4)))
+        }
+    }
+}
+
+fn contains(network: IpAddr, bits: u8, address: IpAddr) -> bool {
+    match (network, address) {
+        (IpAddr::V4(n), IpAddr::V4(a)) => {
+            let mask = if bits == 0 {
+                0
+            } else {
+                u32::MAX << (32 - u32::from(bits))
+            };
+            u32::from(n) & mask == u32::from(a) & mask
+        }
+        (IpAddr::V6(n), IpAddr::V6(a)) => {
+            let mask = if bits == 0 {
+                0
+            } else {
+                u128::MAX << (128 - u32::from(bits))
+            };
+            u128::from(n) & mask == u128::from(a) & mask
+        }
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn private_hosts_are_refused_unless_allowed() {
+        let none = AllowedTargets::default();
+        for host in [
+            "localhost",
+            "api.localhost",
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "0.0.0.0",
+            "100.64.0.1",
+            "::1",
+            "fd00::1",
+            "fe80::1",
+            "::ffff:127.0.0.1",
+        ] {
+            assert!(none.check_host(host).is_err(), "{host} should be refused");
+        }
+        for host in ["example.com", "8.8.8.8", "2001:4860::8888", "100.128.0.1"] {
+            assert!(none.check_host(host).is_ok(), "{host} should pass");
+        }
+        let some = AllowedTargets::parse("localhost, 10.0.0.0/8 ,::1").unwrap();
+        assert!(some.check_host("localhost").is_ok());
+        assert!(some.check_host("10.200.0.9").is_ok());
+        assert!(some.check_host("::1").is_ok());
+        assert!(some.check_host("192.168.0.1").is_err());
+        assert!(AllowedTargets::parse("10.0.0.0/40").is_err());
+        assert!(AllowedTargets::parse("nonsense/8").is_err());
+    }
+}
