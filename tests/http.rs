@@ -32,6 +32,10 @@ async fn envelope_and_authentication_errors_have_odoo_shapes() {
             .send()
             .await
             .unwrap();
+        assert!(
+            health.headers().get("x-request-id").is_some(),
+            "every reply carries its request id"
+        );
         assert_eq!(health.text().await.unwrap(), "ok");
         let ready = server
             .client

@@ -9,6 +9,7 @@ use poem::web::Json;
 use poem::{Endpoint, EndpointExt, IntoResponse, Request, Response, Route, get, handler};
 use poem_openapi::OpenApiService;
 use serde_json::json;
+use tracing::Instrument;
 
 /// The OpenAPI service (also used by `weft openapi` and the staleness test).
 pub fn openapi(state: AppState) -> OpenApiService<(OdooApi, AdminApi), ()> {
@@ -30,15 +31,18 @@ pub fn app(state: AppState, max_body: usize) -> impl Endpoint {
         .at("/readyz", get(readyz).data(state))
         .around(move |endpoint, mut req: Request| async move {
             let request_id = next_request_id();
+            // Everything logged while handling this request carries its id (and so does the reply).
             let span = tracing::info_span!("request", id = %request_id, method = %req.method(), path = %req.uri().path());
-            let _guard = span.enter();
-            let mut response = match limit_body(&mut req, max_body).await {
-                Err(too_large) => too_large,
-                Ok(()) => match endpoint.call(req).await {
-                    Ok(r) => r.into_response(),
-                    Err(e) => error_response(e),
-                },
+            let handled = async move {
+                match limit_body(&mut req, max_body).await {
+                    Err(too_large) => too_large,
+                    Ok(()) => match endpoint.call(req).await {
+                        Ok(r) => r.into_response(),
+                        Err(e) => error_response(e),
+                    },
+                }
             };
+            let mut response = handled.instrument(span).await;
             response.headers_mut().insert("x-request-id", request_id.parse().expect("ascii id"));
             Ok(response)
         })
