@@ -7,6 +7,7 @@
 //! - latency at a fixed rate: open loop at `--rate` requests/s, latency counted from the planned
 //!   send time, so a stalled service cannot hide its queue (no coordinated omission).
 
+use crate::report::{self, ScratchPostgres};
 use anyhow::Context;
 use hdrhistogram::Histogram;
 use serde_json::{Value, json};
@@ -124,8 +125,8 @@ async fn seed(client: &reqwest::Client, base: &str) -> anyhow::Result<()> {
 
 fn row(backend: &str, name: &str, count: u64, elapsed: Duration, h: &Histogram<u64>) -> Value {
     let ms = |q: f64| h.value_at_quantile(q) as f64 / 1000.0;
-    json!({"backend": backend, "measurement": name, "requests": count,
-           "rps": (count as f64 / elapsed.as_secs_f64()).round(), "p50_ms": ms(0.5), "p99_ms": ms(0.99),
+    json!({"backend": backend, "measurement": name, "count": count,
+           "per_second": (count as f64 / elapsed.as_secs_f64()).round(), "p50_ms": ms(0.5), "p99_ms": ms(0.99),
            "max_ms": h.max() as f64 / 1000.0})
 }
 
@@ -236,38 +237,10 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     )
     .await?;
     if let Some(server) = &args.postgres {
-        use sea_orm::ConnectionTrait;
-        let name = format!("weft_bench_cd_{}", std::process::id());
-        let admin = sea_orm::Database::connect(server)
-            .await
-            .context("connecting to --postgres")?;
-        admin
-            .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
-            .await?;
-        let (base, _) = server
-            .rsplit_once('/')
-            .context("--postgres needs a database in the URL")?;
-        let result = scenario("postgres", &format!("{base}/{name}"), &args).await;
-        admin
-            .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-            .await?;
+        let db = ScratchPostgres::create(server, "weft_bench_create").await?;
+        let result = scenario("postgres", &db.url, &args).await;
+        db.drop().await?;
         rows.extend(result?);
     }
-    println!(
-        "\n{:<10} {:<34} {:>8} {:>8} {:>9} {:>9}",
-        "backend", "measurement", "requests", "req/s", "p50 ms", "p99 ms"
-    );
-    for r in &rows {
-        println!(
-            "{:<10} {:<34} {:>8} {:>8} {:>9.3} {:>9.3}",
-            r["backend"].as_str().unwrap_or_default(),
-            r["measurement"].as_str().unwrap_or_default(),
-            r["requests"],
-            r["rps"],
-            r["p50_ms"].as_f64().unwrap_or_default(),
-            r["p99_ms"].as_f64().unwrap_or_default()
-        );
-    }
-    println!("\n{}", serde_json::to_string_pretty(&rows)?);
-    Ok(())
+    report::print(&rows, "requests")
 }

@@ -10,6 +10,7 @@
 //!   lookup and three lines), throughput and latency at a fixed rate, beside `GET /healthz`.
 
 mod create_data;
+mod report;
 mod search;
 
 use clap::{Parser, Subcommand};

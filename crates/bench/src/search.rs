@@ -4,10 +4,10 @@
 //! starting reference, so every query walks the `ref` index from a different place. The baseline is a
 //! primary-key lookup through the same pool: the cost of one round trip to the database.
 
-use anyhow::Context;
+use crate::report::{self, ScratchPostgres};
 use hdrhistogram::Histogram;
+use sea_orm::ConnectionTrait;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
-use sea_orm::{ConnectionTrait, Database};
 use serde_json::json;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -42,8 +42,8 @@ impl Measurement {
     fn row(&self, backend: &str) -> serde_json::Value {
         let ms = |q: f64| self.histogram.value_at_quantile(q) as f64 / 1000.0;
         json!({
-            "backend": backend, "measurement": self.name, "queries": self.count,
-            "qps": (self.count as f64 / self.elapsed.as_secs_f64()).round(),
+            "backend": backend, "measurement": self.name, "count": self.count,
+            "per_second": (self.count as f64 / self.elapsed.as_secs_f64()).round(),
             "p50_ms": ms(0.50), "p99_ms": ms(0.99), "max_ms": self.histogram.max() as f64 / 1000.0,
         })
     }
@@ -55,39 +55,12 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     let sqlite = format!("sqlite://{}", dir.path().join("bench.db").display());
     rows.extend(scenario("sqlite", &sqlite, &args).await?);
     if let Some(server) = &args.postgres {
-        let name = format!("weft_bench_{}", std::process::id());
-        let admin = Database::connect(server)
-            .await
-            .context("connecting to --postgres")?;
-        admin
-            .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
-            .await?;
-        let (base, _) = server
-            .rsplit_once('/')
-            .context("--postgres needs a database in the URL")?;
-        let result = scenario("postgres", &format!("{base}/{name}"), &args).await;
-        admin
-            .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-            .await?;
+        let db = ScratchPostgres::create(server, "weft_bench_search").await?;
+        let result = scenario("postgres", &db.url, &args).await;
+        db.drop().await?;
         rows.extend(result?);
     }
-    println!(
-        "\n{:<10} {:<28} {:>8} {:>9} {:>9} {:>9}",
-        "backend", "measurement", "queries", "q/s", "p50 ms", "p99 ms"
-    );
-    for r in &rows {
-        println!(
-            "{:<10} {:<28} {:>8} {:>9} {:>9.3} {:>9.3}",
-            r["backend"].as_str().unwrap_or_default(),
-            r["measurement"].as_str().unwrap_or_default(),
-            r["queries"],
-            r["qps"],
-            r["p50_ms"].as_f64().unwrap_or_default(),
-            r["p99_ms"].as_f64().unwrap_or_default()
-        );
-    }
-    println!("\n{}", serde_json::to_string_pretty(&rows)?);
-    Ok(())
+    report::print(&rows, "queries")
 }
 
 async fn scenario(backend: &str, url: &str, args: &Args) -> anyhow::Result<Vec<serde_json::Value>> {
