@@ -138,21 +138,40 @@ impl<T: Send> poem::IntoResponse for RpcReply<T> {
 
 impl<T: Type> poem_openapi::ApiResponse for RpcReply<T> {
     fn meta() -> poem_openapi::registry::MetaResponses {
-        poem_openapi::registry::MetaResponses {
-            responses: vec![poem_openapi::registry::MetaResponse {
-                description: "A JSON-RPC reply: `result`, or an Odoo-shaped `error` (always HTTP 200)",
-                status: Some(200),
-                status_range: None,
-                content: vec![MetaMediaType {
-                    content_type: Self::CONTENT_TYPE,
-                    schema: Self::schema_ref(),
-                }],
-                headers: vec![],
+        use poem_openapi::registry::MetaResponse;
+        let refusal = |status, description| MetaResponse {
+            description,
+            status: Some(status),
+            status_range: None,
+            content: vec![MetaMediaType {
+                content_type: "application/json",
+                schema: <crate::admin::ErrorBody as Type>::schema_ref(),
             }],
+            headers: vec![],
+        };
+        poem_openapi::registry::MetaResponses {
+            responses: vec![
+                MetaResponse {
+                    description: "A JSON-RPC reply: `result`, or an Odoo-shaped `error` (always HTTP 200)",
+                    status: Some(200),
+                    status_range: None,
+                    content: vec![MetaMediaType {
+                        content_type: Self::CONTENT_TYPE,
+                        schema: Self::schema_ref(),
+                    }],
+                    headers: vec![],
+                },
+                refusal(413, "The body is larger than WEFT_MAX_BODY"),
+                refusal(
+                    429,
+                    "Too many requests from this caller; see the Retry-After header",
+                ),
+            ],
         }
     }
 
     fn register(registry: &mut Registry) {
         T::register(registry);
+        <crate::admin::ErrorBody as Type>::register(registry);
     }
 }
