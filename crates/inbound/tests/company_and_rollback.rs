@@ -194,12 +194,13 @@ async fn with_rollback_except_off_the_work_before_the_failure_is_committed() {
         assert_eq!(error.path.as_deref(), Some("tag_ids"));
         assert_eq!(search(&store, "res.partner", "[('name', '=', 'Auto')]").await.len(), 1);
         assert_eq!(count(&store, "sale.order").await, 0);
-        // A failure inside the write: the order and its first line stay.
+        // A failure inside the write: the order stays; its lines are checked together before
+        // any is inserted, so none of them does.
         let outcome = run_as(&store, &Env::superuser(), Route::CreateData, "sale.order",
             json!({"payload": {"partner_id": f.acme, "order_line": [{"product_id": f.desk}, {"product_id": 999_999}]}}),
             &keep).await;
         assert_eq!(err(&outcome).code, "invalid_value");
-        assert_eq!((count(&store, "sale.order").await, count(&store, "sale.order.line").await), (1, 1));
+        assert_eq!((count(&store, "sale.order").await, count(&store, "sale.order.line").await), (1, 0));
     })
     .await;
 }

@@ -71,6 +71,64 @@ pub(crate) async fn search(
     options: &SearchOptions<'_>,
 ) -> Result<Vec<i64>> {
     let m = tx.model(model)?;
+    let select = search_select(tx, m, domain, options)?;
+    let rows = tx.conn.query_all(&select).await?;
+    rows.iter()
+        .map(|r| Ok(r.try_get_by_index::<i64>(0)?))
+        .collect()
+}
+
+/// Like `search`, with the stored values of some scalar or many2one `fields` of each record, in the
+/// same query.
+pub(crate) async fn search_rows(
+    tx: &Tx,
+    model: &str,
+    domain: &Domain,
+    options: &SearchOptions<'_>,
+    fields: &[&str],
+) -> Result<Vec<(i64, Row)>> {
+    let m = tx.model(model)?;
+    let columns = fields
+        .iter()
+        .map(|name| match m.field(name) {
+            Some(f) if f.kind.is_stored_column() => Ok(f),
+            Some(f) => Err(StoreError::invalid(
+                name.to_string(),
+                format!("{} field has no column to read", f.kind.name()),
+            )),
+            None => Err(StoreError::UnknownField {
+                model: m.name.clone(),
+                field: name.to_string(),
+            }),
+        })
+        .collect::<Result<Vec<&Field>>>()?;
+    let mut select = search_select(tx, m, domain, options)?;
+    for field in &columns {
+        select.expr_as(col(T0, &field.name), Alias::new(&field.name));
+    }
+    let backend = tx.backend();
+    let mut found = Vec::new();
+    for result in tx.conn.query_all(&select).await? {
+        let id: i64 = result.try_get_by_index(0)?;
+        let mut row = Map::with_capacity(columns.len());
+        for field in &columns {
+            row.insert(
+                field.name.clone(),
+                decode(&field.kind, &result, &field.name, backend)?,
+            );
+        }
+        found.push((id, row));
+    }
+    Ok(found)
+}
+
+/// The SELECT of a search: the ids first, ordered, limited.
+fn search_select(
+    tx: &Tx,
+    m: &Model,
+    domain: &Domain,
+    options: &SearchOptions<'_>,
+) -> Result<SelectStatement> {
     let mut select = filtered_select(tx, m, domain, options.include_archived)?;
     select.expr(col(T0, "id"));
     for (field, descending) in order_terms(m, options.order)? {
@@ -93,10 +151,7 @@ pub(crate) async fn search(
         }
         select.offset(options.offset);
     }
-    let rows = tx.conn.query_all(&select).await?;
-    rows.iter()
-        .map(|r| Ok(r.try_get_by_index::<i64>(0)?))
-        .collect()
+    Ok(select)
 }
 
 pub(crate) async fn count(

@@ -43,6 +43,20 @@ impl Tx {
         let m = registry
             .model(model)
             .ok_or_else(|| StoreError::UnknownModel(model.to_string()))?;
+        let row = self.prepare_row(m, vals).await?;
+        let id = self
+            .insert_rows(m, std::slice::from_ref(&row.columns))
+            .await?[0];
+        self.after_insert(m, id, row.x2many, op).await?;
+        Ok(id)
+    }
+
+    /// The columns of a new record: its values checked, then defaults, company, sequence numbers.
+    async fn prepare_row<'v>(
+        &mut self,
+        m: &'v Model,
+        vals: &'v Map<String, Value>,
+    ) -> Result<Split<'v>> {
         let Split {
             mut columns,
             x2many,
@@ -77,39 +91,131 @@ impl Tx {
             }
         }
         self.check_columns(m, &columns, &[]).await?;
+        Ok(Split { columns, x2many })
+    }
+
+    /// Insert rows that set the same columns in one statement; their ids in the rows' order.
+    async fn insert_rows(
+        &mut self,
+        m: &Model,
+        rows: &[BTreeMap<String, Value>],
+    ) -> Result<Vec<i64>> {
         let backend = self.backend();
-        let mut names = vec![Alias::new("create_date"), Alias::new("write_date")];
         let now = encode_now(self.now, backend);
-        let mut values: Vec<SimpleExpr> = vec![now.clone().into(), now.into()];
-        if let Some(uid) = self.env.uid {
+        let mut names = vec![Alias::new("create_date"), Alias::new("write_date")];
+        if self.env.uid.is_some() {
             names.extend([Alias::new("create_uid"), Alias::new("write_uid")]);
-            values.extend([Expr::val(uid), Expr::val(uid)]);
         }
-        for (name, value) in &columns {
-            let field = m.field(name).expect("checked by split_values");
-            names.push(Alias::new(name));
-            values.push(encode(&field.kind, value, backend).into());
-        }
-        let insert = Query::insert()
+        names.extend(rows[0].keys().map(Alias::new));
+        let mut insert = Query::insert();
+        insert
             .into_table(Alias::new(&m.table))
             .columns(names)
-            .values_panic(values)
-            .returning_col(Alias::new("id"))
-            .to_owned();
-        let row = self
+            .returning_col(Alias::new("id"));
+        for columns in rows {
+            let mut values: Vec<SimpleExpr> = vec![now.clone().into(), now.clone().into()];
+            if let Some(uid) = self.env.uid {
+                values.extend([Expr::val(uid), Expr::val(uid)]);
+            }
+            for (name, value) in columns {
+                let field = m.field(name).expect("checked by split_values");
+                values.push(encode(&field.kind, value, backend).into());
+            }
+            insert.values_panic(values);
+        }
+        let mut ids = self
             .conn
-            .query_one(&insert)
+            .query_all(&insert)
             .await
-            .map_err(|e| constraint_error(m, e))?;
-        let id: i64 = row
-            .ok_or_else(|| StoreError::Schema("INSERT returned no id".into()))?
-            .try_get("", "id")?;
-        Tx::note_change(op, model, id, ChangeKind::Created, None);
-        self.note_known(model, &[id], true);
+            .map_err(|e| constraint_error(m, e))?
+            .iter()
+            .map(|row| row.try_get::<i64>("", "id"))
+            .collect::<Result<Vec<_>, _>>()?;
+        if ids.len() != rows.len() {
+            return Err(StoreError::Schema(format!(
+                "INSERT of {} rows into {} returned {} ids",
+                rows.len(),
+                m.table,
+                ids.len()
+            )));
+        }
+        // Both databases number the rows of one INSERT in the order of its VALUES, but neither
+        // promises the order of RETURNING.
+        ids.sort_unstable();
+        Ok(ids)
+    }
+
+    /// Note a new record and write its x2many values.
+    async fn after_insert(
+        &mut self,
+        m: &Model,
+        id: i64,
+        x2many: Vec<(&Field, &Value)>,
+        op: &mut ChangeSet,
+    ) -> Result<()> {
+        Tx::note_change(op, &m.name, id, ChangeKind::Created, None);
+        self.note_known(&m.name, &[id], true);
         for (field, value) in x2many {
             self.apply_x2many(field, id, value, op).await?;
         }
-        Ok(id)
+        Ok(())
+    }
+
+    /// Create one2many lines of `parent`. Consecutive lines that set the same columns go in one
+    /// INSERT, unless the line model has unique fields: those are checked line by line against
+    /// what the lines before them wrote.
+    async fn create_lines(
+        &mut self,
+        field: &str,
+        comodel: &str,
+        inverse: &str,
+        parent: i64,
+        lines: &[(usize, &Map<String, Value>)],
+        op: &mut ChangeSet,
+    ) -> Result<()> {
+        let registry = self.registry.clone();
+        let m = registry
+            .model(comodel)
+            .ok_or_else(|| StoreError::UnknownModel(comodel.to_string()))?;
+        let path = |index: usize| format!("{field}[{index}]");
+        let mut owned = Vec::with_capacity(lines.len());
+        for (index, vals) in lines {
+            if vals.contains_key(inverse) {
+                return Err(StoreError::invalid(inverse, "is set by the parent record")
+                    .under(&path(*index)));
+            }
+            let mut vals = (*vals).clone();
+            vals.insert(inverse.to_string(), Value::from(parent));
+            owned.push(vals);
+        }
+        if m.columns().any(|f| f.unique) {
+            for ((index, _), vals) in lines.iter().zip(&owned) {
+                Box::pin(self.insert_record(comodel, vals, op))
+                    .await
+                    .map_err(|e| e.under(&path(*index)))?;
+            }
+            return Ok(());
+        }
+        let mut rows = Vec::with_capacity(owned.len());
+        for ((index, _), vals) in lines.iter().zip(&owned) {
+            rows.push(
+                self.prepare_row(m, vals)
+                    .await
+                    .map_err(|e| e.under(&path(*index)))?,
+            );
+        }
+        let (columns, x2manys): (Vec<_>, Vec<_>) =
+            rows.into_iter().map(|r| (r.columns, r.x2many)).unzip();
+        let mut ids = Vec::with_capacity(columns.len());
+        for group in columns.chunk_by(|a, b| a.keys().eq(b.keys())) {
+            ids.extend(self.insert_rows(m, group).await?);
+        }
+        for (((index, _), x2many), id) in lines.iter().zip(x2manys).zip(ids) {
+            Box::pin(self.after_insert(m, id, x2many, op))
+                .await
+                .map_err(|e| e.under(&path(*index)))?;
+        }
+        Ok(())
     }
 
     pub(crate) async fn write_records(
@@ -378,7 +484,15 @@ impl Tx {
         op: &mut ChangeSet,
     ) -> Result<()> {
         let commands = parse_commands(&field.name, value)?;
+        let mut creates: Vec<(usize, &Map<String, Value>)> = Vec::new();
         for (index, command) in commands.into_iter().enumerate() {
+            // One2many lines to create wait until the next other command (or the end), to be
+            // inserted together.
+            if let (FieldType::One2many { .. }, Command::Create(vals)) = (&field.kind, &command) {
+                creates.push((index, vals));
+                continue;
+            }
+            self.flush_creates(field, id, &mut creates, op).await?;
             let path = format!("{}[{index}]", field.name);
             let result = match &field.kind {
                 FieldType::One2many { comodel, inverse } => {
@@ -398,7 +512,25 @@ impl Tx {
             };
             result.map_err(|e| e.under(&path))?;
         }
-        Ok(())
+        self.flush_creates(field, id, &mut creates, op).await
+    }
+
+    async fn flush_creates(
+        &mut self,
+        field: &Field,
+        parent: i64,
+        creates: &mut Vec<(usize, &Map<String, Value>)>,
+        op: &mut ChangeSet,
+    ) -> Result<()> {
+        let FieldType::One2many { comodel, inverse } = &field.kind else {
+            return Ok(());
+        };
+        if creates.is_empty() {
+            return Ok(());
+        }
+        let lines = std::mem::take(creates);
+        self.create_lines(&field.name, comodel, inverse, parent, &lines, op)
+            .await
     }
 
     async fn one2many_command(
@@ -418,14 +550,7 @@ impl Tx {
             vals
         };
         match command {
-            Command::Create(vals) => {
-                if vals.contains_key(inverse) {
-                    return Err(StoreError::invalid(inverse, "is set by the parent record"));
-                }
-                let mut vals = vals.clone();
-                vals.insert(inverse.to_string(), Value::from(parent));
-                Box::pin(self.insert_record(comodel, &vals, op)).await?;
-            }
+            Command::Create(_) => unreachable!("apply_x2many creates lines in create_lines"),
             Command::Update(line, vals) => {
                 self.check_line_of(comodel, inverse, parent, line).await?;
                 Box::pin(self.write_records(comodel, &[line], vals, op)).await?;

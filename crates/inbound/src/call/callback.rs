@@ -104,17 +104,23 @@ fn check_host_name(host: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Remember `url` for each record (insert, or replace the URL of an existing row).
+/// Remember `url` for each record (insert, or replace the URL of an existing row), in one statement.
 pub(crate) async fn store(tx: &Tx, model: &str, ids: &[i64], url: &str) -> CallResult<()> {
     let now = chrono::Utc::now().naive_utc();
-    for &id in ids {
-        record_callback::Entity::insert(record_callback::ActiveModel {
-            id: ActiveValue::NotSet,
-            res_model: ActiveValue::Set(model.to_string()),
-            res_id: ActiveValue::Set(id),
-            url: ActiveValue::Set(url.to_string()),
-            write_date: ActiveValue::Set(now),
-        })
+    let mut unique = ids.to_vec();
+    unique.sort_unstable();
+    unique.dedup();
+    if unique.is_empty() {
+        return Ok(());
+    }
+    let rows = unique.into_iter().map(|id| record_callback::ActiveModel {
+        id: ActiveValue::NotSet,
+        res_model: ActiveValue::Set(model.to_string()),
+        res_id: ActiveValue::Set(id),
+        url: ActiveValue::Set(url.to_string()),
+        write_date: ActiveValue::Set(now),
+    });
+    record_callback::Entity::insert_many(rows)
         .on_conflict(
             OnConflict::columns([
                 record_callback::Column::ResModel,
@@ -129,7 +135,6 @@ pub(crate) async fn store(tx: &Tx, model: &str, ids: &[i64], url: &str) -> CallR
         .exec_without_returning(tx.connection())
         .await
         .map_err(|e| CallError::Internal(format!("storing a callback URL: {e}")))?;
-    }
     Ok(())
 }
 

@@ -20,9 +20,10 @@ use super::lookup::{self, Item};
 use super::path::Path;
 use super::vals;
 use serde_json::{Map, Value, json};
+use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use weft_registry::value::coerce;
 use weft_registry::{Field, FieldType, Model, Registry};
 use weft_store::Tx;
@@ -51,6 +52,9 @@ pub(crate) struct Converter<'a> {
     auto_create: &'a Map<String, Value>,
     /// The company lookups are scoped to when a payload level gives none.
     env_company: i64,
+    /// many2one lookups of one2many lines, searched together before the lines are converted:
+    /// the record each found exactly once (see `prefetch_line_lookups`).
+    prefetched: Arc<Mutex<HashMap<String, i64>>>,
 }
 
 impl<'a> Converter<'a> {
@@ -65,6 +69,7 @@ impl<'a> Converter<'a> {
             settings,
             auto_create,
             env_company,
+            prefetched: Arc::default(),
         }
     }
 
@@ -216,6 +221,16 @@ impl<'a> Converter<'a> {
         }];
         lookup::check_item(co, &items[0])?;
         let filter = lookup::company_filter(co, self.settings, company);
+        let key = prefetch_key(comodel, filter, pairs);
+        if let Some(id) = self
+            .prefetched
+            .lock()
+            .expect("prefetch lock")
+            .get(&key)
+            .copied()
+        {
+            return Ok(id);
+        }
         let found = lookup::match_items(tx, co, &items, filter, Some(2)).await?;
         if let Some(id) = single(co, &items[0], &found[0])? {
             return Ok(id);
@@ -330,6 +345,8 @@ impl<'a> Converter<'a> {
                 "expected a line object (line objects and commands cannot be mixed)",
             ));
         }
+        let lines: Vec<&Map<String, Value>> = items.iter().filter_map(Value::as_object).collect();
+        self.prefetch_line_lookups(tx, comodel, &lines, path).await;
         let mut commands = Vec::with_capacity(items.len());
         let mut files = Vec::with_capacity(items.len());
         for (i, item) in items.iter().enumerate() {
@@ -347,6 +364,61 @@ impl<'a> Converter<'a> {
         }
         out.replaced.push(field.to_string());
         Ok(Some(Value::Array(commands)))
+    }
+
+    /// Search the many2one lookups of several lines in one query per field instead of one per line.
+    /// Only lookups that find exactly one record are kept: anything else (nothing found, several,
+    /// a lookup the line itself will refuse) is searched again where the line is converted, which
+    /// reports it with the line's path. A record found stays the only match while the call runs:
+    /// `auto_create` only creates what no lookup found.
+    async fn prefetch_line_lookups(
+        &self,
+        tx: &mut Tx,
+        comodel: &str,
+        lines: &[&Map<String, Value>],
+        path: &Path,
+    ) {
+        let registry = self.registry.clone();
+        let Some(m) = registry.model(comodel) else {
+            return;
+        };
+        for field in m.fields() {
+            let FieldType::Many2one {
+                comodel: target, ..
+            } = &field.kind
+            else {
+                continue;
+            };
+            let Some(co) = registry.model(target) else {
+                continue;
+            };
+            // A line that names its company scopes its lookups to it: left to the line.
+            let items: Vec<Item<'_>> = lines
+                .iter()
+                .enumerate()
+                .filter(|(_, line)| !(m.is_company_scoped() && line.contains_key("company_id")))
+                .filter_map(|(i, line)| match line.get(&field.name) {
+                    Some(Value::Object(pairs)) => Some(Item {
+                        path: path.index(i).key(&field.name),
+                        pairs,
+                    }),
+                    _ => None,
+                })
+                .collect();
+            if items.len() < 2 || items.iter().any(|i| lookup::check_item(co, i).is_err()) {
+                continue;
+            }
+            let filter = lookup::company_filter(co, self.settings, self.env_company);
+            let Ok(found) = lookup::match_items(tx, co, &items, filter, None).await else {
+                continue;
+            };
+            let mut prefetched = self.prefetched.lock().expect("prefetch lock");
+            for (item, ids) in items.iter().zip(found) {
+                if let [id] = ids[..] {
+                    prefetched.insert(prefetch_key(target, filter, item.pairs), id);
+                }
+            }
+        }
     }
 
     /// Create the `auto_create` entries of `field` that cover one of `missing`; how many were made.
@@ -396,6 +468,11 @@ impl<'a> Converter<'a> {
         attachment::store(tx, model, &[id], &converted.attachments).await?;
         Ok(id)
     }
+}
+
+/// What a lookup is: the comodel, the company it is filtered on, its pairs.
+fn prefetch_key(comodel: &str, company: Option<i64>, pairs: &Map<String, Value>) -> String {
+    format!("{comodel}|{company:?}|{}", lookup::quote(pairs))
 }
 
 fn comodel_of<'r>(registry: &'r Registry, comodel: &str) -> CallResult<&'r Model> {

@@ -12,7 +12,7 @@ use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 use weft_domain::Domain;
 use weft_registry::value::coerce;
-use weft_registry::{Field, FieldType, Model};
+use weft_registry::{Field, Model};
 use weft_store::{SearchOptions, StoreError, Tx};
 
 /// One friendly lookup and where it sits in the payload.
@@ -133,9 +133,12 @@ async fn search_group(
     } else {
         any_of(keys, group)
     };
-    let path = group[0].path.clone();
-    let found = search(tx, comodel, domain, company, None, &path).await?;
-    let rows = tx.read(&comodel.name, &found, keys).await?;
+    let path = &group[0].path;
+    let domain = lookup_domain(comodel, domain, company, path)?;
+    let rows = tx
+        .search_rows(&comodel.name, &domain, &SearchOptions::default(), keys)
+        .await
+        .map_err(|e| refusal(comodel, path, e))?;
     let fields: Vec<&Field> = keys
         .iter()
         .map(|k| comodel.field(k).expect("checked by check_item"))
@@ -144,12 +147,12 @@ async fn search_group(
         .iter()
         .map(|item| {
             rows.iter()
-                .filter(|row| {
+                .filter(|(_, row)| {
                     fields
                         .iter()
                         .all(|f| holds(f, &item.pairs[&f.name], &row[&f.name]))
                 })
-                .filter_map(|row| row["id"].as_i64())
+                .map(|(id, _)| *id)
                 .collect()
         })
         .collect())
@@ -173,39 +176,51 @@ async fn search(
     limit: Option<u64>,
     path: &Path,
 ) -> CallResult<Vec<i64>> {
-    let refuse = |reason: String| {
-        CallError::invalid(path, format!("cannot look up {}: {reason}", comodel.name))
-    };
-    let mut domain = Domain::parse_json(&domain).map_err(|e| refuse(e.to_string()))?;
-    if let Some(company) = company {
-        let scope = Domain::parse_json(&json!([["company_id", "in", [company, false]]]))
-            .expect("a well-formed domain");
-        domain = domain.and(scope);
-    }
+    let domain = lookup_domain(comodel, domain, company, path)?;
     let options = SearchOptions {
         limit,
         ..SearchOptions::default()
     };
     tx.search(&comodel.name, &domain, &options)
         .await
-        .map_err(|e| match e {
-            StoreError::InvalidDomain(d) => refuse(d.to_string()),
-            other => other.into(),
-        })
+        .map_err(|e| refusal(comodel, path, e))
 }
 
-/// Whether a record's read() value is the value an item asked for (both in stored form).
-fn holds(field: &Field, wanted: &Value, read: &Value) -> bool {
+/// The lookup's domain, limited to `company` and shared records when it is company-filtered.
+fn lookup_domain(
+    comodel: &Model,
+    domain: Value,
+    company: Option<i64>,
+    path: &Path,
+) -> CallResult<Domain> {
+    let mut domain = Domain::parse_json(&domain)
+        .map_err(|e| refusal(comodel, path, StoreError::InvalidDomain(e)))?;
+    if let Some(company) = company {
+        let scope = Domain::parse_json(&json!([["company_id", "in", [company, false]]]))
+            .expect("a well-formed domain");
+        domain = domain.and(scope);
+    }
+    Ok(domain)
+}
+
+/// A lookup the store refused names the comodel and where the lookup sits.
+fn refusal(comodel: &Model, path: &Path, error: StoreError) -> CallError {
+    match error {
+        StoreError::InvalidDomain(d) => {
+            CallError::invalid(path, format!("cannot look up {}: {d}", comodel.name))
+        }
+        other => other.into(),
+    }
+}
+
+/// Whether a record's stored value is the value an item asked for (both in stored form).
+fn holds(field: &Field, wanted: &Value, stored: &Value) -> bool {
     let Ok(wanted) = coerce(&field.kind, wanted) else {
         return false;
     };
-    let have = match (&field.kind, read) {
-        (FieldType::Many2one { .. }, Value::Array(pair)) => {
-            pair.first().cloned().unwrap_or_default()
-        }
-        (FieldType::Boolean, value) => value.clone(),
-        (kind, Value::Bool(false)) => kind.empty_value(),
-        (_, value) => value.clone(),
+    let have = match stored {
+        Value::Null => field.kind.empty_value(),
+        value => value.clone(),
     };
     match (wanted.as_f64(), have.as_f64()) {
         (Some(a), Some(b)) => a == b,
