@@ -181,7 +181,7 @@ pub async fn create_api_key(
         ..Default::default()
     };
     let saved = model
-        .insert(store.connection())
+        .insert(store.writer())
         .await
         .map_err(|e| match e.to_string() {
             t if t.contains("UNIQUE") || t.contains("duplicate key") => {
@@ -210,7 +210,7 @@ pub async fn revoke_api_key(store: &Store, id: i64) -> Result<bool, StoreError> 
     };
     let mut active: api_key::ActiveModel = found.into();
     active.revoked_at = Set(Some(now()));
-    active.update(store.connection()).await?;
+    active.update(store.writer()).await?;
     Ok(true)
 }
 
@@ -286,7 +286,7 @@ pub async fn login(
         expires_at: Set(now() + chrono::Duration::days(SESSION_DAYS)),
         create_date: Set(now()),
     }
-    .insert(store.connection())
+    .insert(store.writer())
     .await?;
     Ok(Some((caller, sid)))
 }
@@ -303,7 +303,7 @@ pub async fn caller_by_session(store: &Store, sid: &str) -> Result<Option<Caller
 
 pub async fn logout(store: &Store, sid: &str) -> Result<(), StoreError> {
     session::Entity::delete_by_id(sha256_hex(sid.as_bytes()))
-        .exec(store.connection())
+        .exec(store.writer())
         .await?;
     Ok(())
 }

@@ -237,15 +237,15 @@ impl OdooApi {
         vals: &serde_json::Map<String, Value>,
     ) -> Value {
         let settings = self.state.call_settings();
-        let outcome = call::run(
-            &self.state.store,
-            &caller.env,
-            route,
-            model,
-            vals,
-            &settings,
-        )
-        .await;
+        let store = self.state.store.clone();
+        let outcome = if route.writes() {
+            let (env, model, vals) = (caller.env.clone(), model.to_string(), vals.clone());
+            let work =
+                async move { call::run(&store, &env, route, &model, &vals, &settings).await };
+            self.state.store.on_writer(work).await
+        } else {
+            call::run(&store, &caller.env, route, model, vals, &settings).await
+        };
         tracing::info!(
             route = route.name(),
             model,

@@ -42,7 +42,7 @@ pub async fn claim(
     route: &str,
     request_sha256: &str,
 ) -> Result<Claim, DbErr> {
-    let db = store.connection();
+    let db = store.writer();
     let now = Utc::now().naive_utc();
     for _ in 0..2 {
         let insert = Query::insert()
@@ -105,7 +105,7 @@ pub async fn claim(
 
 /// Keep the first response; finished keys older than a day are swept at the same time.
 pub async fn complete(store: &Store, uid: i64, key: &str, response: &Value) -> Result<(), DbErr> {
-    let db = store.connection();
+    let db = store.writer();
     let update = Query::update()
         .table(table())
         .value(Alias::new("response"), response.to_string())

@@ -1,10 +1,15 @@
 //! Opening the database: SQLite (the embedded default) or PostgreSQL, chosen by the URL.
 //!
-//! SQLite runs in WAL mode with a small pool, `synchronous=NORMAL` unless told `full`, a busy timeout
-//! so writers queue instead of failing, and `case_sensitive_like` so `like` means the same on both
-//! databases (DESIGN.md §5). sqlx no longer turns WAL on by itself (research/rust-stack-check.md §5).
+//! SQLite runs in WAL mode, `synchronous=NORMAL` unless told `full`, a busy timeout so a writer from
+//! another process queues instead of failing, and `case_sensitive_like` so `like` means the same on
+//! both databases (DESIGN.md §5). sqlx no longer turns WAL on by itself (research/rust-stack-check.md §5).
+//!
+//! SQLite allows one writer at a time, so a file database gets two pools: readers, and a single
+//! writer connection that every write transaction takes in turn. The writer keeps its page and
+//! statement caches warm (a pooled connection reloads pages another connection changed), and writers
+//! queue fairly in the pool instead of meeting in SQLite's busy handler, which sleeps in growing steps.
 
-use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::sqlx::sqlite::{SqliteConnection, SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
 use std::time::Duration;
 
@@ -35,39 +40,109 @@ impl ConnectSettings {
     }
 }
 
-pub(crate) async fn connect(settings: &ConnectSettings) -> Result<DatabaseConnection, DbErr> {
+/// The pools of one database: `writer` is where write transactions run (the same pool as `reader`
+/// except for a SQLite file).
+pub(crate) struct Pools {
+    pub reader: DatabaseConnection,
+    pub writer: DatabaseConnection,
+    /// `writer` is one connection that writers take in turn.
+    pub single_writer: bool,
+}
+
+pub(crate) async fn connect(settings: &ConnectSettings) -> Result<Pools, DbErr> {
     let url = normalise_sqlite_url(&settings.url);
-    let mut opt = ConnectOptions::new(url.clone());
+    if !url.starts_with("sqlite:") {
+        let mut opt = base_options(&url);
+        opt.max_connections(settings.max_connections)
+            // A ping costs a round trip to the server on every begin; only a connection that sat
+            // idle for a while is worth checking.
+            .test_before_acquire_if_idle_for(Duration::from_secs(30));
+        let pool = Database::connect(opt).await?;
+        return Ok(Pools {
+            reader: pool.clone(),
+            writer: pool,
+            single_writer: false,
+        });
+    }
+    // Each connection to `:memory:` would get its own empty database: one connection does it all.
+    if url.contains(":memory:") || url.contains("mode=memory") {
+        let pool = Database::connect(sqlite_options(&url, settings, 1, false)).await?;
+        return Ok(Pools {
+            reader: pool.clone(),
+            writer: pool,
+            single_writer: false,
+        });
+    }
+    let reader_size = settings.max_connections.max(2);
+    let reader = Database::connect(sqlite_options(&url, settings, reader_size, true)).await?;
+    let writer = Database::connect(sqlite_options(&url, settings, 1, true)).await?;
+    Ok(Pools {
+        reader,
+        writer,
+        single_writer: true,
+    })
+}
+
+fn base_options(url: &str) -> ConnectOptions {
+    let mut opt = ConnectOptions::new(url.to_string());
     opt.sqlx_logging(std::env::var("WEFT_LOG_SQL").is_ok())
         .acquire_timeout(Duration::from_secs(30));
-    if url.starts_with("sqlite:") {
-        let in_memory = url.contains(":memory:") || url.contains("mode=memory");
-        // Each pooled connection to `:memory:` would get its own empty database.
-        opt.max_connections(if in_memory {
-            1
+    opt
+}
+
+fn sqlite_options(
+    url: &str,
+    settings: &ConnectSettings,
+    connections: u32,
+    wal: bool,
+) -> ConnectOptions {
+    let mut opt = base_options(url);
+    // A ping is a round trip to the connection's worker thread, and a local file does not go away.
+    opt.max_connections(connections).test_before_acquire(false);
+    let synchronous = match settings.sqlite_durability {
+        SqliteDurability::Normal => SqliteSynchronous::Normal,
+        SqliteDurability::Full => SqliteSynchronous::Full,
+    };
+    opt.map_sqlx_sqlite_opts(move |o| {
+        let o = o
+            .synchronous(synchronous)
+            .busy_timeout(Duration::from_secs(10))
+            .foreign_keys(false)
+            .pragma("case_sensitive_like", "ON");
+        if wal {
+            o.journal_mode(SqliteJournalMode::Wal)
         } else {
-            settings.max_connections.max(2)
-        });
-        let synchronous = match settings.sqlite_durability {
-            SqliteDurability::Normal => SqliteSynchronous::Normal,
-            SqliteDurability::Full => SqliteSynchronous::Full,
-        };
-        opt.map_sqlx_sqlite_opts(move |o| {
-            let o = o
-                .synchronous(synchronous)
-                .busy_timeout(Duration::from_secs(10))
-                .foreign_keys(false)
-                .pragma("case_sensitive_like", "ON");
-            if in_memory {
-                o
-            } else {
-                o.journal_mode(SqliteJournalMode::Wal)
-            }
-        });
-    } else {
-        opt.max_connections(settings.max_connections);
+            o
+        }
+    });
+    opt.map_sqlx_sqlite_pool_opts(|pool| {
+        pool.after_connect(|conn, _| Box::pin(keep_plans_stable(conn)))
+    });
+    opt
+}
+
+/// Turn on SQLite's query planner stability guarantee. Without it, a statement whose plan could
+/// depend on a bound value (a bound `LIMIT`, a `LIKE` pattern) is compiled again each time the value
+/// is bound, which undoes the statement cache for every `search` with a limit.
+async fn keep_plans_stable(conn: &mut SqliteConnection) -> Result<(), sea_orm::sqlx::Error> {
+    let mut handle = conn.lock_handle().await?;
+    let db = handle.as_raw_handle().as_ptr();
+    // SAFETY: the handle is locked away from the connection's worker thread for the duration of
+    // the call, and this option takes an int and a nullable out-pointer.
+    let rc = unsafe {
+        libsqlite3_sys::sqlite3_db_config(
+            db,
+            libsqlite3_sys::SQLITE_DBCONFIG_ENABLE_QPSG,
+            1 as std::ffi::c_int,
+            std::ptr::null_mut::<std::ffi::c_int>(),
+        )
+    };
+    if rc != libsqlite3_sys::SQLITE_OK {
+        return Err(sea_orm::sqlx::Error::Configuration(
+            format!("sqlite3_db_config(ENABLE_QPSG) failed with code {rc}").into(),
+        ));
     }
-    Database::connect(opt).await
+    Ok(())
 }
 
 /// `sqlite://weft.db` creates the file when missing, as a first `weft serve` expects.

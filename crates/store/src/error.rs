@@ -32,6 +32,8 @@ pub enum StoreError {
     Aborted,
     #[error("database error: {0}")]
     Database(#[from] sea_orm::DbErr),
+    #[error("i/o error: {0}")]
+    Io(#[from] std::io::Error),
 }
 
 impl StoreError {
@@ -50,7 +52,8 @@ impl StoreError {
             StoreError::Schema(_)
             | StoreError::Hook(_)
             | StoreError::Aborted
-            | StoreError::Database(_) => "internal_error",
+            | StoreError::Database(_)
+            | StoreError::Io(_) => "internal_error",
         }
     }
 

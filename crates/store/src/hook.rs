@@ -31,6 +31,11 @@ pub struct HookError(pub String);
 
 #[async_trait::async_trait]
 pub trait ChangeHook: Send + Sync {
+    /// Whether `after` needs the after rows of `model`'s records (reading them costs queries).
+    fn watches(&self, _model: &str) -> bool {
+        true
+    }
+
     /// Called before the write; `tx` sees the database as it was.
     async fn before(&self, _tx: &Tx, _touched: &Touched) -> Result<HookState, HookError> {
         Ok(None)

@@ -16,7 +16,9 @@ mod connect;
 pub mod entity;
 pub mod env;
 mod error;
+mod group;
 mod hook;
+mod lane;
 pub mod parameters;
 mod read;
 mod schema;
@@ -33,10 +35,7 @@ pub use hook::{ChangeHook, HookError, HookState, Operation, Touched};
 pub use schema::{SchemaPlan, SchemaStep};
 pub use tx::{SearchOptions, Tx};
 
-use sea_orm::{
-    DatabaseBackend, DatabaseConnection, SqliteTransactionMode, TransactionOptions,
-    TransactionTrait,
-};
+use sea_orm::{DatabaseBackend, DatabaseConnection, TransactionTrait};
 use std::sync::{Arc, RwLock};
 use weft_migrations::{Migrator, MigratorTrait};
 use weft_registry::Registry;
@@ -48,34 +47,48 @@ pub struct Store {
 }
 
 struct Inner {
+    /// Reads, and anything that does not write.
     db: DatabaseConnection,
+    /// Write transactions and system writes (one connection on a SQLite file: see `connect`).
+    writer: DatabaseConnection,
     registry: Arc<Registry>,
     hooks: RwLock<Vec<Arc<dyn ChangeHook>>>,
-    /// SQLite has one writer at a time. Writers queue here, in order, instead of meeting in
-    /// SQLite's busy handler, which sleeps in growing steps and turns contention into long tails.
-    sqlite_writer: Arc<tokio::sync::Mutex<()>>,
+    /// Where write transactions run on a SQLite file (see `on_writer`).
+    lane: Option<lane::WriterLane>,
+    /// Write transactions on a SQLite file commit in groups.
+    group: Option<group::GroupCommit>,
 }
 
 impl Store {
     /// Connect and bring the system tables up to date. Record tables are not touched: see `apply_schema`.
     pub async fn open(settings: &ConnectSettings, registry: Arc<Registry>) -> Result<Store> {
-        let db = connect::connect(settings).await?;
-        Migrator::up(&db, None).await?;
+        let pools = connect::connect(settings).await?;
+        Migrator::up(&pools.writer, None).await?;
+        let lane = pools
+            .single_writer
+            .then(lane::WriterLane::start)
+            .transpose()?;
+        let group = pools
+            .single_writer
+            .then(|| group::GroupCommit::new(pools.writer.clone()));
         Ok(Store {
             inner: Arc::new(Inner {
-                db,
+                db: pools.reader,
+                writer: pools.writer,
                 registry,
                 hooks: RwLock::new(Vec::new()),
-                sqlite_writer: Arc::new(tokio::sync::Mutex::new(())),
+                lane,
+                group,
             }),
         })
     }
 
     /// Run the system-table migrations only (`weft migrate`).
     pub async fn migrate(settings: &ConnectSettings) -> Result<()> {
-        let db = connect::connect(settings).await?;
-        Migrator::up(&db, None).await?;
-        db.close().await?;
+        let pools = connect::connect(settings).await?;
+        Migrator::up(&pools.writer, None).await?;
+        pools.reader.close().await?;
+        pools.writer.close().await?;
         Ok(())
     }
 
@@ -87,9 +100,15 @@ impl Store {
         self.inner.db.get_database_backend()
     }
 
-    /// The sea-orm connection, for system entities.
+    /// The sea-orm connection, for reading system entities.
     pub fn connection(&self) -> &DatabaseConnection {
         &self.inner.db
+    }
+
+    /// The connection for writing system entities outside a `Tx` (it queues with write transactions
+    /// instead of meeting them in SQLite's busy handler).
+    pub fn writer(&self) -> &DatabaseConnection {
+        &self.inner.writer
     }
 
     /// Hooks run in registration order inside every write transaction.
@@ -108,42 +127,46 @@ impl Store {
     /// Create what the registry declares and the database lacks, then load the schema's data records
     /// that are not loaded yet. Destructive changes need `force`. All in one transaction.
     pub async fn apply_schema(&self, force: bool) -> Result<SchemaPlan> {
-        let plan = {
-            let _writer = self.inner.sqlite_writer.lock().await;
-            let tx = self.begin_raw().await?;
-            let plan = schema::apply(&tx, &self.inner.registry, force).await?;
-            tx.commit().await?;
-            plan
-        };
+        let tx = self.begin_raw().await?;
+        let plan = schema::apply(&tx, &self.inner.registry, force).await?;
+        tx.commit().await?;
         let mut tx = self.begin(&Env::superuser()).await?;
         tx.load_data_records().await?;
         tx.commit().await?;
         Ok(plan)
     }
 
+    /// Run `work`, which writes, where writes run best. On a SQLite file that is the writer's own
+    /// thread: one transaction at a time holds the only write connection, and on the shared
+    /// runtime its task would wait behind request parsing for every statement's result, keeping
+    /// every other writer waiting too. Elsewhere `work` runs on the caller's task.
+    pub async fn on_writer<T: Send + 'static>(
+        &self,
+        work: impl std::future::Future<Output = T> + Send + 'static,
+    ) -> T {
+        match &self.inner.lane {
+            Some(lane) => lane.run(work).await,
+            None => work.await,
+        }
+    }
+
     /// Start a write transaction acting as `env`.
     pub async fn begin(&self, env: &Env) -> Result<Tx> {
-        let writer = match self.backend() {
-            DatabaseBackend::Sqlite => Some(self.inner.sqlite_writer.clone().lock_owned().await),
-            _ => None,
+        let (conn, turn) = match &self.inner.group {
+            Some(group) => {
+                let (savepoint, turn) = group.begin().await?;
+                (savepoint, Some(turn))
+            }
+            None => (self.begin_raw().await?, None),
         };
-        let conn = self.begin_raw().await?;
         let hooks = self.inner.hooks.read().expect("hook list lock").clone();
-        Ok(Tx::new(
-            conn,
-            self.inner.registry.clone(),
-            hooks,
-            env.clone(),
-            writer,
-        ))
+        let mut tx = Tx::new(conn, self.inner.registry.clone(), hooks, env.clone());
+        tx.turn = turn;
+        Ok(tx)
     }
 
     async fn begin_raw(&self) -> Result<sea_orm::DatabaseTransaction> {
-        let options = TransactionOptions {
-            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-            ..Default::default()
-        };
-        Ok(self.inner.db.begin_with_options(options).await?)
+        Ok(group::begin_immediate(&self.inner.writer).await?)
     }
 
     /// Start a read-only transaction (no write lock on SQLite); writes through it fail at the database.
@@ -154,13 +177,13 @@ impl Store {
             self.inner.registry.clone(),
             Vec::new(),
             env.clone(),
-            None,
         ))
     }
 
     pub async fn close(self) -> Result<()> {
         if let Ok(inner) = Arc::try_unwrap(self.inner) {
             inner.db.close().await?;
+            inner.writer.close().await?;
         }
         Ok(())
     }

@@ -212,7 +212,7 @@ impl Store {
                     .update_columns([parameter::Column::Value, parameter::Column::WriteDate])
                     .to_owned(),
             )
-            .exec(self.connection())
+            .exec(self.writer())
             .await?;
         Ok(Some(canonical))
     }

@@ -6,6 +6,7 @@
 use crate::changeset::{ChangeKind, ChangeSet, RecordChange};
 use crate::env::Env;
 use crate::error::{Result, StoreError};
+use crate::group::Turn;
 use crate::hook::{ChangeHook, HookState, Operation, Touched};
 use chrono::NaiveDateTime;
 use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseTransaction};
@@ -37,8 +38,9 @@ pub struct Tx {
     /// Records this transaction created or found by a search (and has not deleted): they exist and
     /// are visible to the env, so a many2one pointing at them needs no existence query.
     known: std::sync::Mutex<std::collections::HashSet<(String, i64)>>,
-    /// The SQLite writer's turn, held until the transaction ends.
-    _writer: Option<tokio::sync::OwnedMutexGuard<()>>,
+    /// The writer's turn on a SQLite file, where `conn` is a savepoint in a group commit. Declared
+    /// after `conn` so a dropped transaction rolls its savepoint back before the batch moves on.
+    pub(crate) turn: Option<Turn>,
 }
 
 impl Tx {
@@ -47,7 +49,6 @@ impl Tx {
         registry: Arc<Registry>,
         hooks: Vec<Arc<dyn ChangeHook>>,
         env: Env,
-        writer: Option<tokio::sync::OwnedMutexGuard<()>>,
     ) -> Tx {
         let now = chrono::Utc::now().naive_utc().with_nanosecond_zero();
         Tx {
@@ -59,7 +60,7 @@ impl Tx {
             failed: false,
             now,
             known: Default::default(),
-            _writer: writer,
+            turn: None,
         }
     }
 
@@ -111,25 +112,54 @@ impl Tx {
         self.settle(result)
     }
 
-    /// Commit and return what the transaction changed.
-    pub async fn commit(self) -> Result<ChangeSet> {
+    /// Commit and return what the transaction changed, every after row included.
+    pub async fn commit(mut self) -> Result<ChangeSet> {
         if self.failed {
-            self.conn.rollback().await?;
+            self.rollback().await?;
             return Err(StoreError::Aborted);
         }
-        self.conn.commit().await?;
-        Ok(self.changes)
+        let mut changes = std::mem::take(&mut self.changes);
+        self.fill_after_rows(&mut changes, |_| true).await?;
+        self.end(true).await?;
+        Ok(changes)
+    }
+
+    /// Commit without reading the after rows that no hook asked for: for callers that need the
+    /// commit, not the `ChangeSet` (reading them costs a query per model and x2many field).
+    pub async fn commit_only(self) -> Result<()> {
+        if self.failed {
+            self.rollback().await?;
+            return Err(StoreError::Aborted);
+        }
+        self.end(true).await
     }
 
     /// Commit whatever the transaction holds, even after a failed operation (half of it may be
-    /// written). Only for callers that turned rollback off (`webhook.rollback_*` = false).
-    pub async fn commit_partial(self) -> Result<ChangeSet> {
-        self.conn.commit().await?;
-        Ok(self.changes)
+    /// written). Only for callers that turned rollback off (`webhook.rollback_*` = false). The
+    /// after rows of models no hook watches are not read.
+    pub async fn commit_partial(mut self) -> Result<ChangeSet> {
+        let changes = std::mem::take(&mut self.changes);
+        self.end(true).await?;
+        Ok(changes)
     }
 
     pub async fn rollback(self) -> Result<()> {
-        Ok(self.conn.rollback().await?)
+        self.end(false).await
+    }
+
+    /// Commit (`keep`) or roll back, and return when that is durable. In a group commit, the
+    /// savepoint is released into the batch and the batch's commit is awaited.
+    async fn end(self, keep: bool) -> Result<()> {
+        let Tx { conn, turn, .. } = self;
+        let ended = if keep {
+            conn.commit().await
+        } else {
+            conn.rollback().await
+        };
+        if let Some(turn) = turn {
+            turn.end(keep && ended.is_ok()).await?;
+        }
+        Ok(ended?)
     }
 
     pub(crate) fn model(&self, name: &str) -> Result<&Model> {
@@ -220,13 +250,18 @@ impl Tx {
         self.finish_op(op, states).await
     }
 
-    /// Read the after rows, run the after hooks, and keep the operation's changes.
+    /// Run the after hooks with the after rows of the models they watch, and keep the operation's
+    /// changes. Other after rows are read only if `commit` asks for them.
     async fn finish_op(&mut self, mut op: ChangeSet, states: Vec<HookState>) -> Result<()> {
-        self.fill_after_rows(&mut op).await?;
-        for (hook, state) in self.hooks.clone().iter().zip(states) {
-            hook.after(self, &op, state)
-                .await
-                .map_err(|e| StoreError::Hook(e.0))?;
+        if !self.hooks.is_empty() {
+            let hooks = self.hooks.clone();
+            self.fill_after_rows(&mut op, |model| hooks.iter().any(|h| h.watches(model)))
+                .await?;
+            for (hook, state) in hooks.iter().zip(states) {
+                hook.after(self, &op, state)
+                    .await
+                    .map_err(|e| StoreError::Hook(e.0))?;
+            }
         }
         self.changes.merge(op);
         Ok(())
@@ -244,9 +279,17 @@ impl Tx {
         Ok(states)
     }
 
-    async fn fill_after_rows(&self, op: &mut ChangeSet) -> Result<()> {
+    /// Read the missing after rows of the changed records of the `wanted` models, a query per model.
+    async fn fill_after_rows(
+        &self,
+        op: &mut ChangeSet,
+        wanted: impl Fn(&str) -> bool,
+    ) -> Result<()> {
+        let missing = |c: &RecordChange| {
+            c.kind != ChangeKind::Deleted && c.after.is_none() && wanted(&c.model)
+        };
         let mut by_model: Vec<(String, Vec<i64>)> = Vec::new();
-        for change in op.changes.iter().filter(|c| c.kind != ChangeKind::Deleted) {
+        for change in op.changes.iter().filter(|c| missing(c)) {
             match by_model.iter_mut().find(|(m, _)| m == &change.model) {
                 Some((_, ids)) => ids.push(change.id),
                 None => by_model.push((change.model.clone(), vec![change.id])),
@@ -257,7 +300,7 @@ impl Tx {
             for change in op
                 .changes
                 .iter_mut()
-                .filter(|c| c.model == model && c.kind != ChangeKind::Deleted)
+                .filter(|c| c.model == model && missing(c))
             {
                 change.after = rows.remove(&change.id);
             }
@@ -327,6 +370,21 @@ impl Tx {
         let ids = crate::read::search(self, model, domain, options).await?;
         self.note_known(model, &ids, true);
         Ok(ids)
+    }
+
+    /// `search`, returning with each id the stored values of `fields` (scalar and many2one fields),
+    /// read in the same query.
+    pub async fn search_rows(
+        &self,
+        model: &str,
+        domain: &Domain,
+        options: &SearchOptions<'_>,
+        fields: &[&str],
+    ) -> Result<Vec<(i64, crate::Row)>> {
+        let rows = crate::read::search_rows(self, model, domain, options, fields).await?;
+        let ids: Vec<i64> = rows.iter().map(|(id, _)| *id).collect();
+        self.note_known(model, &ids, true);
+        Ok(rows)
     }
 
     pub async fn count(&self, model: &str, domain: &Domain, include_archived: bool) -> Result<u64> {

@@ -61,7 +61,7 @@ impl Route {
         Route::ALL.into_iter().find(|r| r.name() == name)
     }
 
-    fn writes(self) -> bool {
+    pub fn writes(self) -> bool {
         self != Route::SearchData
     }
 }
@@ -221,7 +221,7 @@ async fn finish(
 ) -> CallResult<Success> {
     match result {
         Ok(success) => {
-            tx.commit().await?;
+            tx.commit_only().await?;
             Ok(success)
         }
         Err(error) if settings.rollback_except => {
