@@ -5,7 +5,7 @@ mod support;
 
 use serde_json::{Value, json};
 use support::{ADMIN_KEY, TestServer, ok};
-use weft_store::testing::backends;
+use weft_store::testing::{Backend, backends};
 
 fn odoo_error(reply: &Value) -> (&str, &str) {
     assert_eq!(reply["error"]["code"], json!(200), "{reply}");
@@ -571,6 +571,29 @@ async fn the_admin_api_manages_parameters_models_users_and_keys() {
             )
             .await);
 
+        // The key was used: its last use is stamped, off the request's path.
+        let mut stamped = Value::Null;
+        for _ in 0..40 {
+            let listed: Value = admin(server.client.get(api("/api-keys")))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            let this = listed["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|k| k["id"] == key["id"]);
+            stamped = this.unwrap()["last_used_at"].clone();
+            if stamped.is_string() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert!(stamped.is_string(), "last_used_at never set: {stamped}");
+
         let revoked = admin(
             server
                 .client
@@ -608,4 +631,102 @@ async fn a_private_callback_url_needs_weft_allowed_targets() {
     let open =
         TestServer::start_with(backends()[0], &[("WEFT_ALLOWED_TARGETS", "127.0.0.0/8")]).await;
     ok(&open.call("/api/create_data", "res.partner", vals).await);
+}
+
+/// Two instances on one PostgreSQL database: a parameter or key changed through one (or the CLI)
+/// reaches the other's cache at once, not when its 10-second key cache expires.
+#[tokio::test]
+async fn instances_on_postgresql_drop_their_caches_when_another_announces_a_change() {
+    if !backends().contains(&Backend::Postgres) {
+        eprintln!("skipped: needs WEFT_TEST_POSTGRES_URL");
+        return;
+    }
+    let a = TestServer::start(Backend::Postgres).await;
+    let b = a.sibling().await;
+    let api = |path: &str| format!("{}/api/v1{path}", a.url);
+    let admin = |req: reqwest::RequestBuilder| req.header("x-api-key", ADMIN_KEY);
+    let user: Value = admin(a.client.post(api("/users")))
+        .json(&json!({"login": "erp", "name": "ERP"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let new_key = async || -> (i64, String) {
+        let key: Value = admin(a.client.post(api("/api-keys")))
+            .json(&json!({"user_id": user["id"], "name": "erp key"}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        (
+            key["id"].as_i64().unwrap(),
+            key["key"].as_str().unwrap().to_string(),
+        )
+    };
+    let on_b = async |secret: &str| -> Value {
+        let body = json!({"params": {"model": "res.partner", "vals": {"payload": {"name": "x", "shoe_size": 44}}}});
+        a.client
+            .post(format!("{}/api/create_data", b.url))
+            .header("x-api-key", secret)
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    };
+    // Polls `on_b` until `done`; panics after 3 s (well under the key cache's 10 s).
+    let until = async |secret: &str, done: &dyn Fn(&Value) -> bool| {
+        let start = std::time::Instant::now();
+        loop {
+            let reply = on_b(secret).await;
+            if done(&reply) {
+                return start.elapsed();
+            }
+            assert!(
+                start.elapsed().as_secs() < 3,
+                "instance B still answers {reply}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    };
+
+    let (id, secret) = new_key().await;
+    let refused = on_b(&secret).await;
+    assert_eq!(
+        refused["result"]["error"]["code"],
+        json!("unknown_field"),
+        "{refused}"
+    );
+    let set = admin(
+        a.client
+            .put(api("/parameters/webhook.ignore_unknown_fields")),
+    )
+    .json(&json!({"value": "true"}))
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(set.status(), 200);
+    let waited = until(&secret, &|r| r["result"]["is_success"] == json!(true)).await;
+    eprintln!("parameter reached instance B after {waited:?}");
+
+    let bad_key = |r: &Value| r["error"]["data"]["name"] == json!("werkzeug.exceptions.BadRequest");
+    let revoked = admin(a.client.delete(api(&format!("/api-keys/{id}"))))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revoked.status(), 204);
+    let waited = until(&secret, &bad_key).await;
+    eprintln!("revocation through the API reached instance B after {waited:?}");
+
+    let (id, secret) = new_key().await;
+    ok(&on_b(&secret).await);
+    a.cli(&["keys", "revoke", &id.to_string()], &[]);
+    let waited = until(&secret, &bad_key).await;
+    eprintln!("revocation by the CLI reached instance B after {waited:?}");
 }

@@ -34,6 +34,51 @@ pub fn weft_command(db_url: &str) -> Command {
     command
 }
 
+/// Another instance of the service (`TestServer::sibling`), killed when dropped.
+pub struct Sibling {
+    pub url: String,
+    child: Child,
+}
+
+impl Drop for Sibling {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Start `weft serve` on `db_url` and 127.0.0.1:0; the child and its base URL.
+async fn serve(db_url: &str, env: &[(&str, &str)]) -> (Child, String) {
+    let mut command = weft_command(db_url);
+    command
+        .arg("serve")
+        .env("WEFT_LISTEN", "127.0.0.1:0")
+        .env("WEFT_ADMIN_API_KEY", ADMIN_KEY);
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start weft serve");
+    let stdout = child.stdout.take().expect("stdout");
+    let address = tokio::task::spawn_blocking(move || {
+        let mut lines = BufReader::new(stdout).lines();
+        let found = lines
+            .by_ref()
+            .map_while(Result::ok)
+            .find_map(|l| l.strip_prefix("weft listening on ").map(str::to_string));
+        // Keep draining so the server never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        found
+    })
+    .await
+    .unwrap()
+    .expect("weft serve printed its address");
+    (child, format!("http://{address}"))
+}
+
 impl TestServer {
     pub async fn start(backend: Backend) -> TestServer {
         Self::start_with(backend, &[]).await
@@ -41,39 +86,19 @@ impl TestServer {
 
     pub async fn start_with(backend: Backend, env: &[(&str, &str)]) -> TestServer {
         let db = TestDb::new(backend).await;
-        let mut command = weft_command(&db.url);
-        command
-            .arg("serve")
-            .env("WEFT_LISTEN", "127.0.0.1:0")
-            .env("WEFT_ADMIN_API_KEY", ADMIN_KEY);
-        for (k, v) in env {
-            command.env(k, v);
-        }
-        let mut child = command
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start weft serve");
-        let stdout = child.stdout.take().expect("stdout");
-        let address = tokio::task::spawn_blocking(move || {
-            let mut lines = BufReader::new(stdout).lines();
-            let found = lines
-                .by_ref()
-                .map_while(Result::ok)
-                .find_map(|l| l.strip_prefix("weft listening on ").map(str::to_string));
-            // Keep draining so the server never blocks on a full pipe.
-            std::thread::spawn(move || for _ in lines {});
-            found
-        })
-        .await
-        .unwrap()
-        .expect("weft serve printed its address");
+        let (child, url) = serve(&db.url, env).await;
         TestServer {
-            url: format!("http://{address}"),
+            url,
             db,
             child,
             client: reqwest::Client::new(),
         }
+    }
+
+    /// A second `weft serve` on the same database, as a second instance behind a load balancer.
+    pub async fn sibling(&self) -> Sibling {
+        let (child, url) = serve(&self.db.url, &[]).await;
+        Sibling { url, child }
     }
 
     /// POST a JSON-RPC call to a data route with the admin key in `x-api-key`.

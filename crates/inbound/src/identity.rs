@@ -211,6 +211,7 @@ pub async fn revoke_api_key(store: &Store, id: i64) -> Result<bool, StoreError> 
     let mut active: api_key::ActiveModel = found.into();
     active.revoked_at = Set(Some(now()));
     active.update(store.writer()).await?;
+    store.announce(weft_store::Cached::ApiKeys).await?;
     Ok(true)
 }
 
@@ -231,6 +232,7 @@ pub async fn caller_by_key(store: &Store, key: &str) -> Result<Option<Caller>, S
     if !valid {
         return Ok(None);
     }
+    touch_key(store, found.id);
     let allowed_models = found
         .allowed_models
         .as_ref()
@@ -247,6 +249,25 @@ pub async fn caller_by_key(store: &Store, key: &str) -> Result<Option<Caller>, S
             allowed_models,
             ..c
         }))
+}
+
+/// Stamp a key's `last_used_at`, off the request's path. Keys are checked here once per cache
+/// lifetime (`auth::KEY_CACHE_TTL`), so the stamp is that precise.
+fn touch_key(store: &Store, id: i64) {
+    let store = store.clone();
+    tokio::spawn(async move {
+        let update = api_key::Entity::update_many()
+            .col_expr(
+                api_key::Column::LastUsedAt,
+                sea_orm::sea_query::Expr::value(now()),
+            )
+            .filter(api_key::Column::Id.eq(id))
+            .exec(store.writer())
+            .await;
+        if let Err(e) = update {
+            tracing::warn!(error = %e, key_id = id, "could not stamp the key's last use");
+        }
+    });
 }
 
 /// Check a login and password; on success open a session and return its cookie value.

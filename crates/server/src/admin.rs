@@ -203,6 +203,8 @@ pub struct ApiKey {
     pub expires_at: Option<String>,
     pub revoked: bool,
     pub create_date: String,
+    /// When the service last checked the key for a request (to within its 10-second key cache).
+    pub last_used_at: Option<String>,
     /// Only in the reply that creates the key.
     pub key: Option<String>,
 }
@@ -501,6 +503,7 @@ fn key_of(row: weft_store::entity::api_key::Model, key: Option<String>) -> ApiKe
         expires_at: row.expires_at.map(format),
         revoked: row.revoked_at.is_some(),
         create_date: format(row.create_date),
+        last_used_at: row.last_used_at.map(format),
         key,
     }
 }

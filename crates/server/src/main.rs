@@ -259,8 +259,11 @@ async fn keys(settings: &Settings, action: KeyAction) -> anyhow::Result<()> {
                 let models = key
                     .allowed_models
                     .map_or("all models".to_string(), |m| m.to_string());
+                let used = key.last_used_at.map_or("never used".to_string(), |at| {
+                    format!("last used {}", at.format("%Y-%m-%d %H:%M:%S"))
+                });
                 println!(
-                    "{}\tweft_{}_…\tuser {}\t{}\t{state}\t{models}",
+                    "{}\tweft_{}_…\tuser {}\t{}\t{state}\t{models}\t{used}",
                     key.id, key.prefix, key.user_id, key.name
                 );
             }

@@ -30,6 +30,7 @@ pub async fn serve(settings: &Settings) -> anyhow::Result<()> {
     let mut state =
         AppState::new(store.clone(), settings.public_url(), settings.rate_limit).await?;
     state.allowed_targets = settings.allowed_targets()?;
+    state.follow_announcements();
     let listener = TcpListener::bind(settings.listen.clone());
     let acceptor = listener
         .into_acceptor()

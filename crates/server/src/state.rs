@@ -1,13 +1,14 @@
-//! What every handler shares. Parameters are cached here and replaced whenever the admin API writes
-//! one (one instance; announcing changes between PostgreSQL instances comes with NOTIFY later).
+//! What every handler shares. Parameters and API keys are cached here; a change made through this
+//! instance replaces its copy at once, and on PostgreSQL a change made by any instance (or the CLI)
+//! arrives as an announcement (`follow_announcements`).
 
 use crate::ratelimit::RateLimiter;
 use std::sync::{Arc, RwLock};
 use weft_inbound::auth::KeyCache;
 use weft_inbound::call::CallSettings;
 use weft_inbound::targets::AllowedTargets;
-use weft_store::Store;
 use weft_store::parameters::Parameters;
+use weft_store::{Cached, Store};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -40,6 +41,24 @@ impl AppState {
 
     pub fn parameters(&self) -> Parameters {
         self.parameters.read().expect("parameters lock").clone()
+    }
+
+    /// Drop cached keys and re-read parameters whenever another process announces a change.
+    pub fn follow_announcements(&self) {
+        let state = self.clone();
+        self.store.on_announcement(move |what| {
+            if matches!(what, Cached::ApiKeys | Cached::Everything) {
+                state.keys.clear();
+            }
+            if matches!(what, Cached::Parameters | Cached::Everything) {
+                let state = state.clone();
+                tokio::spawn(async move {
+                    if let Err(e) = state.reload_parameters().await {
+                        tracing::warn!(error = %e, "re-reading the parameters failed");
+                    }
+                });
+            }
+        });
     }
 
     /// Re-read the parameters after a write.

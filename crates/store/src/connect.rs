@@ -66,7 +66,7 @@ pub(crate) async fn connect(settings: &ConnectSettings) -> Result<Pools, DbErr> 
     }
     // Each connection to `:memory:` would get its own empty database: one connection does it all.
     if url.contains(":memory:") || url.contains("mode=memory") {
-        let pool = Database::connect(sqlite_options(&url, settings, 1, false)).await?;
+        let pool = Database::connect(sqlite_options(&url, settings, 1, Journal::Memory)).await?;
         return Ok(Pools {
             reader: pool.clone(),
             writer: pool,
@@ -74,8 +74,10 @@ pub(crate) async fn connect(settings: &ConnectSettings) -> Result<Pools, DbErr> 
         });
     }
     let reader_size = settings.max_connections.max(2);
-    let reader = Database::connect(sqlite_options(&url, settings, reader_size, true)).await?;
-    let writer = Database::connect(sqlite_options(&url, settings, 1, true)).await?;
+    let reader =
+        Database::connect(sqlite_options(&url, settings, reader_size, Journal::Wal)).await?;
+    let writer =
+        Database::connect(sqlite_options(&url, settings, 1, Journal::WalNoCheckpoint)).await?;
     Ok(Pools {
         reader,
         writer,
@@ -90,11 +92,20 @@ fn base_options(url: &str) -> ConnectOptions {
     opt
 }
 
+#[derive(Clone, Copy, PartialEq)]
+enum Journal {
+    /// An in-memory database: no WAL.
+    Memory,
+    Wal,
+    /// WAL, and commits never checkpoint: the background checkpointer does (`checkpoint`).
+    WalNoCheckpoint,
+}
+
 fn sqlite_options(
     url: &str,
     settings: &ConnectSettings,
     connections: u32,
-    wal: bool,
+    journal: Journal,
 ) -> ConnectOptions {
     let mut opt = base_options(url);
     // A ping is a round trip to the connection's worker thread, and a local file does not go away.
@@ -109,10 +120,12 @@ fn sqlite_options(
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(false)
             .pragma("case_sensitive_like", "ON");
-        if wal {
-            o.journal_mode(SqliteJournalMode::Wal)
-        } else {
-            o
+        match journal {
+            Journal::Memory => o,
+            Journal::Wal => o.journal_mode(SqliteJournalMode::Wal),
+            Journal::WalNoCheckpoint => o
+                .journal_mode(SqliteJournalMode::Wal)
+                .pragma("wal_autocheckpoint", "0"),
         }
     });
     opt.map_sqlx_sqlite_pool_opts(|pool| {

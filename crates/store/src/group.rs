@@ -16,6 +16,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use tokio::sync::{Mutex, OwnedMutexGuard, oneshot};
 
 /// The writer of a SQLite file and the batch being built on it.
+#[derive(Clone)]
 pub(crate) struct GroupCommit {
     writer: DatabaseConnection,
     batch: Arc<Mutex<Batch>>,
@@ -92,6 +93,19 @@ impl GroupCommit {
                 queued: self.queued.clone(),
             },
         ))
+    }
+}
+
+/// The writer's turn, held with no transaction open (`GroupCommit::quiet`).
+pub(crate) struct Quiet(#[allow(dead_code)] OwnedMutexGuard<Batch>);
+
+impl GroupCommit {
+    /// Take the writer's turn with nothing open: the batch (if any) is committed first. Until the
+    /// `Quiet` drops, no write transaction starts.
+    pub(crate) async fn quiet(&self) -> Quiet {
+        let mut batch = self.batch.clone().lock_owned().await;
+        batch.commit().await;
+        Quiet(batch)
     }
 }
 

@@ -10,7 +10,9 @@
 //! let changes = tx.commit().await?;
 //! ```
 
+mod announce;
 mod changeset;
+mod checkpoint;
 mod codec;
 mod connect;
 pub mod entity;
@@ -27,6 +29,7 @@ pub mod testing;
 mod tx;
 mod write;
 
+pub use announce::Cached;
 pub use changeset::{ChangeKind, ChangeSet, FieldChange, RecordChange, Row};
 pub use connect::{ConnectSettings, SqliteDurability};
 pub use env::Env;
@@ -55,8 +58,11 @@ struct Inner {
     hooks: RwLock<Vec<Arc<dyn ChangeHook>>>,
     /// Where write transactions run on a SQLite file (see `on_writer`).
     lane: Option<lane::WriterLane>,
+    /// Where to LISTEN for announcements (PostgreSQL only).
+    postgres_url: Option<String>,
     /// Write transactions on a SQLite file commit in groups.
     group: Option<group::GroupCommit>,
+    _checkpointer: Option<checkpoint::Checkpointer>,
 }
 
 impl Store {
@@ -71,6 +77,11 @@ impl Store {
         let group = pools
             .single_writer
             .then(|| group::GroupCommit::new(pools.writer.clone()));
+        let postgres_url = (pools.writer.get_database_backend() == DatabaseBackend::Postgres)
+            .then(|| settings.url.clone());
+        let checkpointer = group
+            .clone()
+            .map(|group| checkpoint::Checkpointer::start(pools.reader.clone(), group));
         Ok(Store {
             inner: Arc::new(Inner {
                 db: pools.reader,
@@ -78,7 +89,9 @@ impl Store {
                 registry,
                 hooks: RwLock::new(Vec::new()),
                 lane,
+                postgres_url,
                 group,
+                _checkpointer: checkpointer,
             }),
         })
     }
@@ -98,6 +111,10 @@ impl Store {
 
     pub fn backend(&self) -> DatabaseBackend {
         self.inner.db.get_database_backend()
+    }
+
+    pub(crate) fn postgres_url(&self) -> Option<&str> {
+        self.inner.postgres_url.as_deref()
     }
 
     /// The sea-orm connection, for reading system entities.

@@ -214,6 +214,7 @@ impl Store {
             )
             .exec(self.writer())
             .await?;
+        self.announce(crate::Cached::Parameters).await?;
         Ok(Some(canonical))
     }
 }

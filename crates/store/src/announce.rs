@@ -1,0 +1,100 @@
+//! Telling every instance that cached data changed (DESIGN.md §9). Keys and parameters are cached
+//! in memory; on PostgreSQL the instance that changes one sends a NOTIFY on `weft_cache` and every
+//! instance (itself included) drops its copy at once. A SQLite file has one service process: the
+//! process that changed it clears its own cache, and caches expire soon enough for the CLI.
+
+use crate::Store;
+use crate::error::Result;
+use sea_orm::sqlx::postgres::PgListener;
+use sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
+use std::time::Duration;
+
+const CHANNEL: &str = "weft_cache";
+
+/// What changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cached {
+    Parameters,
+    ApiKeys,
+    /// Notifications may have been missed (the listener reconnected): drop everything.
+    Everything,
+}
+
+impl Cached {
+    fn name(self) -> &'static str {
+        match self {
+            Cached::Parameters => "parameters",
+            Cached::ApiKeys => "api_keys",
+            Cached::Everything => "everything",
+        }
+    }
+
+    fn from_name(name: &str) -> Cached {
+        match name {
+            "parameters" => Cached::Parameters,
+            "api_keys" => Cached::ApiKeys,
+            _ => Cached::Everything,
+        }
+    }
+}
+
+impl Store {
+    /// Announce a change to the other instances (PostgreSQL; nothing to do on SQLite).
+    pub async fn announce(&self, what: Cached) -> Result<()> {
+        if self.backend() != DatabaseBackend::Postgres {
+            return Ok(());
+        }
+        let notify = Statement::from_sql_and_values(
+            DatabaseBackend::Postgres,
+            "SELECT pg_notify($1, $2)",
+            [CHANNEL.into(), what.name().into()],
+        );
+        self.writer().execute_raw(notify).await?;
+        Ok(())
+    }
+
+    /// Call `dropped` with every announced change, for as long as the process runs (PostgreSQL; on
+    /// SQLite nothing is ever announced and nothing is started).
+    pub fn on_announcement(&self, dropped: impl Fn(Cached) + Send + Sync + 'static) {
+        let Some(url) = self.postgres_url() else {
+            return;
+        };
+        let url = url.to_string();
+        tokio::spawn(async move {
+            loop {
+                match PgListener::connect(&url).await {
+                    Ok(mut listener) => {
+                        if let Err(e) = listener.listen(CHANNEL).await {
+                            tracing::warn!(error = %e, "LISTEN {CHANNEL} failed");
+                        } else {
+                            tracing::debug!("listening for cache announcements");
+                            // What was announced before LISTEN (or while reconnecting) is lost:
+                            // whatever the caches hold may be older than it.
+                            dropped(Cached::Everything);
+                            listen(&mut listener, &dropped).await;
+                        }
+                    }
+                    Err(e) => tracing::warn!(error = %e, "cannot listen for cache changes"),
+                }
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        });
+    }
+}
+
+async fn listen(listener: &mut PgListener, dropped: &impl Fn(Cached)) {
+    loop {
+        match listener.try_recv().await {
+            Ok(Some(notification)) => {
+                tracing::debug!(payload = notification.payload(), "cache announcement");
+                dropped(Cached::from_name(notification.payload()))
+            }
+            // The connection was lost and is back: announcements in between are gone.
+            Ok(None) => dropped(Cached::Everything),
+            Err(e) => {
+                tracing::warn!(error = %e, "listening for cache changes failed");
+                return;
+            }
+        }
+    }
+}
