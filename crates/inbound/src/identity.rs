@@ -10,7 +10,9 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use chrono::{NaiveDateTime, Utc};
 use rand::RngCore;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, TransactionTrait,
+};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use weft_store::entity::{api_key, session};
@@ -130,12 +132,13 @@ pub async fn create_user(
     role: Role,
     company_id: i64,
 ) -> Result<i64, StoreError> {
+    // Hashing is slow on purpose: not while holding the writer.
+    let hash = password.map(hash_password).transpose()?;
     let mut tx = store.begin(&Env::superuser()).await?;
     let vals = json!({"login": login, "name": name, "company_id": company_id, "company_ids": [[6, 0, [company_id]]]});
     let uid = tx
         .create("res.users", vals.as_object().expect("object"))
         .await?;
-    let hash = password.map(hash_password).transpose()?;
     let update = Query::update()
         .table(Alias::new("res_users"))
         .value(Alias::new("password_hash"), hash)
@@ -210,8 +213,10 @@ pub async fn revoke_api_key(store: &Store, id: i64) -> Result<bool, StoreError> 
     };
     let mut active: api_key::ActiveModel = found.into();
     active.revoked_at = Set(Some(now()));
-    active.update(store.writer()).await?;
-    store.announce(weft_store::Cached::ApiKeys).await?;
+    let tx = store.writer().begin().await?;
+    active.update(&tx).await?;
+    store.announce_in(&tx, weft_store::Cached::ApiKeys).await?;
+    tx.commit().await?;
     Ok(true)
 }
 

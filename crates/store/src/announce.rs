@@ -39,8 +39,9 @@ impl Cached {
 }
 
 impl Store {
-    /// Announce a change to the other instances (PostgreSQL; nothing to do on SQLite).
-    pub async fn announce(&self, what: Cached) -> Result<()> {
+    /// Announce a change to every instance as part of the transaction `tx` that makes it, so the
+    /// announcement goes out exactly when the change commits (PostgreSQL; nothing on SQLite).
+    pub async fn announce_in(&self, tx: &impl ConnectionTrait, what: Cached) -> Result<()> {
         if self.backend() != DatabaseBackend::Postgres {
             return Ok(());
         }
@@ -49,7 +50,7 @@ impl Store {
             "SELECT pg_notify($1, $2)",
             [CHANNEL.into(), what.name().into()],
         );
-        self.writer().execute_raw(notify).await?;
+        tx.execute_raw(notify).await?;
         Ok(())
     }
 

@@ -30,7 +30,9 @@ impl Checkpointer {
                     continue;
                 };
                 if pages > RESTART_AFTER {
-                    let _quiet = writer.quiet().await;
+                    let Ok(_quiet) = writer.quiet().await else {
+                        continue;
+                    };
                     passive(&reader).await;
                 }
             }

@@ -169,17 +169,17 @@ impl Store {
 
     /// Start a write transaction acting as `env`.
     pub async fn begin(&self, env: &Env) -> Result<Tx> {
-        let (conn, turn) = match &self.inner.group {
+        let hooks = self.inner.hooks.read().expect("hook list lock").clone();
+        let registry = self.inner.registry.clone();
+        Ok(match &self.inner.group {
             Some(group) => {
                 let (savepoint, turn) = group.begin().await?;
-                (savepoint, Some(turn))
+                let mut tx = Tx::new(savepoint, registry, hooks, env.clone());
+                tx.turn = Some(turn);
+                tx
             }
-            None => (self.begin_raw().await?, None),
-        };
-        let hooks = self.inner.hooks.read().expect("hook list lock").clone();
-        let mut tx = Tx::new(conn, self.inner.registry.clone(), hooks, env.clone());
-        tx.turn = turn;
-        Ok(tx)
+            None => Tx::new(self.begin_raw().await?, registry, hooks, env.clone()),
+        })
     }
 
     async fn begin_raw(&self) -> Result<sea_orm::DatabaseTransaction> {

@@ -5,7 +5,7 @@ use crate::Store;
 use crate::entity::parameter;
 use crate::error::{Result, StoreError};
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{EntityTrait, Set};
+use sea_orm::{EntityTrait, Set, TransactionTrait};
 use std::collections::BTreeMap;
 
 /// What a parameter's value must be.
@@ -206,15 +206,17 @@ impl Store {
             value: Set(canonical.clone()),
             write_date: Set(chrono::Utc::now().naive_utc()),
         };
+        let tx = self.writer().begin().await?;
         parameter::Entity::insert(row)
             .on_conflict(
                 OnConflict::column(parameter::Column::Key)
                     .update_columns([parameter::Column::Value, parameter::Column::WriteDate])
                     .to_owned(),
             )
-            .exec(self.writer())
+            .exec(&tx)
             .await?;
-        self.announce(crate::Cached::Parameters).await?;
+        self.announce_in(&tx, crate::Cached::Parameters).await?;
+        tx.commit().await?;
         Ok(Some(canonical))
     }
 }

@@ -148,3 +148,30 @@ async fn a_dropped_transaction_does_not_hold_up_the_next_writer() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_caller_that_stops_waiting_for_its_turn_costs_the_others_nothing() {
+    each_backend(Registry::demo, async |store, _| {
+        for round in 0..100u64 {
+            let mut first = store.begin(&Env::superuser()).await.unwrap();
+            let name = format!("kept {round:03}");
+            first
+                .create("res.partner", &vals(json!({"name": name})))
+                .await
+                .unwrap();
+            let committing = tokio::spawn(first.commit());
+            // A second writer gives up at a different point of its begin each round (a timeout,
+            // a client that went away); whatever it got is dropped.
+            let impatient = std::time::Duration::from_micros(round % 40 * 10);
+            let _ = tokio::time::timeout(impatient, store.begin(&Env::superuser())).await;
+            tokio::time::timeout(std::time::Duration::from_secs(10), committing)
+                .await
+                .expect("the first writer hung")
+                .unwrap()
+                .unwrap();
+            assert!(names(&store).await.contains(&name), "{name} was lost");
+        }
+        assert_eq!(names(&store).await.len(), 100);
+    })
+    .await;
+}
