@@ -1,6 +1,7 @@
 //! Weft's system tables, as sea-orm migrations: companies and users (the built-in `res.company` and
 //! `res.users` models, plus credentials that no read() ever returns), API keys, sessions, parameters,
-//! attachments and their content-addressed blobs, record callbacks, name sequences and data-record keys.
+//! attachments and their content-addressed blobs, record callbacks, name sequences and data-record keys,
+//! idempotency keys, the API log.
 //!
 //! Record tables are not here: the store creates them from the registry (`weft schema apply`).
 //! A migration file is never edited once released; a change is a new file.
@@ -9,6 +10,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261122_000001_system_tables;
 mod m20261122_000002_idempotency;
+mod m20261122_000003_api_log;
 
 pub struct Migrator;
 
@@ -18,6 +20,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261122_000001_system_tables::Migration),
             Box::new(m20261122_000002_idempotency::Migration),
+            Box::new(m20261122_000003_api_log::Migration),
         ]
     }
 }

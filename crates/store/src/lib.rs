@@ -18,6 +18,7 @@ mod connect;
 pub mod entity;
 pub mod env;
 mod error;
+pub mod files;
 mod group;
 mod hook;
 mod lane;

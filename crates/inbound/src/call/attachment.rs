@@ -8,14 +8,10 @@ use super::error::{CallError, CallResult, Code};
 use super::path::Path;
 use base64::Engine;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
-use sea_orm::sea_query::OnConflict;
-use sea_orm::{ActiveValue, EntityTrait};
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 use std::future::Future;
 use std::pin::Pin;
-use weft_store::Tx;
-use weft_store::entity::{attachment, blob};
+use weft_store::{Tx, files};
 
 /// Standard alphabet, padding optional (clients differ on it).
 const BASE64: GeneralPurpose = GeneralPurpose::new(
@@ -148,44 +144,17 @@ pub(crate) fn store<'a>(
 }
 
 async fn insert(tx: &Tx, model: &str, id: i64, file: &NewFile) -> CallResult<()> {
-    let sha256 = hex(&Sha256::digest(&file.data));
-    let now = chrono::Utc::now().naive_utc();
-    let size = file.data.len() as i64;
-    let conn = tx.connection();
-    blob::Entity::insert(blob::ActiveModel {
-        sha256: ActiveValue::Set(sha256.clone()),
-        data: ActiveValue::Set(file.data.clone()),
-        size: ActiveValue::Set(size),
-        create_date: ActiveValue::Set(now),
-    })
-    .on_conflict(
-        OnConflict::column(blob::Column::Sha256)
-            .do_nothing()
-            .to_owned(),
-    )
-    .exec_without_returning(conn)
-    .await
-    .map_err(|e| CallError::Internal(format!("storing an attachment blob: {e}")))?;
-    attachment::Entity::insert(attachment::ActiveModel {
-        id: ActiveValue::NotSet,
-        name: ActiveValue::Set(file.name.clone()),
-        res_model: ActiveValue::Set(Some(model.to_string())),
-        res_id: ActiveValue::Set(Some(id)),
-        res_field: ActiveValue::Set(None),
-        mimetype: ActiveValue::Set(file.mimetype.clone()),
-        blob_sha256: ActiveValue::Set(sha256),
-        file_size: ActiveValue::Set(size),
-        create_uid: ActiveValue::Set(tx.env().uid),
-        create_date: ActiveValue::Set(now),
-    })
-    .exec_without_returning(conn)
-    .await
-    .map_err(|e| CallError::Internal(format!("storing an attachment: {e}")))?;
-    Ok(())
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    let attachment = files::NewAttachment {
+        name: &file.name,
+        res_model: model,
+        res_id: id,
+        mimetype: file.mimetype.as_deref(),
+        data: &file.data,
+        create_uid: tx.env().uid,
+    };
+    files::attach(tx.connection(), attachment)
+        .await
+        .map_err(|e| CallError::Internal(format!("storing an attachment: {e}")))
 }
 
 /// The common types by extension; anything else is left unknown (null) rather than guessed.
@@ -247,14 +216,6 @@ mod tests {
         assert_eq!(
             err.path.as_deref(),
             Some("order_line[1].attachment_ids[0].datas")
-        );
-    }
-
-    #[test]
-    fn sha256_is_lowercase_hex() {
-        assert_eq!(
-            hex(&Sha256::digest(b"Hello World")),
-            "a591a6d40bf420404a011733cfb7b190d62c65bf0bcda32b57b277d9ad9f146e"
         );
     }
 }

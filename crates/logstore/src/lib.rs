@@ -1,0 +1,154 @@
+//! The API log (DESIGN.md §7): a row for every call received (`receive`) and every outbound attempt
+//! (`send`), with previews of both sides, their true sizes, and the full request and response as one
+//! attachment when either side is longer than the preview limit. Secrets are masked before anything
+//! is stored (`redact`).
+//!
+//! ```text
+//! let id = weft_logstore::write(tx.connection(), &entry, parameters.preview_limit()).await?;
+//! ```
+
+pub mod entity;
+mod preview;
+mod redact;
+
+pub use preview::{chars, preview, preview_json};
+pub use redact::{MASK, SECRET_KEYS, is_secret_key, redact};
+
+use entity::api_log;
+use sea_orm::{ActiveValue, ConnectionTrait, EntityTrait};
+use serde_json::{Value, json};
+use std::time::Duration;
+use weft_store::files::{self, NewAttachment};
+
+/// The `res_model` of full payloads in the attachment table.
+pub const PAYLOAD_MODEL: &str = "weft.api.log";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogType {
+    Receive,
+    Send,
+}
+
+impl LogType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LogType::Receive => "receive",
+            LogType::Send => "send",
+        }
+    }
+}
+
+/// One call to log, as it happened. `request` and `response` are redacted by `write`.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub log_type: LogType,
+    /// The path called (`/api/create_data`) or the URL posted to.
+    pub route: String,
+    /// The route's name or the rule's or subscription's name.
+    pub function_name: String,
+    pub model: Option<String>,
+    /// The record the call is about, when there is one.
+    pub res_model: Option<String>,
+    pub res_id: Option<i64>,
+    pub callback_url: Option<String>,
+    pub success: bool,
+    pub request: Value,
+    pub response: Value,
+    pub duration: Duration,
+    pub user_id: Option<i64>,
+    pub idempotency_key: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("writing the API log: {0}")]
+pub struct LogError(String);
+
+impl From<sea_orm::DbErr> for LogError {
+    fn from(e: sea_orm::DbErr) -> Self {
+        LogError(e.to_string())
+    }
+}
+
+impl From<weft_store::StoreError> for LogError {
+    fn from(e: weft_store::StoreError) -> Self {
+        LogError(e.to_string())
+    }
+}
+
+/// Write `entry` in `conn`'s transaction and return the log's id.
+pub async fn write(
+    conn: &impl ConnectionTrait,
+    entry: &Entry,
+    preview_limit: usize,
+) -> Result<i64, LogError> {
+    let mut request = entry.request.clone();
+    let mut response = entry.response.clone();
+    redact(&mut request);
+    redact(&mut response);
+    let (request_text, response_text) = (request.to_string(), response.to_string());
+    let (request_size, response_size) = (chars(&request_text), chars(&response_text));
+    let limit = preview_limit as i64;
+    let has_payload = request_size > limit || response_size > limit;
+    let row = api_log::ActiveModel {
+        id: ActiveValue::NotSet,
+        create_date: ActiveValue::Set(chrono::Utc::now().naive_utc()),
+        log_type: ActiveValue::Set(entry.log_type.as_str().to_string()),
+        route: ActiveValue::Set(entry.route.clone()),
+        function_name: ActiveValue::Set(entry.function_name.clone()),
+        model: ActiveValue::Set(entry.model.clone()),
+        res_model: ActiveValue::Set(entry.res_model.clone()),
+        res_id: ActiveValue::Set(entry.res_id),
+        callback_url: ActiveValue::Set(entry.callback_url.clone()),
+        state: ActiveValue::Set(if entry.success { "done" } else { "failed" }.to_string()),
+        request_preview: ActiveValue::Set(preview_json(&request, preview_limit)),
+        response_preview: ActiveValue::Set(preview_json(&response, preview_limit)),
+        request_size: ActiveValue::Set(request_size),
+        response_size: ActiveValue::Set(response_size),
+        duration_ms: ActiveValue::Set(entry.duration.as_secs_f64() * 1000.0),
+        user_id: ActiveValue::Set(entry.user_id),
+        idempotency_key: ActiveValue::Set(entry.idempotency_key.clone()),
+        has_payload: ActiveValue::Set(has_payload),
+    };
+    let id = api_log::Entity::insert(row)
+        .exec(conn)
+        .await?
+        .last_insert_id;
+    if has_payload {
+        let payload = json!({"request": request, "response": response}).to_string();
+        let name = format!("api_log_{id}.json");
+        let attachment = NewAttachment {
+            name: &name,
+            res_model: PAYLOAD_MODEL,
+            res_id: id,
+            mimetype: Some("application/json"),
+            data: payload.as_bytes(),
+            create_uid: entry.user_id,
+        };
+        files::attach(conn, attachment).await?;
+    }
+    Ok(id)
+}
+
+/// The full payload of a log: `{"request": .., "response": ..}`, or None when it has none.
+pub async fn payload(conn: &impl ConnectionTrait, id: i64) -> Result<Option<Value>, LogError> {
+    let Some(bytes) = files::first_attachment(conn, PAYLOAD_MODEL, id).await? else {
+        return Ok(None);
+    };
+    serde_json::from_slice(&bytes)
+        .map(Some)
+        .map_err(|e| LogError(format!("payload of log {id} is not JSON: {e}")))
+}
+
+/// Delete logs and their payloads.
+pub async fn delete(conn: &impl ConnectionTrait, ids: &[i64]) -> Result<u64, LogError> {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    files::detach_all(conn, PAYLOAD_MODEL, ids).await?;
+    let deleted = api_log::Entity::delete_many()
+        .filter(api_log::Column::Id.is_in(ids.iter().copied()))
+        .exec(conn)
+        .await?;
+    Ok(deleted.rows_affected)
+}

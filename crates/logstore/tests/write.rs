@@ -1,0 +1,67 @@
+//! Writing logs on real SQLite and PostgreSQL databases: previews, sizes, payloads, redaction.
+
+use sea_orm::EntityTrait;
+use serde_json::json;
+use std::time::Duration;
+use weft_logstore::entity::api_log;
+use weft_logstore::{Entry, LogType};
+use weft_registry::Registry;
+use weft_store::testing::each_backend;
+
+fn entry(request: serde_json::Value, response: serde_json::Value) -> Entry {
+    Entry {
+        log_type: LogType::Receive,
+        route: "/api/create_data".into(),
+        function_name: "create_data".into(),
+        model: Some("res.partner".into()),
+        res_model: Some("res.partner".into()),
+        res_id: Some(7),
+        callback_url: None,
+        success: true,
+        request,
+        response,
+        duration: Duration::from_micros(1500),
+        user_id: Some(1),
+        idempotency_key: None,
+    }
+}
+
+#[tokio::test]
+async fn a_long_call_keeps_a_preview_its_size_and_its_redacted_payload() {
+    each_backend(Registry::demo, async |store, _| {
+        let long = "é".repeat(3000);
+        let request = json!({"params": {"model": "res.partner", "vals": {"payload": {"name": long, "password": "hunter2"}}}});
+        let response = json!({"is_success": true, "result": {"id": 7}});
+        let id = weft_logstore::write(store.writer(), &entry(request.clone(), response.clone()), 2000)
+            .await
+            .unwrap();
+        let row = api_log::Entity::find_by_id(id)
+            .one(store.connection())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(row.request_preview.chars().count(), 2004);
+        assert!(row.request_preview.ends_with(" ..."));
+        let mut redacted = request.clone();
+        redacted["params"]["vals"]["payload"]["password"] = json!("***");
+        assert_eq!(row.request_size, redacted.to_string().chars().count() as i64);
+        assert!(row.has_payload);
+        assert_eq!(row.state, "done");
+        assert!((row.duration_ms - 1.5).abs() < 1e-9);
+        let payload = weft_logstore::payload(store.connection(), id).await.unwrap().unwrap();
+        assert_eq!(payload, json!({"request": redacted, "response": response}));
+        assert!(!payload.to_string().contains("hunter2"));
+
+        let short = weft_logstore::write(store.writer(), &entry(json!({"a": 1}), json!({"b": 2})), 2000)
+            .await
+            .unwrap();
+        let row = api_log::Entity::find_by_id(short).one(store.connection()).await.unwrap().unwrap();
+        assert!(!row.has_payload);
+        assert_eq!(row.request_preview, r#"{"a":1}"#);
+        assert!(weft_logstore::payload(store.connection(), short).await.unwrap().is_none());
+
+        assert_eq!(weft_logstore::delete(store.writer(), &[id, short]).await.unwrap(), 2);
+        assert!(weft_logstore::payload(store.connection(), id).await.unwrap().is_none());
+    })
+    .await;
+}
