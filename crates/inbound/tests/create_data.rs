@@ -444,6 +444,7 @@ async fn the_outcome_future_is_send() {
             "sale.order",
             &vals,
             &settings,
+            None,
         ));
     })
     .await;

@@ -152,3 +152,67 @@ pub async fn delete(conn: &impl ConnectionTrait, ids: &[i64]) -> Result<u64, Log
         .await?;
     Ok(deleted.rows_affected)
 }
+
+/// What `list` looks for; every field is optional.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub log_type: Option<String>,
+    pub state: Option<String>,
+    pub route: Option<String>,
+    pub model: Option<String>,
+    pub res_id: Option<i64>,
+    pub since: Option<chrono::NaiveDateTime>,
+    pub until: Option<chrono::NaiveDateTime>,
+    /// Only logs older than this id (the previous page's cursor).
+    pub before: Option<i64>,
+}
+
+/// One page of logs, newest first, and the cursor of the next page when there is one.
+pub async fn list(
+    conn: &impl ConnectionTrait,
+    filter: &Filter,
+    limit: u64,
+) -> Result<(Vec<api_log::Model>, Option<i64>), LogError> {
+    use api_log::Column;
+    use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
+    let mut query = api_log::Entity::find();
+    let equal = [
+        (Column::LogType, &filter.log_type),
+        (Column::State, &filter.state),
+        (Column::Route, &filter.route),
+        (Column::Model, &filter.model),
+    ];
+    for (column, value) in equal {
+        if let Some(value) = value {
+            query = query.filter(column.eq(value.clone()));
+        }
+    }
+    if let Some(res_id) = filter.res_id {
+        query = query.filter(Column::ResId.eq(res_id));
+    }
+    if let Some(since) = filter.since {
+        query = query.filter(Column::CreateDate.gte(since));
+    }
+    if let Some(until) = filter.until {
+        query = query.filter(Column::CreateDate.lt(until));
+    }
+    if let Some(before) = filter.before {
+        query = query.filter(Column::Id.lt(before));
+    }
+    let mut rows = query
+        .order_by_desc(Column::Id)
+        .limit(limit + 1)
+        .all(conn)
+        .await?;
+    let next = if rows.len() as u64 > limit {
+        rows.truncate(limit as usize);
+        rows.last().map(|r| r.id)
+    } else {
+        None
+    };
+    Ok((rows, next))
+}
+
+pub async fn get(conn: &impl ConnectionTrait, id: i64) -> Result<Option<api_log::Model>, LogError> {
+    Ok(api_log::Entity::find_by_id(id).one(conn).await?)
+}

@@ -52,7 +52,7 @@ pub enum AdminError {
     Internal(Json<ErrorBody>),
 }
 
-fn body(code: &str, message: impl Into<String>) -> Json<ErrorBody> {
+pub(crate) fn body(code: &str, message: impl Into<String>) -> Json<ErrorBody> {
     Json(ErrorBody {
         error: ErrorDetail {
             code: code.into(),
@@ -80,7 +80,7 @@ impl From<StoreError> for AdminError {
     }
 }
 
-type AdminResult<T> = Result<T, AdminError>;
+pub(crate) type AdminResult<T> = Result<T, AdminError>;
 
 #[derive(ApiResponse)]
 pub enum Created<T: poem_openapi::types::ToJSON> {
@@ -460,23 +460,28 @@ impl AdminApi {
 impl AdminApi {
     /// The caller, who must have the admin role.
     async fn admin(&self, req: &Request) -> AdminResult<Caller> {
-        let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
-        let credentials = Credentials {
-            session_id: None,
-            x_api_key: header("x-api-key"),
-            authorization: header("authorization"),
-        };
-        let caller = auth::authenticate(&self.state.store, &self.state.keys, credentials)
-            .await
-            .map_err(|e| AdminError::Unauthorized(body("unauthorized", e.to_string())))?;
-        if caller.role != Role::Admin {
-            return Err(AdminError::Forbidden(body(
-                "access_denied",
-                "this route needs the admin role",
-            )));
-        }
-        Ok(caller)
+        require_admin(&self.state, req).await
     }
+}
+
+/// The caller of an `/api/v1` route, who must have the admin role.
+pub(crate) async fn require_admin(state: &AppState, req: &Request) -> AdminResult<Caller> {
+    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
+    let credentials = Credentials {
+        session_id: None,
+        x_api_key: header("x-api-key"),
+        authorization: header("authorization"),
+    };
+    let caller = auth::authenticate(&state.store, &state.keys, credentials)
+        .await
+        .map_err(|e| AdminError::Unauthorized(body("unauthorized", e.to_string())))?;
+    if caller.role != Role::Admin {
+        return Err(AdminError::Forbidden(body(
+            "access_denied",
+            "this route needs the admin role",
+        )));
+    }
+    Ok(caller)
 }
 
 fn user_of(caller: &Caller) -> User {

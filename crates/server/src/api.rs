@@ -12,7 +12,7 @@ use poem::Request;
 use poem_openapi::{OpenApi, Tags};
 use serde_json::{Value, json};
 use weft_inbound::auth::{self, AuthError, Credentials};
-use weft_inbound::call::{self, Route};
+use weft_inbound::call::{self, CallLog, Route};
 use weft_inbound::envelope::{self, RouteCall};
 use weft_inbound::identity::{self, Caller, SESSION_DAYS};
 
@@ -156,18 +156,19 @@ impl OdooApi {
 
 impl OdooApi {
     async fn data_route(&self, req: &Request, route: Route, body: &[u8]) -> RpcReply<CallReply> {
-        let RouteCall { id, model, vals } = match envelope::parse_route_call(body) {
+        let call = match envelope::parse_route_call(body) {
             Ok(call) => call,
             Err(bad) => return RpcReply::new(envelope::bad_request(&bad)),
         };
+        let RouteCall { id, model, vals } = &call;
         let caller = match authenticate(&self.state, req).await {
             Ok(caller) => caller,
-            Err(e) => return RpcReply::new(auth_error(&id, &e)),
+            Err(e) => return RpcReply::new(auth_error(id, &e)),
         };
-        if !caller.may_use_model(&model) {
+        if !caller.may_use_model(model) {
             let message = format!("This API key may not use model {model}");
             return RpcReply::new(envelope::error(
-                &id,
+                id,
                 "odoo.exceptions.AccessDenied",
                 &message,
             ));
@@ -181,8 +182,8 @@ impl OdooApi {
             .map(|v| v.to_str().unwrap_or_default().to_string());
         let Some(key) = idempotency_key else {
             return RpcReply::new(envelope::result(
-                &id,
-                self.run_call(&caller, route, &model, &vals).await,
+                id,
+                self.run_call(&caller, &call, route, body, None).await,
             ));
         };
         if key.is_empty() || key.len() > idempotency::MAX_KEY_LEN {
@@ -191,7 +192,7 @@ impl OdooApi {
                 idempotency::MAX_KEY_LEN
             );
             return RpcReply::new(envelope::error(
-                &id,
+                id,
                 "werkzeug.exceptions.BadRequest",
                 &format!("400 Bad Request: {message}"),
             ));
@@ -211,7 +212,7 @@ impl OdooApi {
             Ok(idempotency::Claim::Replay(body)) => body,
             Ok(idempotency::Claim::Conflict(message)) => conflict(&message),
             Ok(idempotency::Claim::Run) => {
-                let body = self.run_call(&caller, route, &model, &vals).await;
+                let body = self.run_call(&caller, &call, route, body, Some(&key)).await;
                 if let Err(e) = idempotency::complete(store, caller.uid, &key, &body).await {
                     tracing::error!(error = %e, "could not keep the idempotent response");
                 }
@@ -220,32 +221,46 @@ impl OdooApi {
             Err(e) => {
                 tracing::error!(error = %e, "idempotency claim failed");
                 return RpcReply::new(envelope::error(
-                    &id,
+                    id,
                     "builtins.RuntimeError",
                     "internal error",
                 ));
             }
         };
-        RpcReply::new(envelope::result(&id, body))
+        RpcReply::new(envelope::result(id, body))
     }
 
     async fn run_call(
         &self,
         caller: &Caller,
+        call: &RouteCall,
         route: Route,
-        model: &str,
-        vals: &serde_json::Map<String, Value>,
+        body: &[u8],
+        idempotency_key: Option<&str>,
     ) -> Value {
         let settings = self.state.call_settings();
+        let log = self.call_log(route, body, idempotency_key);
         let store = self.state.store.clone();
         let outcome = if route.writes() {
-            let (env, model, vals) = (caller.env.clone(), model.to_string(), vals.clone());
-            let work =
-                async move { call::run(&store, &env, route, &model, &vals, &settings).await };
+            let (env, model, vals) = (caller.env.clone(), call.model.clone(), call.vals.clone());
+            let work = async move {
+                call::run(&store, &env, route, &model, &vals, &settings, log.as_ref()).await
+            };
             self.state.store.on_writer(work).await
         } else {
-            call::run(&store, &caller.env, route, model, vals, &settings).await
+            let (model, vals) = (&call.model, &call.vals);
+            call::run(
+                &store,
+                &caller.env,
+                route,
+                model,
+                vals,
+                &settings,
+                log.as_ref(),
+            )
+            .await
         };
+        let model = call.model.as_str();
         tracing::info!(
             route = route.name(),
             model,
@@ -254,6 +269,23 @@ impl OdooApi {
             "data call"
         );
         outcome.body
+    }
+
+    /// What the call's log needs, when `webhook.<route>_log` is on.
+    fn call_log(
+        &self,
+        route: Route,
+        body: &[u8],
+        idempotency_key: Option<&str>,
+    ) -> Option<CallLog> {
+        let parameters = self.state.parameters();
+        parameters
+            .flag(&format!("webhook.{}_log", route.name()))
+            .then(|| CallLog {
+                request: serde_json::from_slice(body).unwrap_or(Value::Null),
+                preview_limit: parameters.count("webhook.preview_limit") as usize,
+                idempotency_key: idempotency_key.map(str::to_string),
+            })
     }
 }
 

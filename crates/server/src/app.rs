@@ -3,6 +3,7 @@
 
 use crate::admin::AdminApi;
 use crate::api::OdooApi;
+use crate::logs::LogsApi;
 use crate::state::AppState;
 use poem::http::StatusCode;
 use poem::web::Json;
@@ -12,9 +13,18 @@ use serde_json::json;
 use tracing::Instrument;
 
 /// The OpenAPI service (also used by `weft openapi` and the staleness test).
-pub fn openapi(state: AppState) -> OpenApiService<(OdooApi, AdminApi), ()> {
+pub fn openapi(state: AppState) -> OpenApiService<(OdooApi, AdminApi, LogsApi), ()> {
     let server = state.public_url.clone();
-    OpenApiService::new((OdooApi { state: state.clone() }, AdminApi { state }), "Weft", env!("CARGO_PKG_VERSION"))
+    let apis = (
+        OdooApi {
+            state: state.clone(),
+        },
+        AdminApi {
+            state: state.clone(),
+        },
+        LogsApi { state },
+    );
+    OpenApiService::new(apis, "Weft", env!("CARGO_PKG_VERSION"))
         .description("An integration hub that speaks the ecosoft \"REST API for Webhook\" routes of an Odoo server.")
         .server(server)
 }

@@ -5,6 +5,7 @@ mod api;
 mod app;
 mod config;
 mod idempotency;
+mod logs;
 mod ratelimit;
 mod rpc;
 mod schema;

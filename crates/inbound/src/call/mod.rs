@@ -16,13 +16,17 @@ mod copy;
 mod error;
 mod function;
 mod limits;
+mod log;
 mod lookup;
 mod path;
 mod search;
 mod vals;
 mod write;
 
+pub use log::CallLog;
+
 use error::{CallError, CallResult, Code};
+use log::Logging;
 use serde_json::{Map, Value, json};
 use std::sync::Arc;
 use weft_registry::{Model, Registry};
@@ -118,7 +122,8 @@ pub struct CallOutcome {
 }
 
 /// Run one call. Write routes run in a write transaction that commits on success; a failure rolls
-/// back (or, with `rollback_except` off, commits what was written before it).
+/// back (or, with `rollback_except` off, commits what was written before it). With `log`, the call
+/// leaves a log row whatever its outcome.
 pub async fn run(
     store: &Store,
     env: &Env,
@@ -126,11 +131,43 @@ pub async fn run(
     model: &str,
     vals: &Map<String, Value>,
     settings: &CallSettings,
+    log: Option<&CallLog>,
 ) -> CallOutcome {
-    match execute(store, env, route, model, vals, settings).await {
-        Ok(success) => success.into_outcome(),
+    let logging = log.map(|log| Logging {
+        log,
+        route,
+        model,
+        vals,
+        uid: env.uid,
+        started: std::time::Instant::now(),
+    });
+    let call = Invocation {
+        store,
+        env,
+        route,
+        settings,
+        logging: logging.as_ref(),
+    };
+    let mut logged = false;
+    let outcome = match execute(&call, model, vals, &mut logged).await {
+        Ok(outcome) => outcome,
         Err(error) => failure(route, model, error),
+    };
+    if let Some(logging) = &logging
+        && !logged
+    {
+        logging.alone(store, env, &outcome).await;
     }
+    outcome
+}
+
+/// How a call is run, beside what it asks for.
+struct Invocation<'a> {
+    store: &'a Store,
+    env: &'a Env,
+    route: Route,
+    settings: &'a CallSettings,
+    logging: Option<&'a Logging<'a>>,
 }
 
 /// What a successful route hands back.
@@ -170,14 +207,20 @@ impl Call<'_> {
     }
 }
 
+/// Run the call; `logged` says whether its log was written with it.
 async fn execute(
-    store: &Store,
-    env: &Env,
-    route: Route,
+    invocation: &Invocation<'_>,
     model: &str,
     vals: &Map<String, Value>,
-    settings: &CallSettings,
-) -> CallResult<Success> {
+    logged: &mut bool,
+) -> CallResult<CallOutcome> {
+    let Invocation {
+        store,
+        env,
+        route,
+        settings,
+        logging,
+    } = *invocation;
     limits::check(vals)?;
     let registry = store.registry().clone();
     let Some(model) = registry.model(model) else {
@@ -200,7 +243,7 @@ async fn execute(
         if let Err(e) = tx.rollback().await {
             tracing::warn!(error = %e, "ending a read transaction failed");
         }
-        return result;
+        return result.map(Success::into_outcome);
     }
     let mut tx = store.begin(env).await?;
     let result = match route {
@@ -210,19 +253,26 @@ async fn execute(
         Route::CallFunction => function::call_function(&call, &mut tx).await,
         Route::SearchData => unreachable!("search_data does not write"),
     };
-    finish(tx, result, settings).await
+    finish(tx, result, settings, logging, logged).await
 }
 
-/// Commit a success; roll back a failure unless rollback is turned off for it.
+/// Commit a success, with its log; roll back a failure unless rollback is turned off for it.
 async fn finish(
     tx: Tx,
     result: CallResult<Success>,
     settings: &CallSettings,
-) -> CallResult<Success> {
+    logging: Option<&Logging<'_>>,
+    logged: &mut bool,
+) -> CallResult<CallOutcome> {
     match result {
         Ok(success) => {
+            let outcome = success.into_outcome();
+            if let Some(logging) = logging {
+                logging.in_tx(&tx, &outcome).await;
+            }
             tx.commit_only().await?;
-            Ok(success)
+            *logged = logging.is_some();
+            Ok(outcome)
         }
         Err(error) if settings.rollback_except => {
             if let Err(e) = tx.rollback().await {

@@ -1,0 +1,94 @@
+//! Logging a call (DESIGN.md §7): a `receive` row with the request as received and the `result`
+//! object answered. A write call that succeeds is logged inside its own transaction, so the log
+//! costs no commit of its own; a failed call is logged after its rollback, and a search in a
+//! transaction of its own. Logging never makes a call fail: a log that cannot be written is
+//! reported to the tracing output and the call's answer stands.
+
+use super::{CallOutcome, Route};
+use serde_json::{Map, Value};
+use std::time::Instant;
+use weft_logstore::{Entry, LogType};
+use weft_store::{Env, Store, Tx};
+
+/// What the caller of `run` knows about the call, for its log. None = the route's log is off.
+#[derive(Debug, Clone)]
+pub struct CallLog {
+    /// The request body as received.
+    pub request: Value,
+    /// `webhook.preview_limit`.
+    pub preview_limit: usize,
+    pub idempotency_key: Option<String>,
+}
+
+pub(crate) struct Logging<'a> {
+    pub log: &'a CallLog,
+    pub route: Route,
+    pub model: &'a str,
+    pub vals: &'a Map<String, Value>,
+    pub uid: Option<i64>,
+    pub started: Instant,
+}
+
+impl Logging<'_> {
+    fn entry(&self, outcome: &CallOutcome) -> Entry {
+        let res_id = outcome.records.first().copied();
+        Entry {
+            log_type: LogType::Receive,
+            route: format!("/api/{}", self.route.name()),
+            function_name: self.route.name().to_string(),
+            model: Some(self.model.to_string()),
+            res_model: res_id.map(|_| self.model.to_string()),
+            res_id,
+            callback_url: self
+                .vals
+                .get("callback_url")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+            success: outcome.error.is_none(),
+            request: self.log.request.clone(),
+            response: outcome.body.clone(),
+            duration: self.started.elapsed(),
+            user_id: self.uid,
+            idempotency_key: self.log.idempotency_key.clone(),
+        }
+    }
+
+    /// Write the log in the call's transaction, before it commits. On PostgreSQL a failed statement
+    /// would abort the whole transaction, so the log gets a savepoint there; on SQLite a failed
+    /// statement undoes only itself.
+    pub async fn in_tx(&self, tx: &Tx, outcome: &CallOutcome) {
+        let entry = self.entry(outcome);
+        let limit = self.log.preview_limit;
+        let written = if tx.backend() == sea_orm::DatabaseBackend::Postgres {
+            use sea_orm::TransactionTrait;
+            match tx.connection().begin().await {
+                Ok(savepoint) => match weft_logstore::write(&savepoint, &entry, limit).await {
+                    Ok(_) => savepoint.commit().await.map_err(Into::into),
+                    Err(e) => Err(e),
+                },
+                Err(e) => Err(e.into()),
+            }
+        } else {
+            weft_logstore::write(tx.connection(), &entry, limit)
+                .await
+                .map(|_| ())
+        };
+        if let Err(e) = written {
+            tracing::error!(error = %e, route = self.route.name(), "the call's log was not written");
+        }
+    }
+
+    /// Write the log in a transaction of its own.
+    pub async fn alone(&self, store: &Store, env: &Env, outcome: &CallOutcome) {
+        let entry = self.entry(outcome);
+        let written = async {
+            let tx = store.begin(env).await?;
+            weft_logstore::write(tx.connection(), &entry, self.log.preview_limit).await?;
+            tx.commit_only().await?;
+            Ok::<_, weft_logstore::LogError>(())
+        };
+        if let Err(e) = written.await {
+            tracing::error!(error = %e, route = self.route.name(), "the call's log was not written");
+        }
+    }
+}
