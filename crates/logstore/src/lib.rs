@@ -4,7 +4,8 @@
 //! is stored (`redact`).
 //!
 //! ```text
-//! let id = weft_logstore::write(tx.connection(), &entry, parameters.preview_limit()).await?;
+//! let entry = Entry { request: Side::new(&body, limit), response: Side::new(&answer, limit), .. };
+//! let id = weft_logstore::write(tx.connection(), &entry).await?;
 //! ```
 
 pub mod entity;
@@ -38,7 +39,33 @@ impl LogType {
     }
 }
 
-/// One call to log, as it happened. `request` and `response` are redacted by `write`.
+/// One side of a call (its request or its response): masked, measured and previewed, ready to
+/// store. Making it is the costly part of a log, so a caller can make it before taking a turn
+/// at the database.
+#[derive(Debug, Clone)]
+pub struct Side {
+    masked: Value,
+    size: i64,
+    preview: String,
+    /// Longer than the preview: the log keeps the full payload.
+    cut: bool,
+}
+
+impl Side {
+    pub fn new(value: &Value, preview_limit: usize) -> Side {
+        let mut masked = value.clone();
+        redact(&mut masked);
+        let size = chars(&masked.to_string());
+        Side {
+            preview: preview_json(&masked, preview_limit),
+            cut: size > preview_limit as i64,
+            size,
+            masked,
+        }
+    }
+}
+
+/// One call to log, as it happened.
 #[derive(Debug, Clone)]
 pub struct Entry {
     pub log_type: LogType,
@@ -52,8 +79,8 @@ pub struct Entry {
     pub res_id: Option<i64>,
     pub callback_url: Option<String>,
     pub success: bool,
-    pub request: Value,
-    pub response: Value,
+    pub request: Side,
+    pub response: Side,
     pub duration: Duration,
     pub user_id: Option<i64>,
     pub idempotency_key: Option<String>,
@@ -76,19 +103,9 @@ impl From<weft_store::StoreError> for LogError {
 }
 
 /// Write `entry` in `conn`'s transaction and return the log's id.
-pub async fn write(
-    conn: &impl ConnectionTrait,
-    entry: &Entry,
-    preview_limit: usize,
-) -> Result<i64, LogError> {
-    let mut request = entry.request.clone();
-    let mut response = entry.response.clone();
-    redact(&mut request);
-    redact(&mut response);
-    let (request_text, response_text) = (request.to_string(), response.to_string());
-    let (request_size, response_size) = (chars(&request_text), chars(&response_text));
-    let limit = preview_limit as i64;
-    let has_payload = request_size > limit || response_size > limit;
+pub async fn write(conn: &impl ConnectionTrait, entry: &Entry) -> Result<i64, LogError> {
+    let (request, response) = (&entry.request, &entry.response);
+    let has_payload = request.cut || response.cut;
     let row = api_log::ActiveModel {
         id: ActiveValue::NotSet,
         create_date: ActiveValue::Set(chrono::Utc::now().naive_utc()),
@@ -100,10 +117,10 @@ pub async fn write(
         res_id: ActiveValue::Set(entry.res_id),
         callback_url: ActiveValue::Set(entry.callback_url.clone()),
         state: ActiveValue::Set(if entry.success { "done" } else { "failed" }.to_string()),
-        request_preview: ActiveValue::Set(preview_json(&request, preview_limit)),
-        response_preview: ActiveValue::Set(preview_json(&response, preview_limit)),
-        request_size: ActiveValue::Set(request_size),
-        response_size: ActiveValue::Set(response_size),
+        request_preview: ActiveValue::Set(request.preview.clone()),
+        response_preview: ActiveValue::Set(response.preview.clone()),
+        request_size: ActiveValue::Set(request.size),
+        response_size: ActiveValue::Set(response.size),
         duration_ms: ActiveValue::Set(entry.duration.as_secs_f64() * 1000.0),
         user_id: ActiveValue::Set(entry.user_id),
         idempotency_key: ActiveValue::Set(entry.idempotency_key.clone()),
@@ -114,7 +131,7 @@ pub async fn write(
         .await?
         .last_insert_id;
     if has_payload {
-        let payload = json!({"request": request, "response": response}).to_string();
+        let payload = json!({"request": request.masked, "response": response.masked}).to_string();
         let name = format!("api_log_{id}.json");
         let attachment = NewAttachment {
             name: &name,

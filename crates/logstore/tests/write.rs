@@ -4,7 +4,7 @@ use sea_orm::EntityTrait;
 use serde_json::json;
 use std::time::Duration;
 use weft_logstore::entity::api_log;
-use weft_logstore::{Entry, LogType};
+use weft_logstore::{Entry, LogType, Side};
 use weft_registry::Registry;
 use weft_store::testing::each_backend;
 
@@ -18,8 +18,8 @@ fn entry(request: serde_json::Value, response: serde_json::Value) -> Entry {
         res_id: Some(7),
         callback_url: None,
         success: true,
-        request,
-        response,
+        request: Side::new(&request, 2000),
+        response: Side::new(&response, 2000),
         duration: Duration::from_micros(1500),
         user_id: Some(1),
         idempotency_key: None,
@@ -32,7 +32,7 @@ async fn a_long_call_keeps_a_preview_its_size_and_its_redacted_payload() {
         let long = "é".repeat(3000);
         let request = json!({"params": {"model": "res.partner", "vals": {"payload": {"name": long, "password": "hunter2"}}}});
         let response = json!({"is_success": true, "result": {"id": 7}});
-        let id = weft_logstore::write(store.writer(), &entry(request.clone(), response.clone()), 2000)
+        let id = weft_logstore::write(store.writer(), &entry(request.clone(), response.clone()))
             .await
             .unwrap();
         let row = api_log::Entity::find_by_id(id)
@@ -52,7 +52,7 @@ async fn a_long_call_keeps_a_preview_its_size_and_its_redacted_payload() {
         assert_eq!(payload, json!({"request": redacted, "response": response}));
         assert!(!payload.to_string().contains("hunter2"));
 
-        let short = weft_logstore::write(store.writer(), &entry(json!({"a": 1}), json!({"b": 2})), 2000)
+        let short = weft_logstore::write(store.writer(), &entry(json!({"a": 1}), json!({"b": 2})))
             .await
             .unwrap();
         let row = api_log::Entity::find_by_id(short).one(store.connection()).await.unwrap().unwrap();

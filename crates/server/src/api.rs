@@ -281,10 +281,14 @@ impl OdooApi {
         let parameters = self.state.parameters();
         parameters
             .flag(&format!("webhook.{}_log", route.name()))
-            .then(|| CallLog {
-                request: serde_json::from_slice(body).unwrap_or(Value::Null),
-                preview_limit: parameters.count("webhook.preview_limit") as usize,
-                idempotency_key: idempotency_key.map(str::to_string),
+            .then(|| {
+                let preview_limit = parameters.count("webhook.preview_limit") as usize;
+                let request = serde_json::from_slice(body).unwrap_or(Value::Null);
+                CallLog {
+                    request: weft_logstore::Side::new(&request, preview_limit),
+                    preview_limit,
+                    idempotency_key: idempotency_key.map(str::to_string),
+                }
             })
     }
 }

@@ -7,14 +7,14 @@
 use super::{CallOutcome, Route};
 use serde_json::{Map, Value};
 use std::time::Instant;
-use weft_logstore::{Entry, LogType};
+use weft_logstore::{Entry, LogType, Side};
 use weft_store::{Env, Store, Tx};
 
 /// What the caller of `run` knows about the call, for its log. None = the route's log is off.
 #[derive(Debug, Clone)]
 pub struct CallLog {
-    /// The request body as received.
-    pub request: Value,
+    /// The request body as received, ready to store (made before the call takes its turn).
+    pub request: Side,
     /// `webhook.preview_limit`.
     pub preview_limit: usize,
     pub idempotency_key: Option<String>,
@@ -46,7 +46,7 @@ impl Logging<'_> {
                 .map(str::to_string),
             success: outcome.error.is_none(),
             request: self.log.request.clone(),
-            response: outcome.body.clone(),
+            response: Side::new(&outcome.body, self.log.preview_limit),
             duration: self.started.elapsed(),
             user_id: self.uid,
             idempotency_key: self.log.idempotency_key.clone(),
@@ -58,18 +58,17 @@ impl Logging<'_> {
     /// statement undoes only itself.
     pub async fn in_tx(&self, tx: &Tx, outcome: &CallOutcome) {
         let entry = self.entry(outcome);
-        let limit = self.log.preview_limit;
         let written = if tx.backend() == sea_orm::DatabaseBackend::Postgres {
             use sea_orm::TransactionTrait;
             match tx.connection().begin().await {
-                Ok(savepoint) => match weft_logstore::write(&savepoint, &entry, limit).await {
+                Ok(savepoint) => match weft_logstore::write(&savepoint, &entry).await {
                     Ok(_) => savepoint.commit().await.map_err(Into::into),
                     Err(e) => Err(e),
                 },
                 Err(e) => Err(e.into()),
             }
         } else {
-            weft_logstore::write(tx.connection(), &entry, limit)
+            weft_logstore::write(tx.connection(), &entry)
                 .await
                 .map(|_| ())
         };
@@ -83,7 +82,7 @@ impl Logging<'_> {
         let entry = self.entry(outcome);
         let written = async {
             let tx = store.begin(env).await?;
-            weft_logstore::write(tx.connection(), &entry, self.log.preview_limit).await?;
+            weft_logstore::write(tx.connection(), &entry).await?;
             tx.commit_only().await?;
             Ok::<_, weft_logstore::LogError>(())
         };
