@@ -233,3 +233,33 @@ pub async fn list(
 pub async fn get(conn: &impl ConnectionTrait, id: i64) -> Result<Option<api_log::Model>, LogError> {
     Ok(api_log::Entity::find_by_id(id).one(conn).await?)
 }
+
+/// Delete the logs created before `cutoff`, `chunk` at a time, each chunk in a write transaction of
+/// its own so that calls keep getting their turn in between. Returns how many were deleted.
+pub async fn purge(
+    store: &weft_store::Store,
+    cutoff: chrono::NaiveDateTime,
+    chunk: u64,
+) -> Result<u64, LogError> {
+    use api_log::Column;
+    use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
+    let mut total = 0;
+    loop {
+        let tx = store.begin(&weft_store::Env::superuser()).await?;
+        let ids: Vec<i64> = api_log::Entity::find()
+            .select_only()
+            .column(Column::Id)
+            .filter(Column::CreateDate.lt(cutoff))
+            .order_by_asc(Column::Id)
+            .limit(chunk)
+            .into_tuple()
+            .all(tx.connection())
+            .await?;
+        if ids.is_empty() {
+            tx.commit_only().await?;
+            return Ok(total);
+        }
+        total += delete(tx.connection(), &ids).await?;
+        tx.commit_only().await?;
+    }
+}

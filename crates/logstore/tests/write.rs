@@ -65,3 +65,73 @@ async fn a_long_call_keeps_a_preview_its_size_and_its_redacted_payload() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn retention_purges_old_logs_with_their_payloads_in_chunks() {
+    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+    use weft_store::entity::{attachment, blob};
+    each_backend(Registry::demo, async |store, _| {
+        let mut ids = Vec::new();
+        for i in 0..5 {
+            // Every other log is long enough to keep a payload; each payload differs.
+            let text = if i % 2 == 0 {
+                format!("{i}").repeat(2500)
+            } else {
+                format!("{i}")
+            };
+            let id = weft_logstore::write(store.writer(), &entry(json!({"name": text}), json!({})))
+                .await
+                .unwrap();
+            ids.push(id);
+        }
+        let old = chrono::Utc::now().naive_utc() - chrono::Duration::days(40);
+        api_log::Entity::update_many()
+            .col_expr(
+                api_log::Column::CreateDate,
+                sea_orm::sea_query::Expr::value(old),
+            )
+            .filter(api_log::Column::Id.is_in(ids[..3].to_vec()))
+            .exec(store.writer())
+            .await
+            .unwrap();
+        assert_eq!(
+            blob::Entity::find()
+                .count(store.connection())
+                .await
+                .unwrap(),
+            3
+        );
+
+        let cutoff = chrono::Utc::now().naive_utc() - chrono::Duration::days(30);
+        assert_eq!(weft_logstore::purge(&store, cutoff, 2).await.unwrap(), 3);
+        let left: Vec<i64> = api_log::Entity::find()
+            .all(store.connection())
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|l| l.id)
+            .collect();
+        assert_eq!(left, ids[3..].to_vec());
+        // Logs 0 and 2 had payloads: gone with their blobs; log 4's stays.
+        let payloads = attachment::Entity::find()
+            .filter(attachment::Column::ResModel.eq(weft_logstore::PAYLOAD_MODEL))
+            .count(store.connection())
+            .await
+            .unwrap();
+        assert_eq!(payloads, 1);
+        assert_eq!(
+            blob::Entity::find()
+                .count(store.connection())
+                .await
+                .unwrap(),
+            1
+        );
+        assert!(
+            weft_logstore::payload(store.connection(), ids[4])
+                .await
+                .unwrap()
+                .is_some()
+        );
+    })
+    .await;
+}

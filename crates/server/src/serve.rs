@@ -31,6 +31,7 @@ pub async fn serve(settings: &Settings) -> anyhow::Result<()> {
         AppState::new(store.clone(), settings.public_url(), settings.rate_limit).await?;
     state.allowed_targets = settings.allowed_targets()?;
     state.follow_announcements();
+    state.purge_old_logs();
     let listener = TcpListener::bind(settings.listen.clone());
     let acceptor = listener
         .into_acceptor()

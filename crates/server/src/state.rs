@@ -61,6 +61,29 @@ impl AppState {
         });
     }
 
+    /// Delete logs older than `webhook.log_retention_days`, a minute after start and hourly after
+    /// that, a thousand at a time (each chunk its own transaction, so calls are not held up).
+    pub fn purge_old_logs(&self) {
+        let state = self.clone();
+        tokio::spawn(async move {
+            let start = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
+            let mut every = tokio::time::interval_at(start, std::time::Duration::from_secs(3600));
+            loop {
+                every.tick().await;
+                let days = state.parameters().count("webhook.log_retention_days");
+                if days == 0 {
+                    continue;
+                }
+                let cutoff = chrono::Utc::now().naive_utc() - chrono::Duration::days(days as i64);
+                match weft_logstore::purge(&state.store, cutoff, 1000).await {
+                    Ok(0) => {}
+                    Ok(deleted) => tracing::info!(deleted, days, "old logs purged"),
+                    Err(e) => tracing::warn!(error = %e, "purging old logs failed"),
+                }
+            }
+        });
+    }
+
     /// Re-read the parameters after a write.
     pub async fn reload_parameters(&self) -> anyhow::Result<()> {
         let fresh = self.store.parameters().await?;

@@ -74,18 +74,44 @@ pub async fn first_attachment(
         .map(|b| b.data))
 }
 
-/// Remove the attachments of some records (their blobs stay while anything else points at them).
+/// Remove the attachments of some records, and the blobs nothing points at any more.
 pub async fn detach_all(
     conn: &impl ConnectionTrait,
     res_model: &str,
     res_ids: &[i64],
 ) -> Result<u64> {
+    use sea_orm::sea_query::ExprTrait;
+    use sea_orm::{QuerySelect, QueryTrait};
     if res_ids.is_empty() {
         return Ok(0);
     }
+    let of_records = || {
+        attachment::Column::ResModel
+            .eq(res_model)
+            .and(attachment::Column::ResId.is_in(res_ids.iter().copied()))
+    };
+    let blobs: Vec<String> = attachment::Entity::find()
+        .select_only()
+        .column(attachment::Column::BlobSha256)
+        .filter(of_records())
+        .into_tuple()
+        .all(conn)
+        .await?;
+    if blobs.is_empty() {
+        return Ok(0);
+    }
     let deleted = attachment::Entity::delete_many()
-        .filter(attachment::Column::ResModel.eq(res_model))
-        .filter(attachment::Column::ResId.is_in(res_ids.iter().copied()))
+        .filter(of_records())
+        .exec(conn)
+        .await?;
+    let still_used = attachment::Entity::find()
+        .select_only()
+        .column(attachment::Column::BlobSha256)
+        .filter(attachment::Column::BlobSha256.is_in(blobs.iter().cloned()))
+        .into_query();
+    blob::Entity::delete_many()
+        .filter(blob::Column::Sha256.is_in(blobs))
+        .filter(blob::Column::Sha256.not_in_subquery(still_used))
         .exec(conn)
         .await?;
     Ok(deleted.rows_affected)
