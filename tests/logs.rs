@@ -187,3 +187,33 @@ async fn the_log_routes_refuse_bad_filters_and_non_admins() {
         .unwrap();
     assert_eq!(anonymous.status(), 401);
 }
+
+#[tokio::test]
+async fn q_finds_logs_by_the_words_of_their_previews_and_never_by_a_secret() {
+    for backend in backends() {
+        let server = TestServer::start(backend).await;
+        for name in ["Zanzibar Spice Traders", "Acme Widgets", "Zanzibar Ferries"] {
+            let vals = json!({"payload": {"name": name}, "password": SECRETS[0]});
+            server.call("/api/create_data", "res.partner", vals).await;
+        }
+        // SQLite indexes in the background, about once a second.
+        let mut found = Value::Null;
+        for _ in 0..60 {
+            found = get(&server, "/logs?q=zanzibar").await.1;
+            if found["items"].as_array().is_some_and(|i| i.len() == 2) {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert_eq!(found["items"].as_array().map(Vec::len), Some(2), "{found}");
+        let both = get(&server, "/logs?q=Zanzibar%20spice").await.1;
+        assert_eq!(both["items"].as_array().unwrap().len(), 1, "{both}");
+        let (status, none) = get(&server, &format!("/logs?q={}", SECRETS[0])).await;
+        assert_eq!((status, none["items"].as_array().unwrap().len()), (200, 0));
+        for odd in ["%22", "NEAR(x*", "a%20OR%20b", "%2A", "-"] {
+            let (status, reply) = get(&server, &format!("/logs?q={odd}")).await;
+            assert_eq!(status, 200, "q={odd}: {reply}");
+        }
+        eprintln!("ran on {backend:?}");
+    }
+}

@@ -11,6 +11,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261122_000001_system_tables;
 mod m20261122_000002_idempotency;
 mod m20261122_000003_api_log;
+mod m20261122_000004_api_log_search;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000001_system_tables::Migration),
             Box::new(m20261122_000002_idempotency::Migration),
             Box::new(m20261122_000003_api_log::Migration),
+            Box::new(m20261122_000004_api_log_search::Migration),
         ]
     }
 }

@@ -11,9 +11,11 @@
 pub mod entity;
 mod preview;
 mod redact;
+mod search;
 
 pub use preview::{chars, preview, preview_json};
 pub use redact::{MASK, SECRET_KEYS, is_secret_key, redact};
+pub use search::{INDEX_CHUNK, index_pending};
 
 use entity::api_log;
 use sea_orm::{ActiveValue, ConnectionTrait, EntityTrait};
@@ -162,6 +164,7 @@ pub async fn delete(conn: &impl ConnectionTrait, ids: &[i64]) -> Result<u64, Log
     if ids.is_empty() {
         return Ok(0);
     }
+    search::unindex(conn, ids).await?;
     files::detach_all(conn, PAYLOAD_MODEL, ids).await?;
     let deleted = api_log::Entity::delete_many()
         .filter(api_log::Column::Id.is_in(ids.iter().copied()))
@@ -182,6 +185,8 @@ pub struct Filter {
     pub until: Option<chrono::NaiveDateTime>,
     /// Only logs older than this id (the previous page's cursor).
     pub before: Option<i64>,
+    /// Words that must all appear in the previews.
+    pub q: Option<String>,
 }
 
 /// One page of logs, newest first, and the cursor of the next page when there is one.
@@ -215,6 +220,13 @@ pub async fn list(
     }
     if let Some(before) = filter.before {
         query = query.filter(Column::Id.lt(before));
+    }
+    if let Some(found) = filter
+        .q
+        .as_deref()
+        .and_then(|q| search::matches(conn.get_database_backend(), q))
+    {
+        query = query.filter(found);
     }
     let mut rows = query
         .order_by_desc(Column::Id)

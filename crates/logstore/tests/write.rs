@@ -70,7 +70,8 @@ async fn a_long_call_keeps_a_preview_its_size_and_its_redacted_payload() {
 async fn retention_purges_old_logs_with_their_payloads_in_chunks() {
     use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
     use weft_store::entity::{attachment, blob};
-    each_backend(Registry::demo, async |store, _| {
+    use weft_store::testing::Backend;
+    each_backend(Registry::demo, async |store, backend| {
         let mut ids = Vec::new();
         for i in 0..5 {
             // Every other log is long enough to keep a payload; each payload differs.
@@ -102,8 +103,22 @@ async fn retention_purges_old_logs_with_their_payloads_in_chunks() {
             3
         );
 
+        let indexed = weft_logstore::index_pending(&store).await.unwrap();
+        assert_eq!(indexed, if backend == Backend::Sqlite { 5 } else { 0 });
+
         let cutoff = chrono::Utc::now().naive_utc() - chrono::Duration::days(30);
         assert_eq!(weft_logstore::purge(&store, cutoff, 2).await.unwrap(), 3);
+        if backend == Backend::Sqlite {
+            // The search index dropped exactly the purged logs.
+            use sea_orm::ConnectionTrait;
+            store
+                .writer()
+                .execute_unprepared(
+                    "INSERT INTO weft_api_log_fts (weft_api_log_fts, rank) VALUES ('integrity-check', 1)",
+                )
+                .await
+                .expect("the FTS index matches the logs");
+        }
         let left: Vec<i64> = api_log::Entity::find()
             .all(store.connection())
             .await

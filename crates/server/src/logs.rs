@@ -82,6 +82,9 @@ impl LogsApi {
         since: Query<Option<String>>,
         /// Before this time.
         until: Query<Option<String>>,
+        /// Words that must all appear in the request or response preview (full-text search; on
+        /// SQLite a log is searchable about a second after it is written).
+        q: Query<Option<String>>,
         /// At most 500; 50 by default.
         limit: Query<Option<u64>>,
         /// The `next_cursor` of the previous page.
@@ -96,6 +99,7 @@ impl LogsApi {
             res_id: res_id.0,
             since: time("since", since.0)?,
             until: time("until", until.0)?,
+            q: q.0,
             before: cursor
                 .0
                 .map(|c| {

@@ -32,6 +32,7 @@ pub async fn serve(settings: &Settings) -> anyhow::Result<()> {
     state.allowed_targets = settings.allowed_targets()?;
     state.follow_announcements();
     state.purge_old_logs();
+    state.index_logs();
     let listener = TcpListener::bind(settings.listen.clone());
     let acceptor = listener
         .into_acceptor()

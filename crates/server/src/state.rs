@@ -84,6 +84,26 @@ impl AppState {
         });
     }
 
+    /// On SQLite, keep the logs' full-text index up to date in the background (PostgreSQL indexes
+    /// each log as it is written).
+    pub fn index_logs(&self) {
+        if self.store.backend() == sea_orm::DatabaseBackend::Postgres {
+            return;
+        }
+        let store = self.store.clone();
+        tokio::spawn(async move {
+            loop {
+                match weft_logstore::index_pending(&store).await {
+                    // A full chunk: more may be waiting.
+                    Ok(n) if n >= weft_logstore::INDEX_CHUNK => continue,
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "indexing logs for search failed"),
+                }
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            }
+        });
+    }
+
     /// Re-read the parameters after a write.
     pub async fn reload_parameters(&self) -> anyhow::Result<()> {
         let fresh = self.store.parameters().await?;
