@@ -11,9 +11,7 @@ pub const INDEX_CHUNK: u64 = 5_000;
 
 /// The condition "the previews hold every term of `q`"; None when `q` has no term.
 pub(crate) fn matches(backend: DatabaseBackend, q: &str) -> Option<SimpleExpr> {
-    if q.split_whitespace().next().is_none() {
-        return None;
-    }
+    q.split_whitespace().next()?;
     // The placeholder is the backend's own: `$1` on PostgreSQL, `?` on SQLite.
     Some(match backend {
         DatabaseBackend::Postgres => {
