@@ -84,12 +84,9 @@ impl AppState {
         });
     }
 
-    /// On SQLite, keep the logs' full-text index up to date in the background (PostgreSQL indexes
-    /// each log as it is written).
+    /// Keep the logs' full-text index up to date in the background: a log is searchable by `q`
+    /// about a second after it is written.
     pub fn index_logs(&self) {
-        if self.store.backend() == sea_orm::DatabaseBackend::Postgres {
-            return;
-        }
         let store = self.store.clone();
         tokio::spawn(async move {
             loop {

@@ -1,8 +1,8 @@
 //! Logging a call (DESIGN.md §7): a `receive` row with the request as received and the `result`
 //! object answered. A write call that succeeds is logged inside its own transaction, so the log
 //! costs no commit of its own; a failed call is logged after its rollback, and a search in a
-//! transaction of its own. Logging never makes a call fail: a log that cannot be written is
-//! reported to the tracing output and the call's answer stands.
+//! transaction of its own. A log that cannot be written is reported to the tracing output and the
+//! call's answer stands.
 
 use super::{CallOutcome, Route};
 use serde_json::{Map, Value};
@@ -53,26 +53,13 @@ impl Logging<'_> {
         }
     }
 
-    /// Write the log in the call's transaction, before it commits. On PostgreSQL a failed statement
-    /// would abort the whole transaction, so the log gets a savepoint there; on SQLite a failed
-    /// statement undoes only itself.
+    /// Write the log in the call's transaction, before it commits. The insert has no constraint
+    /// to break, so only a database fault can fail it, and that fault would fail the commit too
+    /// (on PostgreSQL a failed statement aborts the transaction; a savepoint to isolate it would
+    /// cost two more round trips on every call).
     pub async fn in_tx(&self, tx: &Tx, outcome: &CallOutcome) {
         let entry = self.entry(outcome);
-        let written = if tx.backend() == sea_orm::DatabaseBackend::Postgres {
-            use sea_orm::TransactionTrait;
-            match tx.connection().begin().await {
-                Ok(savepoint) => match weft_logstore::write(&savepoint, &entry).await {
-                    Ok(_) => savepoint.commit().await.map_err(Into::into),
-                    Err(e) => Err(e),
-                },
-                Err(e) => Err(e.into()),
-            }
-        } else {
-            weft_logstore::write(tx.connection(), &entry)
-                .await
-                .map(|_| ())
-        };
-        if let Err(e) = written {
+        if let Err(e) = weft_logstore::write(tx.connection(), &entry).await {
             tracing::error!(error = %e, route = self.route.name(), "the call's log was not written");
         }
     }
