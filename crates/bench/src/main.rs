@@ -8,8 +8,10 @@
 //!   (a database created for the run and dropped after it).
 //! - `create-data`: the real `weft` binary answering `/api/create_data` (a sale order with a partner
 //!   lookup and three lines), throughput and latency at a fixed rate, beside `GET /healthz`.
+//! - `logs`: a million API logs, a page of an indexed filter and a `q` search, beside a lookup by id.
 
 mod create_data;
+mod logs;
 mod report;
 mod search;
 
@@ -28,6 +30,8 @@ enum Scenario {
     Search(search::Args),
     /// create_data of a sale order with lookups and three lines, over HTTP to the real binary.
     CreateData(create_data::Args),
+    /// Review queries over a million API logs.
+    Logs(logs::Args),
 }
 
 #[tokio::main]
@@ -35,5 +39,6 @@ async fn main() -> anyhow::Result<()> {
     match Cli::parse().scenario {
         Scenario::Search(args) => search::run(args).await,
         Scenario::CreateData(args) => create_data::run(args).await,
+        Scenario::Logs(args) => logs::run(args).await,
     }
 }

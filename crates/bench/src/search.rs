@@ -31,7 +31,7 @@ pub struct Args {
     postgres: Option<String>,
 }
 
-struct Measurement {
+pub(crate) struct Measurement {
     name: String,
     histogram: Histogram<u64>,
     elapsed: Duration,
@@ -39,7 +39,7 @@ struct Measurement {
 }
 
 impl Measurement {
-    fn row(&self, backend: &str) -> serde_json::Value {
+    pub(crate) fn row(&self, backend: &str) -> serde_json::Value {
         let ms = |q: f64| self.histogram.value_at_quantile(q) as f64 / 1000.0;
         json!({
             "backend": backend, "measurement": self.name, "count": self.count,
@@ -143,7 +143,7 @@ async fn search_once(store: &Store, rows: u64, i: i64, with_read: bool) -> anyho
 }
 
 /// Run `queries` calls of `op` split over `clients` tasks and record each call's latency.
-async fn measure<F, Fut>(
+pub(crate) async fn measure<F, Fut>(
     name: &str,
     queries: u64,
     clients: u64,
