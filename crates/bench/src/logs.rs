@@ -25,6 +25,9 @@ pub struct Args {
     postgres: Option<String>,
 }
 
+/// The filter of query `i` over `rows` logs.
+type FilterOf = fn(i64, i64) -> Filter;
+
 const MODELS: [&str; 5] = [
     "sale.order",
     "res.partner",
@@ -93,7 +96,7 @@ async fn scenario(backend: &str, url: &str, args: &Args) -> anyhow::Result<Vec<s
         })
         .await?,
     );
-    let pages: [(&str, fn(i64, i64) -> Filter); 3] = [
+    let pages: [(&str, FilterOf); 3] = [
         ("page of 50: model, from a random id", |i, rows| Filter {
             model: Some(MODELS[(i % 5) as usize].to_string()),
             before: Some(1_000 + (i * 7919).rem_euclid(rows - 1_000)),

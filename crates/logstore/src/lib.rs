@@ -148,6 +148,62 @@ pub async fn write(conn: &impl ConnectionTrait, entry: &Entry) -> Result<i64, Lo
     Ok(id)
 }
 
+/// The columns of a log row without a payload, in the order of `deferred_row`.
+const COLUMNS: &[&str] = &[
+    "create_date",
+    "log_type",
+    "route",
+    "function_name",
+    "model",
+    "res_model",
+    "res_id",
+    "callback_url",
+    "state",
+    "request_preview",
+    "response_preview",
+    "request_size",
+    "response_size",
+    "duration_ms",
+    "user_id",
+    "idempotency_key",
+    "has_payload",
+];
+
+/// Log `entry` with the transaction `tx`: inserted when it commits (with the rest of its group
+/// commit on SQLite), so it costs the call no statement of its own. A log with a payload needs its
+/// id for the attachment and is written at once.
+pub async fn write_with(tx: &mut weft_store::Tx, entry: &Entry) -> Result<(), LogError> {
+    if entry.request.cut || entry.response.cut {
+        write(tx.connection(), entry).await?;
+        return Ok(());
+    }
+    let values: Vec<sea_orm::Value> = vec![
+        chrono::Utc::now().naive_utc().into(),
+        entry.log_type.as_str().into(),
+        entry.route.clone().into(),
+        entry.function_name.clone().into(),
+        entry.model.clone().into(),
+        entry.res_model.clone().into(),
+        entry.res_id.into(),
+        entry.callback_url.clone().into(),
+        (if entry.success { "done" } else { "failed" }).into(),
+        entry.request.preview.clone().into(),
+        entry.response.preview.clone().into(),
+        entry.request.size.into(),
+        entry.response.size.into(),
+        (entry.duration.as_secs_f64() * 1000.0).into(),
+        entry.user_id.into(),
+        entry.idempotency_key.clone().into(),
+        false.into(),
+    ];
+    tx.defer_insert(weft_store::DeferredRow {
+        table: "weft_api_log",
+        columns: COLUMNS,
+        values,
+    });
+    Ok(())
+}
+
 /// The full payload of a log: `{"request": .., "response": ..}`, or None when it has none.
 pub async fn payload(conn: &impl ConnectionTrait, id: i64) -> Result<Option<Value>, LogError> {
     let Some(bytes) = files::first_attachment(conn, PAYLOAD_MODEL, id).await? else {

@@ -53,13 +53,12 @@ impl Logging<'_> {
         }
     }
 
-    /// Write the log in the call's transaction, before it commits. The insert has no constraint
-    /// to break, so only a database fault can fail it, and that fault would fail the commit too
-    /// (on PostgreSQL a failed statement aborts the transaction; a savepoint to isolate it would
-    /// cost two more round trips on every call).
-    pub async fn in_tx(&self, tx: &Tx, outcome: &CallOutcome) {
+    /// Log the call with its transaction: the row is inserted when it commits. The insert has no
+    /// constraint to break, so only a database fault can fail it, and that fault would fail the
+    /// commit too.
+    pub async fn in_tx(&self, tx: &mut Tx, outcome: &CallOutcome) {
         let entry = self.entry(outcome);
-        if let Err(e) = weft_logstore::write(tx.connection(), &entry).await {
+        if let Err(e) = weft_logstore::write_with(tx, &entry).await {
             tracing::error!(error = %e, route = self.route.name(), "the call's log was not written");
         }
     }

@@ -258,7 +258,7 @@ async fn execute(
 
 /// Commit a success, with its log; roll back a failure unless rollback is turned off for it.
 async fn finish(
-    tx: Tx,
+    mut tx: Tx,
     result: CallResult<Success>,
     settings: &CallSettings,
     logging: Option<&Logging<'_>>,
@@ -268,7 +268,7 @@ async fn finish(
         Ok(success) => {
             let outcome = success.into_outcome();
             if let Some(logging) = logging {
-                logging.in_tx(&tx, &outcome).await;
+                logging.in_tx(&mut tx, &outcome).await;
             }
             tx.commit_only().await?;
             *logged = logging.is_some();
