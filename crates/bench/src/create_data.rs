@@ -7,7 +7,7 @@
 //! - latency at a fixed rate: open loop at `--rate` requests/s, latency counted from the planned
 //!   send time, so a stalled service cannot hide its queue (no coordinated omission).
 
-use crate::report::{self, ScratchPostgres};
+use crate::report;
 use anyhow::Context;
 use hdrhistogram::Histogram;
 use serde_json::{Value, json};
@@ -231,18 +231,11 @@ async fn scenario(backend: &str, database_url: &str, args: &Args) -> anyhow::Res
 }
 
 pub async fn run(args: Args) -> anyhow::Result<()> {
-    let dir = tempfile::tempdir()?;
-    let mut rows = scenario(
-        "sqlite",
-        &format!("sqlite://{}", dir.path().join("bench.db").display()),
-        &args,
+    let rows = report::on_each_backend(
+        args.postgres.as_deref(),
+        "weft_bench_create",
+        async |backend, url| scenario(backend, url, &args).await,
     )
     .await?;
-    if let Some(server) = &args.postgres {
-        let db = ScratchPostgres::create(server, "weft_bench_create").await?;
-        let result = scenario("postgres", &db.url, &args).await;
-        db.drop().await?;
-        rows.extend(result?);
-    }
     report::print(&rows, "requests")
 }

@@ -2,7 +2,7 @@
 //! runs: a page of an indexed filter from a random point of the history, and a `q` full-text search
 //! for a word about one log in a thousand holds. Baseline: one log by id.
 
-use crate::report::{self, ScratchPostgres};
+use crate::report;
 use crate::search::{Measurement, measure};
 use sea_orm::ConnectionTrait;
 use sea_orm::sea_query::{Alias, Query};
@@ -47,16 +47,12 @@ const WORDS: [&str; 8] = [
 ];
 
 pub async fn run(args: Args) -> anyhow::Result<()> {
-    let mut rows = Vec::new();
-    let dir = tempfile::tempdir()?;
-    let sqlite = format!("sqlite://{}", dir.path().join("bench.db").display());
-    rows.extend(scenario("sqlite", &sqlite, &args).await?);
-    if let Some(server) = &args.postgres {
-        let db = ScratchPostgres::create(server, "weft_bench_logs").await?;
-        let result = scenario("postgres", &db.url, &args).await;
-        db.drop().await?;
-        rows.extend(result?);
-    }
+    let rows = report::on_each_backend(
+        args.postgres.as_deref(),
+        "weft_bench_logs",
+        async |backend, url| scenario(backend, url, &args).await,
+    )
+    .await?;
     report::print(&rows, "queries")
 }
 

@@ -34,6 +34,25 @@ impl ScratchPostgres {
     }
 }
 
+/// Run `scenario(backend, url)` on a temporary SQLite file, then on a database made on the
+/// `postgres` server for the run (dropped after it, whatever happened), and collect the rows.
+pub async fn on_each_backend(
+    postgres: Option<&str>,
+    prefix: &str,
+    scenario: impl AsyncFn(&str, &str) -> anyhow::Result<Vec<Value>>,
+) -> anyhow::Result<Vec<Value>> {
+    let dir = tempfile::tempdir()?;
+    let sqlite = format!("sqlite://{}", dir.path().join("bench.db").display());
+    let mut rows = scenario("sqlite", &sqlite).await?;
+    if let Some(server) = postgres {
+        let db = ScratchPostgres::create(server, prefix).await?;
+        let result = scenario("postgres", &db.url).await;
+        db.drop().await?;
+        rows.extend(result?);
+    }
+    Ok(rows)
+}
+
 /// Print rows with `backend`, `measurement`, `count`, `per_second`, `p50_ms`, `p99_ms` as a table,
 /// then as JSON. `unit` names what was counted (`queries`, `requests`).
 pub fn print(rows: &[Value], unit: &str) -> anyhow::Result<()> {

@@ -4,7 +4,7 @@
 //! starting reference, so every query walks the `ref` index from a different place. The baseline is a
 //! primary-key lookup through the same pool: the cost of one round trip to the database.
 
-use crate::report::{self, ScratchPostgres};
+use crate::report;
 use hdrhistogram::Histogram;
 use sea_orm::ConnectionTrait;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
@@ -50,16 +50,12 @@ impl Measurement {
 }
 
 pub async fn run(args: Args) -> anyhow::Result<()> {
-    let mut rows = Vec::new();
-    let dir = tempfile::tempdir()?;
-    let sqlite = format!("sqlite://{}", dir.path().join("bench.db").display());
-    rows.extend(scenario("sqlite", &sqlite, &args).await?);
-    if let Some(server) = &args.postgres {
-        let db = ScratchPostgres::create(server, "weft_bench_search").await?;
-        let result = scenario("postgres", &db.url, &args).await;
-        db.drop().await?;
-        rows.extend(result?);
-    }
+    let rows = report::on_each_backend(
+        args.postgres.as_deref(),
+        "weft_bench_search",
+        async |backend, url| scenario(backend, url, &args).await,
+    )
+    .await?;
     report::print(&rows, "queries")
 }
 
