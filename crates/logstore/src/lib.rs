@@ -4,7 +4,7 @@
 //! is stored (`redact`).
 //!
 //! ```text
-//! let entry = Entry { request: Side::new(&body, limit), response: Side::new(&answer, limit), .. };
+//! let entry = Entry { request: Side::new(body, limit), response: Side::new(answer.clone(), limit), .. };
 //! let id = weft_logstore::write(tx.connection(), &entry).await?;
 //! ```
 
@@ -54,8 +54,8 @@ pub struct Side {
 }
 
 impl Side {
-    pub fn new(value: &Value, preview_limit: usize) -> Side {
-        let mut masked = value.clone();
+    /// Takes the value to mask it in place: a request body is not copied on its way to the log.
+    pub fn new(mut masked: Value, preview_limit: usize) -> Side {
         redact(&mut masked);
         let size = chars(&masked.to_string());
         Side {

@@ -15,6 +15,7 @@ use weft_inbound::auth::{self, AuthError, Credentials};
 use weft_inbound::call::{self, CallLog, Route};
 use weft_inbound::envelope::{self, RouteCall};
 use weft_inbound::identity::{self, Caller, SESSION_DAYS};
+use weft_store::parameters::Parameters;
 
 #[derive(Tags)]
 enum ApiTags {
@@ -238,8 +239,10 @@ impl OdooApi {
         body: &[u8],
         idempotency_key: Option<&str>,
     ) -> Value {
-        let settings = self.state.call_settings();
-        let log = self.call_log(route, body, idempotency_key);
+        // One snapshot of the parameters serves the call and its log.
+        let parameters = self.state.parameters();
+        let settings = self.state.call_settings(&parameters);
+        let log = call_log(&parameters, route, body, idempotency_key);
         let store = self.state.store.clone();
         let outcome = if route.writes() {
             let (env, model, vals) = (caller.env.clone(), call.model.clone(), call.vals.clone());
@@ -270,27 +273,27 @@ impl OdooApi {
         );
         outcome.body
     }
+}
 
-    /// What the call's log needs, when `webhook.<route>_log` is on.
-    fn call_log(
-        &self,
-        route: Route,
-        body: &[u8],
-        idempotency_key: Option<&str>,
-    ) -> Option<CallLog> {
-        let parameters = self.state.parameters();
-        parameters
-            .flag(&format!("webhook.{}_log", route.name()))
-            .then(|| {
-                let preview_limit = parameters.count("webhook.preview_limit") as usize;
-                let request = serde_json::from_slice(body).unwrap_or(Value::Null);
-                CallLog {
-                    request: weft_logstore::Side::new(&request, preview_limit),
-                    preview_limit,
-                    idempotency_key: idempotency_key.map(str::to_string),
-                }
-            })
-    }
+/// What the call's log needs, when `webhook.<route>_log` is on. The body is read again rather than
+/// kept whole by the envelope parser, which takes its parts apart for the call.
+fn call_log(
+    parameters: &Parameters,
+    route: Route,
+    body: &[u8],
+    idempotency_key: Option<&str>,
+) -> Option<CallLog> {
+    parameters
+        .flag(&format!("webhook.{}_log", route.name()))
+        .then(|| {
+            let preview_limit = parameters.count("webhook.preview_limit") as usize;
+            let request = serde_json::from_slice(body).unwrap_or(Value::Null);
+            CallLog {
+                request: weft_logstore::Side::new(request, preview_limit),
+                preview_limit,
+                idempotency_key: idempotency_key.map(str::to_string),
+            }
+        })
 }
 
 async fn authenticate(state: &AppState, req: &Request) -> Result<Caller, AuthError> {

@@ -108,9 +108,8 @@ impl AppState {
         Ok(())
     }
 
-    /// The call settings of DESIGN.md §4.1.
-    pub fn call_settings(&self) -> CallSettings {
-        let p = self.parameters();
+    /// The call settings of DESIGN.md §4.1, from a snapshot of the parameters.
+    pub fn call_settings(&self, p: &Parameters) -> CallSettings {
         CallSettings {
             rollback_state_failed: p.flag("webhook.rollback_state_failed"),
             rollback_except: p.flag("webhook.rollback_except"),

@@ -46,7 +46,7 @@ impl Logging<'_> {
                 .map(str::to_string),
             success: outcome.error.is_none(),
             request: self.log.request.clone(),
-            response: Side::new(&outcome.body, self.log.preview_limit),
+            response: Side::new(outcome.body.clone(), self.log.preview_limit),
             duration: self.started.elapsed(),
             user_id: self.uid,
             idempotency_key: self.log.idempotency_key.clone(),
