@@ -1,11 +1,13 @@
 //! The create_data scenario: the real `weft` binary (release build) on a fresh database, a sale order
 //! with a partner lookup and three product lookups per request, with the service's logging as built.
 //!
-//! Two measurements beside a baseline measured in the same run (`GET /healthz` through the same HTTP
+//! Measurements beside a baseline measured in the same run (`GET /healthz` through the same HTTP
 //! stack, the cost of a request that does nothing):
-//! - throughput: closed loop, `--clients` concurrent clients, as fast as the service answers;
-//! - latency at a fixed rate: open loop at `--rate` requests/s, latency counted from the planned
-//!   send time, so a stalled service cannot hide its queue (no coordinated omission).
+//! - throughput: closed loop, `--clients` concurrent clients, as fast as the service answers, with
+//!   the call's log (`webhook.create_data_log`) off and on in alternating rounds, so both see the
+//!   same machine and the same database size; the rows add up the rounds of each;
+//! - latency at a fixed rate, logging on: open loop at `--rate` requests/s, latency counted from the
+//!   planned send time, so a stalled service cannot hide its queue (no coordinated omission).
 
 use crate::report;
 use anyhow::Context;
@@ -27,6 +29,9 @@ pub struct Args {
     /// Concurrent clients for the throughput measurement.
     #[arg(long, default_value_t = 8)]
     clients: u64,
+    /// Rounds of the throughput measurement with logging off and with logging on, alternated.
+    #[arg(long, default_value_t = 3)]
+    rounds: u32,
     /// Offered rate for the latency measurement (requests/s).
     #[arg(long, default_value_t = 500)]
     rate: u64,
@@ -125,6 +130,24 @@ async fn seed(client: &reqwest::Client, base: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `PUT /api/v1/parameters/{key}` with the admin key.
+async fn set_parameter(
+    client: &reqwest::Client,
+    base: &str,
+    key: &str,
+    value: bool,
+) -> anyhow::Result<()> {
+    let status = client
+        .put(format!("{base}/api/v1/parameters/{key}"))
+        .header("x-api-key", KEY)
+        .json(&json!({"value": value.to_string()}))
+        .send()
+        .await?
+        .status();
+    anyhow::ensure!(status.is_success(), "setting {key} answered {status}");
+    Ok(())
+}
+
 fn row(backend: &str, name: &str, count: u64, elapsed: Duration, h: &Histogram<u64>) -> Value {
     let ms = |q: f64| h.value_at_quantile(q) as f64 / 1000.0;
     json!({"backend": backend, "measurement": name, "count": count,
@@ -209,14 +232,30 @@ async fn scenario(backend: &str, database_url: &str, args: &Args) -> anyhow::Res
     let mut rows = Vec::new();
     let (e, h) = closed_loop(&client, &health, true, args.requests, args.clients).await?;
     rows.push(row(backend, "baseline: GET /healthz", args.requests, e, &h));
-    let (e, h) = closed_loop(&client, &create, false, args.requests, args.clients).await?;
-    rows.push(row(
-        backend,
-        &format!("create_data, {} clients", args.clients),
-        args.requests,
-        e,
-        &h,
-    ));
+    // [off, on]: elapsed and latencies summed over the rounds.
+    let mut runs = [
+        (Duration::ZERO, Histogram::<u64>::new(3)?),
+        (Duration::ZERO, Histogram::<u64>::new(3)?),
+    ];
+    for _ in 0..args.rounds {
+        for (logging, (elapsed, latencies)) in [false, true].into_iter().zip(runs.iter_mut()) {
+            set_parameter(&client, &service.url, "webhook.create_data_log", logging).await?;
+            let (e, h) = closed_loop(&client, &create, false, args.requests, args.clients).await?;
+            *elapsed += e;
+            latencies.add(h)?;
+        }
+    }
+    let count = args.requests * u64::from(args.rounds);
+    for ((elapsed, latencies), logging) in runs.iter().zip(["off", "on"]) {
+        let name = format!("create_data, {} clients, log {logging}", args.clients);
+        rows.push(row(backend, &name, count, *elapsed, latencies));
+    }
+    let rate = |row: &Value| row["per_second"].as_f64().unwrap_or_default();
+    let (off, on) = (&rows[rows.len() - 2], &rows[rows.len() - 1]);
+    println!(
+        "{backend}: create_data with logging on keeps {:.1} % of its throughput with logging off",
+        rate(on) / rate(off) * 100.0
+    );
     let n = args.rate * 8;
     let (e, h) = open_loop(&client, &create, n, args.rate).await?;
     rows.push(row(

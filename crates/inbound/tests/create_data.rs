@@ -444,7 +444,6 @@ async fn the_outcome_future_is_send() {
             "sale.order",
             &vals,
             &settings,
-            None,
         ));
     })
     .await;

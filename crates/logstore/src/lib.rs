@@ -3,19 +3,25 @@
 //! attachment when either side is longer than the preview limit. Secrets are masked before anything
 //! is stored (`redact`).
 //!
+//! Calls hand their logs to a `LogWriter`, which stores them in batches; `write` stores one in a
+//! transaction of the caller's.
+//!
 //! ```text
-//! let entry = Entry { request: Side::new(body, limit), response: Side::new(answer.clone(), limit), .. };
-//! let id = weft_logstore::write(tx.connection(), &entry).await?;
+//! let entry = Entry { request: Body::Bytes(body), response: Body::Json(answer), preview_limit, .. };
+//! logs.record(entry).await;                              // stored within FLUSH_EVERY
+//! let id = weft_logstore::write(tx.connection(), entry).await?; // or at once, in tx
 //! ```
 
 pub mod entity;
 mod preview;
 mod redact;
 mod search;
+mod writer;
 
 pub use preview::{chars, preview, preview_json};
 pub use redact::{MASK, SECRET_KEYS, is_secret_key, redact};
 pub use search::{INDEX_CHUNK, index_pending};
+pub use writer::{FLUSH_EVERY, LogWriter};
 
 use entity::api_log;
 use sea_orm::{ActiveValue, ConnectionTrait, EntityTrait};
@@ -41,9 +47,26 @@ impl LogType {
     }
 }
 
-/// One side of a call (its request or its response): masked, measured and previewed, ready to
-/// store. Making it is the costly part of a log, so a caller can make it before taking a turn
-/// at the database.
+/// One side of a call (its request or its response) as it happened.
+#[derive(Debug, Clone)]
+pub enum Body {
+    Json(Value),
+    /// Bytes as received or sent: stored as the JSON they hold, or else as a JSON string.
+    Bytes(Vec<u8>),
+}
+
+impl Body {
+    fn into_json(self) -> Value {
+        match self {
+            Body::Json(value) => value,
+            Body::Bytes(bytes) => serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned())),
+        }
+    }
+}
+
+/// One side of a call masked, measured and previewed, ready to store. Making it is the costly
+/// part of a log, which is why a call hands over its `Body` and the `LogWriter` makes this.
 #[derive(Debug, Clone)]
 pub struct Side {
     masked: Value,
@@ -55,7 +78,7 @@ pub struct Side {
 
 impl Side {
     /// Takes the value to mask it in place: a request body is not copied on its way to the log.
-    pub fn new(mut masked: Value, preview_limit: usize) -> Side {
+    fn new(mut masked: Value, preview_limit: usize) -> Side {
         redact(&mut masked);
         let size = chars(&masked.to_string());
         Side {
@@ -67,9 +90,11 @@ impl Side {
     }
 }
 
-/// One call to log, as it happened.
+/// One call to log, as it happened (`S` = `Body`), or ready to store (`S` = `Side`).
 #[derive(Debug, Clone)]
-pub struct Entry {
+pub struct Entry<S = Body> {
+    /// When the call ended: the log's `create_date`.
+    pub at: chrono::NaiveDateTime,
     pub log_type: LogType,
     /// The path called (`/api/create_data`) or the URL posted to.
     pub route: String,
@@ -81,11 +106,49 @@ pub struct Entry {
     pub res_id: Option<i64>,
     pub callback_url: Option<String>,
     pub success: bool,
-    pub request: Side,
-    pub response: Side,
+    pub request: S,
+    pub response: S,
+    /// `webhook.preview_limit` when the call was made.
+    pub preview_limit: usize,
     pub duration: Duration,
     pub user_id: Option<i64>,
     pub idempotency_key: Option<String>,
+}
+
+impl Entry {
+    /// Mask, measure and preview both sides.
+    fn prepare(self) -> Entry<Side> {
+        let limit = self.preview_limit;
+        let (request, response) = (self.request.into_json(), self.response.into_json());
+        Entry {
+            request: Side::new(request, limit),
+            response: Side::new(response, limit),
+            at: self.at,
+            log_type: self.log_type,
+            route: self.route,
+            function_name: self.function_name,
+            model: self.model,
+            res_model: self.res_model,
+            res_id: self.res_id,
+            callback_url: self.callback_url,
+            success: self.success,
+            preview_limit: limit,
+            duration: self.duration,
+            user_id: self.user_id,
+            idempotency_key: self.idempotency_key,
+        }
+    }
+}
+
+impl Entry<Side> {
+    /// Either side is longer than its preview: the log keeps the full payload.
+    fn has_payload(&self) -> bool {
+        self.request.cut || self.response.cut
+    }
+
+    fn state(&self) -> &'static str {
+        if self.success { "done" } else { "failed" }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -105,12 +168,16 @@ impl From<weft_store::StoreError> for LogError {
 }
 
 /// Write `entry` in `conn`'s transaction and return the log's id.
-pub async fn write(conn: &impl ConnectionTrait, entry: &Entry) -> Result<i64, LogError> {
+pub async fn write(conn: &impl ConnectionTrait, entry: Entry) -> Result<i64, LogError> {
+    write_prepared(conn, &entry.prepare()).await
+}
+
+async fn write_prepared(conn: &impl ConnectionTrait, entry: &Entry<Side>) -> Result<i64, LogError> {
     let (request, response) = (&entry.request, &entry.response);
-    let has_payload = request.cut || response.cut;
+    let has_payload = entry.has_payload();
     let row = api_log::ActiveModel {
         id: ActiveValue::NotSet,
-        create_date: ActiveValue::Set(chrono::Utc::now().naive_utc()),
+        create_date: ActiveValue::Set(entry.at),
         log_type: ActiveValue::Set(entry.log_type.as_str().to_string()),
         route: ActiveValue::Set(entry.route.clone()),
         function_name: ActiveValue::Set(entry.function_name.clone()),
@@ -118,7 +185,7 @@ pub async fn write(conn: &impl ConnectionTrait, entry: &Entry) -> Result<i64, Lo
         res_model: ActiveValue::Set(entry.res_model.clone()),
         res_id: ActiveValue::Set(entry.res_id),
         callback_url: ActiveValue::Set(entry.callback_url.clone()),
-        state: ActiveValue::Set(if entry.success { "done" } else { "failed" }.to_string()),
+        state: ActiveValue::Set(entry.state().to_string()),
         request_preview: ActiveValue::Set(request.preview.clone()),
         response_preview: ActiveValue::Set(response.preview.clone()),
         request_size: ActiveValue::Set(request.size),
@@ -169,16 +236,11 @@ const COLUMNS: &[&str] = &[
     "has_payload",
 ];
 
-/// Log `entry` with the transaction `tx`: inserted when it commits (with the rest of its group
-/// commit on SQLite), so it costs the call no statement of its own. A log with a payload needs its
-/// id for the attachment and is written at once.
-pub async fn write_with(tx: &mut weft_store::Tx, entry: &Entry) -> Result<(), LogError> {
-    if entry.request.cut || entry.response.cut {
-        write(tx.connection(), entry).await?;
-        return Ok(());
-    }
+/// The row of a log without a payload, to insert together with others (`weft_store::insert_all`).
+fn deferred_row(entry: &Entry<Side>) -> weft_store::DeferredRow {
+    debug_assert!(!entry.has_payload(), "a payload needs the log's id");
     let values: Vec<sea_orm::Value> = vec![
-        chrono::Utc::now().naive_utc().into(),
+        entry.at.into(),
         entry.log_type.as_str().into(),
         entry.route.clone().into(),
         entry.function_name.clone().into(),
@@ -186,7 +248,7 @@ pub async fn write_with(tx: &mut weft_store::Tx, entry: &Entry) -> Result<(), Lo
         entry.res_model.clone().into(),
         entry.res_id.into(),
         entry.callback_url.clone().into(),
-        (if entry.success { "done" } else { "failed" }).into(),
+        entry.state().into(),
         entry.request.preview.clone().into(),
         entry.response.preview.clone().into(),
         entry.request.size.into(),
@@ -196,12 +258,11 @@ pub async fn write_with(tx: &mut weft_store::Tx, entry: &Entry) -> Result<(), Lo
         entry.idempotency_key.clone().into(),
         false.into(),
     ];
-    tx.defer_insert(weft_store::DeferredRow {
+    weft_store::DeferredRow {
         table: "weft_api_log",
         columns: COLUMNS,
         values,
-    });
-    Ok(())
+    }
 }
 
 /// The full payload of a log: `{"request": .., "response": ..}`, or None when it has none.

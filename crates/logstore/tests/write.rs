@@ -1,15 +1,16 @@
 //! Writing logs on real SQLite and PostgreSQL databases: previews, sizes, payloads, redaction.
 
-use sea_orm::EntityTrait;
+use sea_orm::{EntityTrait, PaginatorTrait};
 use serde_json::json;
 use std::time::Duration;
 use weft_logstore::entity::api_log;
-use weft_logstore::{Entry, LogType, Side};
+use weft_logstore::{Body, Entry, LogType};
 use weft_registry::Registry;
 use weft_store::testing::each_backend;
 
 fn entry(request: serde_json::Value, response: serde_json::Value) -> Entry {
     Entry {
+        at: chrono::Utc::now().naive_utc(),
         log_type: LogType::Receive,
         route: "/api/create_data".into(),
         function_name: "create_data".into(),
@@ -18,8 +19,9 @@ fn entry(request: serde_json::Value, response: serde_json::Value) -> Entry {
         res_id: Some(7),
         callback_url: None,
         success: true,
-        request: Side::new(request, 2000),
-        response: Side::new(response, 2000),
+        request: Body::Json(request),
+        response: Body::Json(response),
+        preview_limit: 2000,
         duration: Duration::from_micros(1500),
         user_id: Some(1),
         idempotency_key: None,
@@ -32,7 +34,7 @@ async fn a_long_call_keeps_a_preview_its_size_and_its_redacted_payload() {
         let long = "é".repeat(3000);
         let request = json!({"params": {"model": "res.partner", "vals": {"payload": {"name": long, "password": "hunter2"}}}});
         let response = json!({"is_success": true, "result": {"id": 7}});
-        let id = weft_logstore::write(store.writer(), &entry(request.clone(), response.clone()))
+        let id = weft_logstore::write(store.writer(), entry(request.clone(), response.clone()))
             .await
             .unwrap();
         let row = api_log::Entity::find_by_id(id)
@@ -52,7 +54,7 @@ async fn a_long_call_keeps_a_preview_its_size_and_its_redacted_payload() {
         assert_eq!(payload, json!({"request": redacted, "response": response}));
         assert!(!payload.to_string().contains("hunter2"));
 
-        let short = weft_logstore::write(store.writer(), &entry(json!({"a": 1}), json!({"b": 2})))
+        let short = weft_logstore::write(store.writer(), entry(json!({"a": 1}), json!({"b": 2})))
             .await
             .unwrap();
         let row = api_log::Entity::find_by_id(short).one(store.connection()).await.unwrap().unwrap();
@@ -80,7 +82,7 @@ async fn retention_purges_old_logs_with_their_payloads_in_chunks() {
             } else {
                 format!("{i}")
             };
-            let id = weft_logstore::write(store.writer(), &entry(json!({"name": text}), json!({})))
+            let id = weft_logstore::write(store.writer(), entry(json!({"name": text}), json!({})))
                 .await
                 .unwrap();
             ids.push(id);
@@ -155,6 +157,81 @@ async fn retention_purges_old_logs_with_their_payloads_in_chunks() {
                 .unwrap()
                 .is_some()
         );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_log_writer_stores_every_log_it_was_given_in_order() {
+    use sea_orm::{QueryOrder, QuerySelect};
+    each_backend(Registry::demo, async |store, _| {
+        let logs = weft_logstore::LogWriter::start(store.clone());
+        // More than one batch holds, with payloads among them, from several tasks at once.
+        let mut tasks = Vec::new();
+        for task in 0..4 {
+            let logs = logs.clone();
+            tasks.push(tokio::spawn(async move {
+                for i in 0..700 {
+                    let name = if i % 100 == 0 {
+                        "x".repeat(2500)
+                    } else {
+                        format!("{task}-{i}")
+                    };
+                    let mut e = entry(json!({"name": name}), json!({"n": i}));
+                    e.res_id = Some(task * 1000 + i);
+                    logs.record(e).await;
+                }
+            }));
+        }
+        for t in tasks {
+            t.await.unwrap();
+        }
+        logs.flush().await;
+        let rows: Vec<(i64, Option<i64>, bool)> = api_log::Entity::find()
+            .select_only()
+            .columns([
+                api_log::Column::Id,
+                api_log::Column::ResId,
+                api_log::Column::HasPayload,
+            ])
+            .order_by_asc(api_log::Column::Id)
+            .into_tuple()
+            .all(store.connection())
+            .await
+            .unwrap();
+        assert_eq!(rows.len(), 2800);
+        assert_eq!(rows.iter().filter(|r| r.2).count(), 28);
+        // Each task's logs are stored in the order it recorded them.
+        for task in 0..4 {
+            let mine: Vec<i64> = rows
+                .iter()
+                .filter_map(|r| r.1)
+                .filter(|r| r / 1000 == task)
+                .collect();
+            assert_eq!(mine, (0..700).map(|i| task * 1000 + i).collect::<Vec<_>>());
+        }
+        let with_payload = rows.iter().find(|r| r.2).unwrap().0;
+        let payload = weft_logstore::payload(store.connection(), with_payload)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(payload["request"]["name"], json!("x".repeat(2500)));
+
+        // Logs still waiting when the last writer is dropped are stored all the same.
+        logs.record(entry(json!({"last": true}), json!({}))).await;
+        drop(logs);
+        let mut stored = 0;
+        for _ in 0..100 {
+            stored = api_log::Entity::find()
+                .count(store.connection())
+                .await
+                .unwrap();
+            if stored == 2801 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert_eq!(stored, 2801);
     })
     .await;
 }

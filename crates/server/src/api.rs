@@ -11,6 +11,7 @@ use crate::state::AppState;
 use poem::Request;
 use poem_openapi::{OpenApi, Tags};
 use serde_json::{Value, json};
+use std::time::Instant;
 use weft_inbound::auth::{self, AuthError, Credentials};
 use weft_inbound::call::{self, CallLog, Route};
 use weft_inbound::envelope::{self, RouteCall};
@@ -38,7 +39,7 @@ impl OdooApi {
         req: &Request,
         body: RpcBody<CreateDataRequest>,
     ) -> RpcReply<CallReply> {
-        self.data_route(req, Route::CreateData, &body.bytes).await
+        self.data_route(req, Route::CreateData, body.bytes).await
     }
 
     /// Update every record matching `search_key`.
@@ -48,7 +49,7 @@ impl OdooApi {
         req: &Request,
         body: RpcBody<UpdateDataRequest>,
     ) -> RpcReply<CallReply> {
-        self.data_route(req, Route::UpdateData, &body.bytes).await
+        self.data_route(req, Route::UpdateData, body.bytes).await
     }
 
     /// Update the records matching `search_key`, or create one from `payload` when none does.
@@ -62,7 +63,7 @@ impl OdooApi {
         req: &Request,
         body: RpcBody<UpdateDataRequest>,
     ) -> RpcReply<CallReply> {
-        self.data_route(req, Route::CreateUpdateData, &body.bytes)
+        self.data_route(req, Route::CreateUpdateData, body.bytes)
             .await
     }
 
@@ -73,7 +74,7 @@ impl OdooApi {
         req: &Request,
         body: RpcBody<SearchDataRequest>,
     ) -> RpcReply<CallReply> {
-        self.data_route(req, Route::SearchData, &body.bytes).await
+        self.data_route(req, Route::SearchData, body.bytes).await
     }
 
     /// Call a method the schema declares on the records matching `search_key`.
@@ -83,7 +84,7 @@ impl OdooApi {
         req: &Request,
         body: RpcBody<CallFunctionRequest>,
     ) -> RpcReply<CallReply> {
-        self.data_route(req, Route::CallFunction, &body.bytes).await
+        self.data_route(req, Route::CallFunction, body.bytes).await
     }
 
     /// Log in with a login and password; the session travels in the `session_id` cookie.
@@ -156,8 +157,8 @@ impl OdooApi {
 }
 
 impl OdooApi {
-    async fn data_route(&self, req: &Request, route: Route, body: &[u8]) -> RpcReply<CallReply> {
-        let call = match envelope::parse_route_call(body) {
+    async fn data_route(&self, req: &Request, route: Route, body: Vec<u8>) -> RpcReply<CallReply> {
+        let call = match envelope::parse_route_call(&body) {
             Ok(call) => call,
             Err(bad) => return RpcReply::new(envelope::bad_request(&bad)),
         };
@@ -236,32 +237,23 @@ impl OdooApi {
         caller: &Caller,
         call: &RouteCall,
         route: Route,
-        body: &[u8],
+        body: Vec<u8>,
         idempotency_key: Option<&str>,
     ) -> Value {
         // One snapshot of the parameters serves the call and its log.
         let parameters = self.state.parameters();
         let settings = self.state.call_settings(&parameters);
-        let log = call_log(&parameters, route, body, idempotency_key);
+        let log = call_log(&parameters, caller, route, body, idempotency_key);
+        let started = Instant::now();
         let store = self.state.store.clone();
         let outcome = if route.writes() {
             let (env, model, vals) = (caller.env.clone(), call.model.clone(), call.vals.clone());
-            let work = async move {
-                call::run(&store, &env, route, &model, &vals, &settings, log.as_ref()).await
-            };
+            let work =
+                async move { call::run(&store, &env, route, &model, &vals, &settings).await };
             self.state.store.on_writer(work).await
         } else {
             let (model, vals) = (&call.model, &call.vals);
-            call::run(
-                &store,
-                &caller.env,
-                route,
-                model,
-                vals,
-                &settings,
-                log.as_ref(),
-            )
-            .await
+            call::run(&store, &caller.env, route, model, vals, &settings).await
         };
         let model = call.model.as_str();
         tracing::info!(
@@ -271,28 +263,30 @@ impl OdooApi {
             success = outcome.error.is_none(),
             "data call"
         );
+        if let Some(log) = log {
+            let entry = log.entry(route, model, &call.vals, started.elapsed(), &outcome);
+            self.state.logs.record(entry).await;
+        }
         outcome.body
     }
 }
 
-/// What the call's log needs, when `webhook.<route>_log` is on. The body is read again rather than
-/// kept whole by the envelope parser, which takes its parts apart for the call.
+/// What the call's log needs, when `webhook.<route>_log` is on: the body goes to the log as
+/// received, to be read again there, off the call's path.
 fn call_log(
     parameters: &Parameters,
+    caller: &Caller,
     route: Route,
-    body: &[u8],
+    body: Vec<u8>,
     idempotency_key: Option<&str>,
 ) -> Option<CallLog> {
     parameters
         .flag(&format!("webhook.{}_log", route.name()))
-        .then(|| {
-            let preview_limit = parameters.count("webhook.preview_limit") as usize;
-            let request = serde_json::from_slice(body).unwrap_or(Value::Null);
-            CallLog {
-                request: weft_logstore::Side::new(request, preview_limit),
-                preview_limit,
-                idempotency_key: idempotency_key.map(str::to_string),
-            }
+        .then(|| CallLog {
+            request: weft_logstore::Body::Bytes(body),
+            preview_limit: parameters.count("webhook.preview_limit") as usize,
+            idempotency_key: idempotency_key.map(str::to_string),
+            uid: Some(caller.uid),
         })
 }
 

@@ -82,15 +82,15 @@ impl LogsApi {
         since: Query<Option<String>>,
         /// Before this time.
         until: Query<Option<String>>,
-        /// Words that must all appear in the request or response preview (full-text search; on
-        /// SQLite a log is searchable about a second after it is written).
+        /// Words that must all appear in the request or response preview (full-text search; a log
+        /// is searchable about a second after it is stored).
         q: Query<Option<String>>,
         /// At most 500; 50 by default.
         limit: Query<Option<u64>>,
         /// The `next_cursor` of the previous page.
         cursor: Query<Option<String>>,
     ) -> AdminResult<Json<ApiLogList>> {
-        require_admin(&self.state, req).await?;
+        self.reader(req).await?;
         let filter = Filter {
             log_type: log_type.0,
             state: state.0,
@@ -124,7 +124,7 @@ impl LogsApi {
     /// One log.
     #[oai(path = "/logs/:id", method = "get", tag = "LogTags::Logs")]
     async fn get_log(&self, req: &Request, id: Path<i64>) -> AdminResult<Json<ApiLog>> {
-        require_admin(&self.state, req).await?;
+        self.reader(req).await?;
         weft_logstore::get(self.state.store.connection(), id.0)
             .await
             .map_err(internal)?
@@ -136,7 +136,7 @@ impl LogsApi {
     /// 404 when the log has none (`has_payload` false: its previews are the whole of it).
     #[oai(path = "/logs/:id/payload", method = "get", tag = "LogTags::Logs")]
     async fn get_payload(&self, req: &Request, id: Path<i64>) -> AdminResult<Json<Value>> {
-        require_admin(&self.state, req).await?;
+        self.reader(req).await?;
         weft_logstore::payload(self.state.store.connection(), id.0)
             .await
             .map_err(internal)?
@@ -147,6 +147,16 @@ impl LogsApi {
                     format!("log {} has no payload (or does not exist)", id.0),
                 ))
             })
+    }
+}
+
+impl LogsApi {
+    /// An admin may read, and finds the log of every call answered before (logs are stored in
+    /// batches, `weft_logstore::LogWriter`).
+    async fn reader(&self, req: &Request) -> AdminResult<()> {
+        require_admin(&self.state, req).await?;
+        self.state.logs.flush().await;
+        Ok(())
     }
 }
 

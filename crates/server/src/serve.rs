@@ -33,6 +33,7 @@ pub async fn serve(settings: &Settings) -> anyhow::Result<()> {
     state.follow_announcements();
     state.purge_old_logs();
     state.index_logs();
+    let logs = state.logs.clone();
     let listener = TcpListener::bind(settings.listen.clone());
     let acceptor = listener
         .into_acceptor()
@@ -56,6 +57,8 @@ pub async fn serve(settings: &Settings) -> anyhow::Result<()> {
             Some(std::time::Duration::from_secs(10)),
         )
         .await?;
+    // Calls answered before the stop have their logs stored.
+    logs.flush().await;
     store.close().await?;
     Ok(())
 }

@@ -7,6 +7,7 @@ use std::sync::{Arc, RwLock};
 use weft_inbound::auth::KeyCache;
 use weft_inbound::call::CallSettings;
 use weft_inbound::targets::AllowedTargets;
+use weft_logstore::LogWriter;
 use weft_store::parameters::Parameters;
 use weft_store::{Cached, Store};
 
@@ -19,6 +20,8 @@ pub struct AppState {
     pub rate_limiter: Arc<RateLimiter>,
     pub keys: Arc<KeyCache>,
     pub allowed_targets: AllowedTargets,
+    /// Stores the API logs of calls, in batches.
+    pub logs: LogWriter,
 }
 
 impl AppState {
@@ -30,6 +33,7 @@ impl AppState {
         let parameters = Arc::new(RwLock::new(store.parameters().await?));
         let rate_limiter = Arc::new(RateLimiter::new(rate_limit));
         Ok(AppState {
+            logs: LogWriter::start(store.clone()),
             store,
             public_url,
             parameters,

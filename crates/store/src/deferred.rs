@@ -19,11 +19,9 @@ pub struct DeferredRow {
     pub values: Vec<sea_orm::Value>,
 }
 
-/// Insert `rows`, those of one table and column list together.
-pub(crate) async fn insert_all(
-    conn: &impl ConnectionTrait,
-    mut rows: Vec<DeferredRow>,
-) -> Result<()> {
+/// Insert `rows`, those of one table and column list together, in one statement per
+/// `ROWS_PER_INSERT`.
+pub async fn insert_all(conn: &impl ConnectionTrait, mut rows: Vec<DeferredRow>) -> Result<()> {
     rows.sort_by_key(|r| (r.table, r.columns));
     for group in rows.chunk_by(|a, b| (a.table, a.columns) == (b.table, b.columns)) {
         for chunk in group.chunks(ROWS_PER_INSERT) {

@@ -34,7 +34,7 @@ mod write;
 pub use announce::Cached;
 pub use changeset::{ChangeKind, ChangeSet, FieldChange, RecordChange, Row};
 pub use connect::{ConnectSettings, SqliteDurability};
-pub use deferred::DeferredRow;
+pub use deferred::{DeferredRow, insert_all};
 pub use env::Env;
 pub use error::{Result, StoreError};
 pub use hook::{ChangeHook, HookError, HookState, Operation, Touched};

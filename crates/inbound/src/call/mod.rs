@@ -26,7 +26,6 @@ mod write;
 pub use log::CallLog;
 
 use error::{CallError, CallResult, Code};
-use log::Logging;
 use serde_json::{Map, Value, json};
 use std::sync::Arc;
 use weft_registry::{Model, Registry};
@@ -122,8 +121,7 @@ pub struct CallOutcome {
 }
 
 /// Run one call. Write routes run in a write transaction that commits on success; a failure rolls
-/// back (or, with `rollback_except` off, commits what was written before it). With `log`, the call
-/// leaves a log row whatever its outcome.
+/// back (or, with `rollback_except` off, commits what was written before it).
 pub async fn run(
     store: &Store,
     env: &Env,
@@ -131,34 +129,17 @@ pub async fn run(
     model: &str,
     vals: &Map<String, Value>,
     settings: &CallSettings,
-    log: Option<&CallLog>,
 ) -> CallOutcome {
-    let logging = log.map(|log| Logging {
-        log,
-        route,
-        model,
-        vals,
-        uid: env.uid,
-        started: std::time::Instant::now(),
-    });
     let call = Invocation {
         store,
         env,
         route,
         settings,
-        logging: logging.as_ref(),
     };
-    let mut logged = false;
-    let outcome = match execute(&call, model, vals, &mut logged).await {
+    match execute(&call, model, vals).await {
         Ok(outcome) => outcome,
         Err(error) => failure(route, model, error),
-    };
-    if let Some(logging) = &logging
-        && !logged
-    {
-        logging.alone(store, env, &outcome).await;
     }
-    outcome
 }
 
 /// How a call is run, beside what it asks for.
@@ -167,7 +148,6 @@ struct Invocation<'a> {
     env: &'a Env,
     route: Route,
     settings: &'a CallSettings,
-    logging: Option<&'a Logging<'a>>,
 }
 
 /// What a successful route hands back.
@@ -207,19 +187,16 @@ impl Call<'_> {
     }
 }
 
-/// Run the call; `logged` says whether its log was written with it.
 async fn execute(
     invocation: &Invocation<'_>,
     model: &str,
     vals: &Map<String, Value>,
-    logged: &mut bool,
 ) -> CallResult<CallOutcome> {
     let Invocation {
         store,
         env,
         route,
         settings,
-        logging,
     } = *invocation;
     limits::check(vals)?;
     let registry = store.registry().clone();
@@ -253,26 +230,19 @@ async fn execute(
         Route::CallFunction => function::call_function(&call, &mut tx).await,
         Route::SearchData => unreachable!("search_data does not write"),
     };
-    finish(tx, result, settings, logging, logged).await
+    finish(tx, result, settings).await
 }
 
-/// Commit a success, with its log; roll back a failure unless rollback is turned off for it.
+/// Commit a success; roll back a failure unless rollback is turned off for it.
 async fn finish(
-    mut tx: Tx,
+    tx: Tx,
     result: CallResult<Success>,
     settings: &CallSettings,
-    logging: Option<&Logging<'_>>,
-    logged: &mut bool,
 ) -> CallResult<CallOutcome> {
     match result {
         Ok(success) => {
-            let outcome = success.into_outcome();
-            if let Some(logging) = logging {
-                logging.in_tx(&mut tx, &outcome).await;
-            }
             tx.commit_only().await?;
-            *logged = logging.is_some();
-            Ok(outcome)
+            Ok(success.into_outcome())
         }
         Err(error) if settings.rollback_except => {
             if let Err(e) = tx.rollback().await {

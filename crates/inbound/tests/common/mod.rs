@@ -68,7 +68,7 @@ pub async fn run_as(
     vals: Value,
     settings: &CallSettings,
 ) -> CallOutcome {
-    call::run(store, env, route, model, &obj(vals), settings, None).await
+    call::run(store, env, route, model, &obj(vals), settings).await
 }
 
 /// The `result` of a successful call (panics with the body otherwise).

@@ -1,0 +1,133 @@
+//! The log writer: a call hands its log over without waiting for the database, and a task of its
+//! own stores what has arrived, together, in one transaction: at most `FLUSH_EVERY` after the first
+//! log of a batch, or at once when `BATCH_ROWS` are waiting.
+//!
+//! Why not in the call's own transaction: a log row and its six indexes, written once per call,
+//! cost create_data a fifth of its throughput on SQLite (every group commit touched a leaf page of
+//! each index and wrote it to the WAL), and a WAL flush per call on PostgreSQL. A batch of a few
+//! hundred rows touches those pages once. The price is a window: a log is stored within
+//! `FLUSH_EVERY` of its call's answer, so a process killed outright loses the logs of that window;
+//! a graceful stop stores them all (`flush`, and the task drains its queue when the last
+//! `LogWriter` is dropped). The review API flushes before it reads, so a caller always finds the
+//! log of a call it has had the answer of.
+
+use crate::{Entry, LogError, Side, deferred_row, write_prepared};
+use std::time::Duration;
+use tokio::sync::{mpsc, oneshot};
+use tokio::time::Instant;
+use weft_store::{Env, Store};
+
+/// How long the first log of a batch waits for others before the batch is stored.
+pub const FLUSH_EVERY: Duration = Duration::from_millis(50);
+/// A batch is stored at once when this many logs are waiting.
+const BATCH_ROWS: usize = 1_000;
+/// Logs waiting for the database before `record` waits too (the database has stalled).
+const QUEUE: usize = 20_000;
+/// A batch the database refused is tried once more after this pause, then reported lost.
+const RETRY_AFTER: Duration = Duration::from_secs(1);
+
+enum Message {
+    Log(Box<Entry>),
+    /// Store every log received before this, then answer.
+    Flush(oneshot::Sender<()>),
+}
+
+/// Hands logs to the task that stores them. Cheap to clone; the task ends, after storing what it
+/// holds, when the last clone is dropped.
+#[derive(Clone)]
+pub struct LogWriter {
+    sender: mpsc::Sender<Message>,
+}
+
+impl LogWriter {
+    /// Start the task that stores the logs in `store` (on the current Tokio runtime).
+    pub fn start(store: Store) -> LogWriter {
+        let (sender, receiver) = mpsc::channel(QUEUE);
+        tokio::spawn(run(store, receiver));
+        LogWriter { sender }
+    }
+
+    /// Hand a log over. Waits only when `QUEUE` logs are already waiting for the database.
+    pub async fn record(&self, entry: Entry) {
+        if self
+            .sender
+            .send(Message::Log(Box::new(entry)))
+            .await
+            .is_err()
+        {
+            tracing::error!("a log was recorded after its writer stopped; it is lost");
+        }
+    }
+
+    /// Wait until every log recorded before this call is stored (or reported lost).
+    pub async fn flush(&self) {
+        let (done, stored) = oneshot::channel();
+        if self.sender.send(Message::Flush(done)).await.is_ok() {
+            let _ = stored.await;
+        }
+    }
+}
+
+async fn run(store: Store, mut receiver: mpsc::Receiver<Message>) {
+    let mut batch = Vec::new();
+    let mut flushed = Vec::new();
+    while let Some(first) = receiver.recv().await {
+        let deadline = Instant::now() + FLUSH_EVERY;
+        let mut next = Some(first);
+        while let Some(message) = next.take() {
+            match message {
+                Message::Log(entry) => batch.push(*entry),
+                Message::Flush(done) => {
+                    flushed.push(done);
+                    break;
+                }
+            }
+            if batch.len() >= BATCH_ROWS {
+                break;
+            }
+            // None when the deadline passed or every LogWriter is gone: store the batch now.
+            next = tokio::time::timeout_at(deadline, receiver.recv())
+                .await
+                .ok()
+                .flatten();
+        }
+        // Masking and previews are made here, off the calls' path and outside the transaction.
+        let prepared: Vec<Entry<Side>> = batch.drain(..).map(Entry::prepare).collect();
+        store_batch(&store, &prepared).await;
+        for done in flushed.drain(..) {
+            let _ = done.send(());
+        }
+    }
+}
+
+async fn store_batch(store: &Store, batch: &[Entry<Side>]) {
+    if batch.is_empty() {
+        return;
+    }
+    let Err(first) = write_batch(store, batch).await else {
+        return;
+    };
+    tracing::warn!(error = %first, logs = batch.len(), "storing logs failed; trying again");
+    tokio::time::sleep(RETRY_AFTER).await;
+    if let Err(e) = write_batch(store, batch).await {
+        tracing::error!(error = %e, logs = batch.len(), "storing logs failed twice; they are lost");
+    }
+}
+
+/// One transaction, the logs numbered in the order they were recorded: a run of logs without a
+/// payload in one multi-row INSERT, a log with one on its own (its attachment needs its id).
+async fn write_batch(store: &Store, batch: &[Entry<Side>]) -> Result<(), LogError> {
+    let tx = store.begin(&Env::superuser()).await?;
+    let conn = tx.connection();
+    for run in batch.chunk_by(|a, b| a.has_payload() == b.has_payload()) {
+        if run[0].has_payload() {
+            for entry in run {
+                write_prepared(conn, entry).await?;
+            }
+        } else {
+            weft_store::insert_all(conn, run.iter().map(deferred_row).collect()).await?;
+        }
+    }
+    tx.commit_only().await?;
+    Ok(())
+}
