@@ -30,7 +30,7 @@ pub struct Args {
     #[arg(long, default_value_t = 8)]
     clients: u64,
     /// Rounds of the throughput measurement with logging off and with logging on, alternated.
-    #[arg(long, default_value_t = 3)]
+    #[arg(long, default_value_t = 5)]
     rounds: u32,
     /// Offered rate for the latency measurement (requests/s).
     #[arg(long, default_value_t = 500)]

@@ -12,6 +12,7 @@
 //! log of a call it has had the answer of.
 
 use crate::{Entry, LogError, Side, deferred_row, write_prepared};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
@@ -93,30 +94,38 @@ async fn run(store: Store, mut receiver: mpsc::Receiver<Message>) {
         }
         // Masking and previews are made here, off the calls' path and outside the transaction.
         let prepared: Vec<Entry<Side>> = batch.drain(..).map(Entry::prepare).collect();
-        store_batch(&store, &prepared).await;
+        store_batch(&store, Arc::new(prepared)).await;
         for done in flushed.drain(..) {
             let _ = done.send(());
         }
     }
 }
 
-async fn store_batch(store: &Store, batch: &[Entry<Side>]) {
+async fn store_batch(store: &Store, batch: Arc<Vec<Entry<Side>>>) {
     if batch.is_empty() {
         return;
     }
-    let Err(first) = write_batch(store, batch).await else {
+    let Err(first) = write_batch(store, batch.clone()).await else {
         return;
     };
     tracing::warn!(error = %first, logs = batch.len(), "storing logs failed; trying again");
     tokio::time::sleep(RETRY_AFTER).await;
-    if let Err(e) = write_batch(store, batch).await {
+    if let Err(e) = write_batch(store, batch.clone()).await {
         tracing::error!(error = %e, logs = batch.len(), "storing logs failed twice; they are lost");
     }
 }
 
-/// One transaction, the logs numbered in the order they were recorded: a run of logs without a
-/// payload in one multi-row INSERT, a log with one on its own (its attachment needs its id).
-async fn write_batch(store: &Store, batch: &[Entry<Side>]) -> Result<(), LogError> {
+/// One transaction, on the writer's thread, the logs numbered in the order they were recorded: a
+/// run of logs without a payload in one multi-row INSERT, a log with one on its own (its
+/// attachment needs its id).
+async fn write_batch(store: &Store, batch: Arc<Vec<Entry<Side>>>) -> Result<(), LogError> {
+    let writer = store.clone();
+    store
+        .on_writer(async move { write_all(&writer, &batch).await })
+        .await
+}
+
+async fn write_all(store: &Store, batch: &[Entry<Side>]) -> Result<(), LogError> {
     let tx = store.begin(&Env::superuser()).await?;
     let conn = tx.connection();
     for run in batch.chunk_by(|a, b| a.has_payload() == b.has_payload()) {

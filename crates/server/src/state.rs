@@ -94,7 +94,11 @@ impl AppState {
         let store = self.store.clone();
         tokio::spawn(async move {
             loop {
-                match weft_logstore::index_pending(&store).await {
+                let indexer = store.clone();
+                let indexed = store
+                    .on_writer(async move { weft_logstore::index_pending(&indexer).await })
+                    .await;
+                match indexed {
                     // A full chunk: more may be waiting.
                     Ok(n) if n >= weft_logstore::INDEX_CHUNK => continue,
                     Ok(_) => {}
