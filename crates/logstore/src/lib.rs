@@ -80,9 +80,10 @@ impl Side {
     /// Takes the value to mask it in place: a request body is not copied on its way to the log.
     fn new(mut masked: Value, preview_limit: usize) -> Side {
         redact(&mut masked);
-        let size = chars(&masked.to_string());
+        let text = masked.to_string();
+        let size = chars(&text);
         Side {
-            preview: preview_json(&masked, preview_limit),
+            preview: preview_json(&masked, &text, preview_limit),
             cut: size > preview_limit as i64,
             size,
             masked,

@@ -16,11 +16,26 @@ pub fn preview(text: &str, limit: usize) -> String {
     }
 }
 
-/// The preview of a JSON value: `datas` shortened, then cut to `limit` characters.
-pub fn preview_json(value: &Value, limit: usize) -> String {
+/// The preview of a JSON value whose text is `text`: `datas` shortened, then cut to `limit`
+/// characters. Without a long `datas` the text is cut as it is.
+pub fn preview_json(value: &Value, text: &str, limit: usize) -> String {
+    if !has_long_datas(value) {
+        return preview(text, limit);
+    }
     let mut shown = value.clone();
     shorten_datas(&mut shown);
     preview(&shown.to_string(), limit)
+}
+
+fn has_long_datas(value: &Value) -> bool {
+    match value {
+        Value::Object(map) => map.iter().any(|(key, inner)| match inner {
+            Value::String(s) => key == "datas" && s.chars().count() > DATAS_KEPT,
+            _ => has_long_datas(inner),
+        }),
+        Value::Array(items) => items.iter().any(has_long_datas),
+        _ => false,
+    }
 }
 
 fn shorten_datas(value: &mut Value) {
@@ -65,7 +80,7 @@ mod tests {
     #[test]
     fn datas_are_shortened_in_previews_only() {
         let value = json!({"attachment_ids": [{"name": "a.pdf", "datas": "QUJD".repeat(100)}]});
-        let shown = preview_json(&value, 2000);
+        let shown = preview_json(&value, &value.to_string(), 2000);
         assert!(
             shown.contains("QUJDQUJDQUJDQUJDQUJDQUJDQUJDQUJD ... (400 characters)"),
             "{shown}"
@@ -73,6 +88,11 @@ mod tests {
         assert_eq!(
             value["attachment_ids"][0]["datas"].as_str().unwrap().len(),
             400
+        );
+        let plain = json!({"name": "x".repeat(30)});
+        assert_eq!(
+            preview_json(&plain, &plain.to_string(), 10),
+            r#"{"name":"x ..."#
         );
     }
 }

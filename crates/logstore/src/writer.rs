@@ -19,7 +19,7 @@ use tokio::time::Instant;
 use weft_store::{Env, Store};
 
 /// How long the first log of a batch waits for others before the batch is stored.
-pub const FLUSH_EVERY: Duration = Duration::from_millis(50);
+pub const FLUSH_EVERY: Duration = Duration::from_millis(100);
 /// A batch is stored at once when this many logs are waiting.
 const BATCH_ROWS: usize = 1_000;
 /// Logs waiting for the database before `record` waits too (the database has stalled).
