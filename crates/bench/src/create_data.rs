@@ -6,8 +6,9 @@
 //! - throughput: closed loop, `--clients` concurrent clients, as fast as the service answers, with
 //!   the call's log (`webhook.create_data_log`) off and on in alternating rounds, so both see the
 //!   same machine and the same database size; the rows add up the rounds of each;
-//! - latency at a fixed rate, logging on: open loop at `--rate` requests/s, latency counted from the
-//!   planned send time, so a stalled service cannot hide its queue (no coordinated omission).
+//! - latency at a fixed rate, logging off then on: open loop at `--rate` requests/s, latency counted
+//!   from the planned send time, so a stalled service cannot hide its queue (no coordinated
+//!   omission).
 
 use crate::report;
 use anyhow::Context;
@@ -257,14 +258,12 @@ async fn scenario(backend: &str, database_url: &str, args: &Args) -> anyhow::Res
         rate(on) / rate(off) * 100.0
     );
     let n = args.rate * 8;
-    let (e, h) = open_loop(&client, &create, n, args.rate).await?;
-    rows.push(row(
-        backend,
-        &format!("create_data at {} req/s offered", args.rate),
-        n,
-        e,
-        &h,
-    ));
+    for (logging, name) in [(false, "off"), (true, "on")] {
+        set_parameter(&client, &service.url, "webhook.create_data_log", logging).await?;
+        let (e, h) = open_loop(&client, &create, n, args.rate).await?;
+        let name = format!("create_data at {} req/s, log {name}", args.rate);
+        rows.push(row(backend, &name, n, e, &h));
+    }
     drop(service);
     Ok(rows)
 }
