@@ -2,10 +2,11 @@
 //! own stores what has arrived, together, in one transaction: at most `FLUSH_EVERY` after the first
 //! log of a batch, or at once when `BATCH_ROWS` are waiting.
 //!
-//! Why not in the call's own transaction: a log row and its six indexes, written once per call,
-//! cost create_data a fifth of its throughput on SQLite (every group commit touched a leaf page of
-//! each index and wrote it to the WAL), and a WAL flush per call on PostgreSQL. A batch of a few
-//! hundred rows touches those pages once. The price is a window: a log is stored within
+//! Why not in the call's own transaction: a log row and its six indexes, written with each call,
+//! cost create_data 15-22 % of its throughput on SQLite (every group commit touched a leaf page of
+//! each index and wrote it to the WAL), and a WAL flush per call on PostgreSQL; masking and
+//! previews on the request's path cost more. A batch of a hundred rows touches those pages once,
+//! and this task makes the previews (BENCHMARKS.md). The price is a window: a log is stored within
 //! `FLUSH_EVERY` of its call's answer, so a process killed outright loses the logs of that window;
 //! a graceful stop stores them all (`flush`, and the task drains its queue when the last
 //! `LogWriter` is dropped). The review API flushes before it reads, so a caller always finds the
