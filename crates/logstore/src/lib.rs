@@ -18,7 +18,7 @@ mod redact;
 mod search;
 mod writer;
 
-pub use preview::{chars, preview, preview_json};
+use preview::{chars, preview_json};
 pub use redact::{MASK, SECRET_KEYS, is_secret_key, redact};
 pub use search::{INDEX_CHUNK, index_pending};
 pub use writer::{FLUSH_EVERY, LogWriter};
@@ -51,7 +51,8 @@ impl LogType {
 #[derive(Debug, Clone)]
 pub enum Body {
     Json(Value),
-    /// Bytes as received or sent: stored as the JSON they hold, or else as a JSON string.
+    /// Bytes as received or sent: stored as the JSON they hold. Other text is not kept, only its
+    /// size: without keys to go by, nothing in it could be masked.
     Bytes(Vec<u8>),
 }
 
@@ -59,8 +60,20 @@ impl Body {
     fn into_json(self) -> Value {
         match self {
             Body::Json(value) => value,
-            Body::Bytes(bytes) => serde_json::from_slice(&bytes)
-                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned())),
+            Body::Bytes(bytes) => serde_json::from_slice(&bytes).unwrap_or_else(|_| {
+                Value::String(format!(
+                    "({} bytes that are not JSON; not kept)",
+                    bytes.len()
+                ))
+            }),
+        }
+    }
+
+    /// About how much memory the body holds, for the `LogWriter`'s budget.
+    fn weight(&self) -> usize {
+        match self {
+            Body::Json(_) => 1024,
+            Body::Bytes(bytes) => bytes.len(),
         }
     }
 }
@@ -126,18 +139,33 @@ impl Entry {
             response: Side::new(response, limit),
             at: self.at,
             log_type: self.log_type,
-            route: self.route,
-            function_name: self.function_name,
-            model: self.model,
-            res_model: self.res_model,
+            route: text(self.route),
+            function_name: text(self.function_name),
+            model: self.model.map(text),
+            res_model: self.res_model.map(text),
             res_id: self.res_id,
-            callback_url: self.callback_url,
+            callback_url: self.callback_url.map(text),
             success: self.success,
             preview_limit: limit,
             duration: self.duration,
             user_id: self.user_id,
-            idempotency_key: self.idempotency_key,
+            idempotency_key: self.idempotency_key.map(text),
         }
+    }
+
+    /// About how much memory the entry holds, for the `LogWriter`'s budget.
+    fn weight(&self) -> usize {
+        self.request.weight() + self.response.weight()
+    }
+}
+
+/// A text column's value: PostgreSQL refuses NUL in text, and a client can send one (in `model`,
+/// say); it would fail the whole batch of logs it is stored with.
+fn text(value: String) -> String {
+    if value.contains('\0') {
+        value.replace('\0', "\u{fffd}")
+    } else {
+        value
     }
 }
 
@@ -216,7 +244,7 @@ async fn write_prepared(conn: &impl ConnectionTrait, entry: &Entry<Side>) -> Res
     Ok(id)
 }
 
-/// The columns of a log row without a payload, in the order of `deferred_row`.
+/// The columns of a log row without a payload, in the order of `bulk_row`.
 const COLUMNS: &[&str] = &[
     "create_date",
     "log_type",
@@ -238,7 +266,7 @@ const COLUMNS: &[&str] = &[
 ];
 
 /// The row of a log without a payload, to insert together with others (`weft_store::insert_all`).
-fn deferred_row(entry: &Entry<Side>) -> weft_store::DeferredRow {
+fn bulk_row(entry: &Entry<Side>) -> weft_store::BulkRow {
     debug_assert!(!entry.has_payload(), "a payload needs the log's id");
     let values: Vec<sea_orm::Value> = vec![
         entry.at.into(),
@@ -259,7 +287,7 @@ fn deferred_row(entry: &Entry<Side>) -> weft_store::DeferredRow {
         entry.idempotency_key.clone().into(),
         false.into(),
     ];
-    weft_store::DeferredRow {
+    weft_store::BulkRow {
         table: "weft_api_log",
         columns: COLUMNS,
         values,

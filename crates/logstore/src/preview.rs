@@ -9,7 +9,7 @@ const CUT: &str = " ...";
 const DATAS_KEPT: usize = 32;
 
 /// `text` cut to `limit` characters, with ` ...` when cut.
-pub fn preview(text: &str, limit: usize) -> String {
+pub(crate) fn preview(text: &str, limit: usize) -> String {
     match text.char_indices().nth(limit) {
         None => text.to_string(),
         Some((at, _)) => format!("{}{CUT}", &text[..at]),
@@ -18,7 +18,7 @@ pub fn preview(text: &str, limit: usize) -> String {
 
 /// The preview of a JSON value whose text is `text`: `datas` shortened, then cut to `limit`
 /// characters. Without a long `datas` the text is cut as it is.
-pub fn preview_json(value: &Value, text: &str, limit: usize) -> String {
+pub(crate) fn preview_json(value: &Value, text: &str, limit: usize) -> String {
     if !has_long_datas(value) {
         return preview(text, limit);
     }
@@ -60,7 +60,7 @@ fn shorten_datas(value: &mut Value) {
 }
 
 /// The length in characters, as the log's `*_size` columns count.
-pub fn chars(text: &str) -> i64 {
+pub(crate) fn chars(text: &str) -> i64 {
     text.chars().count() as i64
 }
 

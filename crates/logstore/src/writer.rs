@@ -6,16 +6,16 @@
 //! cost create_data 15-22 % of its throughput on SQLite (every group commit touched a leaf page of
 //! each index and wrote it to the WAL), and a WAL flush per call on PostgreSQL; masking and
 //! previews on the request's path cost more. A batch of a hundred rows touches those pages once,
-//! and this task makes the previews (BENCHMARKS.md). The price is a window: a log is stored within
-//! `FLUSH_EVERY` of its call's answer, so a process killed outright loses the logs of that window;
-//! a graceful stop stores them all (`flush`, and the task drains its queue when the last
-//! `LogWriter` is dropped). The review API flushes before it reads, so a caller always finds the
-//! log of a call it has had the answer of.
+//! and this task makes the previews (BENCHMARKS.md). The price is a window: a log is normally
+//! stored within `FLUSH_EVERY` of its call's answer (longer when the database falls behind), so a
+//! process killed outright loses the logs still waiting; a graceful stop stores them all (`flush`,
+//! and the task drains its queue when the last `LogWriter` is dropped). The review API flushes
+//! before it reads, so a caller always finds the log of a call it has had the answer of.
 
-use crate::{Entry, LogError, Side, deferred_row, write_prepared};
+use crate::{Entry, LogError, Side, bulk_row, write_prepared};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, oneshot};
 use tokio::time::Instant;
 use weft_store::{Env, Store};
 
@@ -25,11 +25,14 @@ pub const FLUSH_EVERY: Duration = Duration::from_millis(100);
 const BATCH_ROWS: usize = 1_000;
 /// Logs waiting for the database before `record` waits too (the database has stalled).
 const QUEUE: usize = 20_000;
-/// A batch the database refused is tried once more after this pause, then reported lost.
+/// Bytes of bodies waiting, likewise: a few very large calls must not hold memory unbounded.
+const QUEUE_BYTES: usize = 64 << 20;
+/// A batch the database refused is tried once more after this pause, then log by log.
 const RETRY_AFTER: Duration = Duration::from_secs(1);
 
 enum Message {
-    Log(Box<Entry>),
+    /// A log, and its share of `QUEUE_BYTES`, given back once it is stored.
+    Log(Box<Entry>, OwnedSemaphorePermit),
     /// Store every log received before this, then answer.
     Flush(oneshot::Sender<()>),
 }
@@ -39,6 +42,7 @@ enum Message {
 #[derive(Clone)]
 pub struct LogWriter {
     sender: mpsc::Sender<Message>,
+    budget: Arc<Semaphore>,
 }
 
 impl LogWriter {
@@ -46,17 +50,20 @@ impl LogWriter {
     pub fn start(store: Store) -> LogWriter {
         let (sender, receiver) = mpsc::channel(QUEUE);
         tokio::spawn(run(store, receiver));
-        LogWriter { sender }
+        LogWriter {
+            sender,
+            budget: Arc::new(Semaphore::new(QUEUE_BYTES)),
+        }
     }
 
-    /// Hand a log over. Waits only when `QUEUE` logs are already waiting for the database.
+    /// Hand a log over. Waits only when `QUEUE` logs or `QUEUE_BYTES` are already waiting.
     pub async fn record(&self, entry: Entry) {
-        if self
-            .sender
-            .send(Message::Log(Box::new(entry)))
-            .await
-            .is_err()
-        {
+        let weight = entry.weight().clamp(1, QUEUE_BYTES) as u32;
+        let Ok(share) = self.budget.clone().acquire_many_owned(weight).await else {
+            return; // never closed
+        };
+        let message = Message::Log(Box::new(entry), share);
+        if self.sender.send(message).await.is_err() {
             tracing::error!("a log was recorded after its writer stopped; it is lost");
         }
     }
@@ -72,13 +79,17 @@ impl LogWriter {
 
 async fn run(store: Store, mut receiver: mpsc::Receiver<Message>) {
     let mut batch = Vec::new();
+    let mut shares = Vec::new();
     let mut flushed = Vec::new();
     while let Some(first) = receiver.recv().await {
         let deadline = Instant::now() + FLUSH_EVERY;
         let mut next = Some(first);
         while let Some(message) = next.take() {
             match message {
-                Message::Log(entry) => batch.push(*entry),
+                Message::Log(entry, share) => {
+                    batch.push(*entry);
+                    shares.push(share);
+                }
                 Message::Flush(done) => {
                     flushed.push(done);
                     break;
@@ -93,36 +104,59 @@ async fn run(store: Store, mut receiver: mpsc::Receiver<Message>) {
                 .ok()
                 .flatten();
         }
-        // Masking and previews are made here, off the calls' path and outside the transaction.
-        let prepared: Vec<Entry<Side>> = batch.drain(..).map(Entry::prepare).collect();
-        store_batch(&store, Arc::new(prepared)).await;
+        store_batch(&store, prepare(std::mem::take(&mut batch)).await).await;
+        shares.clear();
         for done in flushed.drain(..) {
             let _ = done.send(());
         }
     }
 }
 
+/// Masking and previews, off the calls' path and outside the transaction, on a thread where a
+/// batch of large bodies holds up no other task.
+async fn prepare(batch: Vec<Entry>) -> Arc<Vec<Entry<Side>>> {
+    let prepared =
+        tokio::task::spawn_blocking(move || batch.into_iter().map(Entry::prepare).collect());
+    Arc::new(prepared.await.unwrap_or_else(|e| {
+        tracing::error!(error = %e, "preparing logs failed; they are lost");
+        Vec::new()
+    }))
+}
+
 async fn store_batch(store: &Store, batch: Arc<Vec<Entry<Side>>>) {
     if batch.is_empty() {
         return;
     }
-    let Err(first) = write_batch(store, batch.clone()).await else {
+    let Err(first) = write_batch(store, batch.clone(), 0..batch.len()).await else {
         return;
     };
     tracing::warn!(error = %first, logs = batch.len(), "storing logs failed; trying again");
     tokio::time::sleep(RETRY_AFTER).await;
-    if let Err(e) = write_batch(store, batch.clone()).await {
-        tracing::error!(error = %e, logs = batch.len(), "storing logs failed twice; they are lost");
+    if write_batch(store, batch.clone(), 0..batch.len())
+        .await
+        .is_ok()
+    {
+        return;
+    }
+    // Whatever in the batch the database refuses, only that log is lost.
+    for i in 0..batch.len() {
+        if let Err(e) = write_batch(store, batch.clone(), i..i + 1).await {
+            tracing::error!(error = %e, route = %batch[i].route, "a log could not be stored; it is lost");
+        }
     }
 }
 
-/// One transaction, on the writer's thread, the logs numbered in the order they were recorded: a
-/// run of logs without a payload in one multi-row INSERT, a log with one on its own (its
-/// attachment needs its id).
-async fn write_batch(store: &Store, batch: Arc<Vec<Entry<Side>>>) -> Result<(), LogError> {
+/// `batch[logs]` in one transaction, on the writer's thread, numbered in the order they were
+/// recorded: a run of logs without a payload in one multi-row INSERT, a log with one on its own
+/// (its attachment needs its id).
+async fn write_batch(
+    store: &Store,
+    batch: Arc<Vec<Entry<Side>>>,
+    logs: std::ops::Range<usize>,
+) -> Result<(), LogError> {
     let writer = store.clone();
     store
-        .on_writer(async move { write_all(&writer, &batch).await })
+        .on_writer(async move { write_all(&writer, &batch[logs]).await })
         .await
 }
 
@@ -135,7 +169,7 @@ async fn write_all(store: &Store, batch: &[Entry<Side>]) -> Result<(), LogError>
                 write_prepared(conn, entry).await?;
             }
         } else {
-            weft_store::insert_all(conn, run.iter().map(deferred_row).collect()).await?;
+            weft_store::insert_all(conn, run.iter().map(bulk_row).collect()).await?;
         }
     }
     tx.commit_only().await?;

@@ -163,7 +163,7 @@ async fn retention_purges_old_logs_with_their_payloads_in_chunks() {
 
 #[tokio::test]
 async fn the_log_writer_stores_every_log_it_was_given_in_order() {
-    use sea_orm::{QueryOrder, QuerySelect};
+    use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
     each_backend(Registry::demo, async |store, _| {
         let logs = weft_logstore::LogWriter::start(store.clone());
         // More than one batch holds, with payloads among them, from several tasks at once.
@@ -179,6 +179,12 @@ async fn the_log_writer_stores_every_log_it_was_given_in_order() {
                     };
                     let mut e = entry(json!({"name": name}), json!({"n": i}));
                     e.res_id = Some(task * 1000 + i);
+                    if i == 350 {
+                        // PostgreSQL refuses NUL in text; a client can send one as the model.
+                        e.model = Some(format!("res.partner\0{task}"));
+                        // Not JSON: nothing in it could be masked, so it is not kept.
+                        e.request = Body::Bytes(b"login=erp&password=hunter2".to_vec());
+                    }
                     logs.record(e).await;
                 }
             }));
@@ -210,6 +216,14 @@ async fn the_log_writer_stores_every_log_it_was_given_in_order() {
                 .collect();
             assert_eq!(mine, (0..700).map(|i| task * 1000 + i).collect::<Vec<_>>());
         }
+        let odd = api_log::Entity::find()
+            .filter(api_log::Column::ResId.eq(350))
+            .one(store.connection())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(odd.model.as_deref(), Some("res.partner\u{fffd}0"));
+        assert_eq!(odd.request_preview, r#""(26 bytes that are not JSON; not kept)""#);
         let with_payload = rows.iter().find(|r| r.2).unwrap().0;
         let payload = weft_logstore::payload(store.connection(), with_payload)
             .await

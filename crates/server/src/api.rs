@@ -244,30 +244,38 @@ impl OdooApi {
         let parameters = self.state.parameters();
         let settings = self.state.call_settings(&parameters);
         let log = call_log(&parameters, caller, route, body, idempotency_key);
-        let started = Instant::now();
-        let store = self.state.store.clone();
-        let outcome = if route.writes() {
-            let (env, model, vals) = (caller.env.clone(), call.model.clone(), call.vals.clone());
-            let work =
-                async move { call::run(&store, &env, route, &model, &vals, &settings).await };
-            self.state.store.on_writer(work).await
-        } else {
-            let (model, vals) = (&call.model, &call.vals);
-            call::run(&store, &caller.env, route, model, vals, &settings).await
-        };
-        let model = call.model.as_str();
-        tracing::info!(
-            route = route.name(),
-            model,
-            uid = caller.uid,
-            success = outcome.error.is_none(),
-            "data call"
+        let (store, logs, uid) = (
+            self.state.store.clone(),
+            self.state.logs.clone(),
+            caller.uid,
         );
-        if let Some(log) = log {
-            let entry = log.entry(route, model, &call.vals, started.elapsed(), &outcome);
-            self.state.logs.record(entry).await;
+        let (env, model, vals) = (caller.env.clone(), call.model.clone(), call.vals.clone());
+        // A task of its own, so that a call that ran is logged even when its client stops waiting.
+        let finished = tokio::spawn(async move {
+            let started = Instant::now();
+            let (outcome, model, vals) = if route.writes() {
+                let writer = store.clone();
+                let work = async move {
+                    let outcome = call::run(&writer, &env, route, &model, &vals, &settings).await;
+                    (outcome, model, vals)
+                };
+                store.on_writer(work).await
+            } else {
+                let outcome = call::run(&store, &env, route, &model, &vals, &settings).await;
+                (outcome, model, vals)
+            };
+            let success = outcome.error.is_none();
+            tracing::info!(route = route.name(), model, uid, success, "data call");
+            if let Some(log) = log {
+                let entry = log.entry(route, &model, &vals, started.elapsed(), &outcome);
+                logs.record(entry).await;
+            }
+            outcome
+        });
+        match finished.await {
+            Ok(outcome) => outcome.body,
+            Err(e) => call::broke_down(route, &call.model, e.to_string()).body,
         }
-        outcome.body
     }
 }
 

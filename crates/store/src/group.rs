@@ -11,7 +11,6 @@
 //! dropped request, a timeout) cannot leave a savepoint or a commit half-sent: the task finishes
 //! and drops what its caller no longer wants, which rolls it back.
 
-use crate::deferred::DeferredRow;
 use crate::error::{Result, StoreError};
 use sea_orm::{
     DatabaseConnection, DatabaseTransaction, DbErr, SqliteTransactionMode, TransactionOptions,
@@ -42,8 +41,6 @@ struct Batch {
     members: Vec<oneshot::Sender<Outcome>>,
     /// The task that will commit what is open when its turn comes, if one is on its way.
     flusher: Option<JoinHandle<()>>,
-    /// Rows the members deferred to the commit (`Tx::defer_insert`).
-    deferred: Vec<DeferredRow>,
 }
 
 impl Batch {
@@ -51,17 +48,8 @@ impl Batch {
     /// hear that their batch was abandoned, never a later batch's outcome.
     async fn commit(&mut self) {
         let members = std::mem::take(&mut self.members);
-        let deferred = std::mem::take(&mut self.deferred);
         let result = match self.open.take() {
-            Some(tx) => {
-                if !deferred.is_empty()
-                    && let Err(e) = crate::deferred::insert_all(&tx, deferred).await
-                {
-                    // Only rows nothing reads back (logs) are deferred: the calls stand.
-                    tracing::error!(error = %e, "the deferred rows of a batch were not written");
-                }
-                tx.commit().await.map_err(|e| e.to_string())
-            }
+            Some(tx) => tx.commit().await.map_err(|e| e.to_string()),
             None => Ok(()),
         };
         if let Err(e) = &result {
@@ -75,7 +63,6 @@ impl Batch {
     /// Roll back what is open: its members' work is lost, and they are told so.
     async fn abandon(&mut self, reason: &str) {
         let members = std::mem::take(&mut self.members);
-        self.deferred.clear();
         if let Some(tx) = self.open.take() {
             let _ = tx.rollback().await;
         }
@@ -193,8 +180,8 @@ impl Turn {
     /// failure may have been one after which SQLite rolls back the whole transaction (disk full, an
     /// I/O error), and whoever came next would otherwise start a transaction of its own and commit
     /// it with its savepoint, ahead of the batch it believes it is in.
-    pub(crate) async fn end(self, kept: bool, deferred: Vec<DeferredRow>) -> Result<()> {
-        let outcome = to_completion(self.hand_on(kept, deferred)).await?;
+    pub(crate) async fn end(self, kept: bool) -> Result<()> {
+        let outcome = to_completion(self.hand_on(kept)).await?;
         let Some(outcome) = outcome else {
             return Ok(());
         };
@@ -210,16 +197,11 @@ impl Turn {
     }
 
     /// Join the batch's outcome (when `kept`), then commit it or leave it open for the queue.
-    async fn hand_on(
-        mut self,
-        kept: bool,
-        deferred: Vec<DeferredRow>,
-    ) -> Result<Option<oneshot::Receiver<Outcome>>> {
+    async fn hand_on(mut self, kept: bool) -> Result<Option<oneshot::Receiver<Outcome>>> {
         let mut batch = self.batch.take().expect("a turn ends once");
         let outcome = kept.then(|| {
             let (tx, rx) = oneshot::channel();
             batch.members.push(tx);
-            batch.deferred.extend(deferred);
             rx
         });
         if !kept || self.queued.load(Ordering::SeqCst) == 0 {

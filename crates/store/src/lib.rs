@@ -11,11 +11,11 @@
 //! ```
 
 mod announce;
+mod bulk;
 mod changeset;
 mod checkpoint;
 mod codec;
 mod connect;
-mod deferred;
 pub mod entity;
 pub mod env;
 mod error;
@@ -32,9 +32,9 @@ mod tx;
 mod write;
 
 pub use announce::Cached;
+pub use bulk::{BulkRow, insert_all};
 pub use changeset::{ChangeKind, ChangeSet, FieldChange, RecordChange, Row};
 pub use connect::{ConnectSettings, SqliteDurability};
-pub use deferred::{DeferredRow, insert_all};
 pub use env::Env;
 pub use error::{Result, StoreError};
 pub use hook::{ChangeHook, HookError, HookState, Operation, Touched};

@@ -4,7 +4,6 @@
 //! change behind.
 
 use crate::changeset::{ChangeKind, ChangeSet, RecordChange};
-use crate::deferred::DeferredRow;
 use crate::env::Env;
 use crate::error::{Result, StoreError};
 use crate::group::Turn;
@@ -42,8 +41,6 @@ pub struct Tx {
     /// The writer's turn on a SQLite file, where `conn` is a savepoint in a group commit. Declared
     /// after `conn` so a dropped transaction rolls its savepoint back before the batch moves on.
     pub(crate) turn: Option<Turn>,
-    /// Rows inserted at the commit (`defer_insert`).
-    deferred: Vec<DeferredRow>,
 }
 
 impl Tx {
@@ -64,7 +61,6 @@ impl Tx {
             now,
             known: Default::default(),
             turn: None,
-            deferred: Vec::new(),
         }
     }
 
@@ -154,16 +150,8 @@ impl Tx {
     /// Commit (`keep`) or roll back, and return when that is durable. In a group commit, the
     /// savepoint is released into the batch and the batch's commit is awaited.
     async fn end(self, keep: bool) -> Result<()> {
-        let Tx {
-            conn,
-            turn,
-            deferred,
-            ..
-        } = self;
+        let Tx { conn, turn, .. } = self;
         let Some(turn) = turn else {
-            if keep && !deferred.is_empty() {
-                crate::deferred::insert_all(&conn, deferred).await?;
-            }
             if keep {
                 conn.commit().await?;
             } else {
@@ -176,14 +164,8 @@ impl Tx {
         } else {
             conn.rollback().await
         };
-        turn.end(keep && ended.is_ok(), deferred).await?;
+        turn.end(keep && ended.is_ok()).await?;
         Ok(ended?)
-    }
-
-    /// Insert `row` when the transaction commits (with the rows of its whole group commit, on a
-    /// SQLite file), not now: for rows nothing in the transaction reads back, such as its log.
-    pub fn defer_insert(&mut self, row: DeferredRow) {
-        self.deferred.push(row);
     }
 
     pub(crate) fn model(&self, name: &str) -> Result<&Model> {

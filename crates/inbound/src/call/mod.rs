@@ -259,6 +259,11 @@ async fn finish(
     }
 }
 
+/// The outcome of a call that broke down outside `run` (its task panicked): an internal error.
+pub fn broke_down(route: Route, model: &str, detail: String) -> CallOutcome {
+    failure(route, model, CallError::Internal(detail))
+}
+
 fn failure(route: Route, model: &str, error: CallError) -> CallOutcome {
     if let CallError::Internal(detail) = &error {
         tracing::error!(route = route.name(), model, detail = %detail, "inbound call failed");

@@ -1,8 +1,5 @@
-//! Rows a transaction adds at its commit rather than at once: rows of its own that nothing in the
-//! transaction reads back (the API log). On a SQLite file the rows of a whole group commit go in
-//! one INSERT per table just before the batch commits, instead of one statement per call inside the
-//! writer's turn; elsewhere a transaction inserts its own just before it commits. Either way they
-//! commit exactly when the transaction's other changes do.
+//! Many rows of a system table in one statement: for writers that gather rows and store them
+//! together (the API log's writer), where a statement per row would cost a round trip each.
 
 use crate::error::Result;
 use sea_orm::ConnectionTrait;
@@ -13,7 +10,7 @@ const ROWS_PER_INSERT: usize = 500;
 
 /// One row for `table`, its values in the order of `columns`.
 #[derive(Debug, Clone)]
-pub struct DeferredRow {
+pub struct BulkRow {
     pub table: &'static str,
     pub columns: &'static [&'static str],
     pub values: Vec<sea_orm::Value>,
@@ -21,7 +18,7 @@ pub struct DeferredRow {
 
 /// Insert `rows`, those of one table and column list together, in one statement per
 /// `ROWS_PER_INSERT`.
-pub async fn insert_all(conn: &impl ConnectionTrait, mut rows: Vec<DeferredRow>) -> Result<()> {
+pub async fn insert_all(conn: &impl ConnectionTrait, mut rows: Vec<BulkRow>) -> Result<()> {
     rows.sort_by_key(|r| (r.table, r.columns));
     for group in rows.chunk_by(|a, b| (a.table, a.columns) == (b.table, b.columns)) {
         for chunk in group.chunks(ROWS_PER_INSERT) {
