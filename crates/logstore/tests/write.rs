@@ -223,7 +223,10 @@ async fn the_log_writer_stores_every_log_it_was_given_in_order() {
             .unwrap()
             .unwrap();
         assert_eq!(odd.model.as_deref(), Some("res.partner\u{fffd}0"));
-        assert_eq!(odd.request_preview, r#""(26 bytes that are not JSON; not kept)""#);
+        assert_eq!(
+            odd.request_preview,
+            r#""(26 bytes that are not JSON; not kept)""#
+        );
         let with_payload = rows.iter().find(|r| r.2).unwrap().0;
         let payload = weft_logstore::payload(store.connection(), with_payload)
             .await
