@@ -6,4 +6,3 @@ pub mod auth;
 pub mod call;
 pub mod envelope;
 pub mod identity;
-pub mod targets;

@@ -5,7 +5,7 @@ use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
-use weft_inbound::targets::AllowedTargets;
+use weft_outbound::targets::AllowedTargets;
 use weft_registry::Registry;
 use weft_store::{ConnectSettings, SqliteDurability};
 

@@ -6,8 +6,8 @@ use crate::ratelimit::RateLimiter;
 use std::sync::{Arc, RwLock};
 use weft_inbound::auth::KeyCache;
 use weft_inbound::call::CallSettings;
-use weft_inbound::targets::AllowedTargets;
 use weft_logstore::LogWriter;
+use weft_outbound::targets::AllowedTargets;
 use weft_store::parameters::Parameters;
 use weft_store::{Cached, Store};
 

@@ -6,11 +6,11 @@
 
 use super::error::{CallError, CallResult};
 use super::path::Path;
-use crate::targets::AllowedTargets;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ActiveValue, EntityTrait};
 use serde_json::{Map, Value};
 use std::net::Ipv6Addr;
+use weft_outbound::targets::AllowedTargets;
 use weft_store::Tx;
 use weft_store::entity::record_callback;
 

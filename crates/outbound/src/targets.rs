@@ -1,10 +1,14 @@
 //! Where Weft may send requests (DESIGN.md §6, "the SSRF guard"). A URL whose host is `localhost` or
 //! an address literal in a loopback, private, link-local, shared, unspecified or multicast range
 //! (169.254.169.254, the cloud metadata address, included) is refused unless `WEFT_ALLOWED_TARGETS`
-//! lists that host or a CIDR holding it. This is the check made when a URL arrives (`callback_url`);
-//! names that resolve to such addresses are caught again at send time, at the resolver.
+//! lists that host or a CIDR holding it. `check_host` is the check made when a URL arrives
+//! (`callback_url`, a rule's URL); names that resolve to such addresses are caught again at send
+//! time by `GuardedResolver`, the resolver of every outbound `client`, so DNS cannot answer one
+//! address to the check and another to the connection.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
 
 /// `WEFT_ALLOWED_TARGETS`: host names and CIDRs (`10.0.0.0/8`, `::1/128`) the guard lets through.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -68,6 +72,57 @@ impl AllowedTargets {
             Ok(())
         }
     }
+}
+
+impl AllowedTargets {
+    /// Whether `host`, resolved to `address`, may be called.
+    fn allows(&self, host: &str, address: IpAddr) -> bool {
+        self.hosts
+            .contains(&host.trim_end_matches('.').to_ascii_lowercase())
+            || self
+                .networks
+                .iter()
+                .any(|(net, bits)| contains(*net, *bits, address))
+            || !is_private(address)
+    }
+}
+
+/// Resolves names for outbound calls, keeping only the addresses the guard allows.
+struct GuardedResolver {
+    allowed: AllowedTargets,
+}
+
+impl reqwest::dns::Resolve for GuardedResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let allowed = self.allowed.clone();
+        Box::pin(async move {
+            let host = name.as_str();
+            let kept: Vec<SocketAddr> = tokio::net::lookup_host((host, 0))
+                .await?
+                .filter(|a| allowed.allows(host, a.ip()))
+                .collect();
+            if kept.is_empty() {
+                return Err(format!(
+                    "{host} resolves to private or local addresses only; allow it with WEFT_ALLOWED_TARGETS"
+                )
+                .into());
+            }
+            Ok(Box::new(kept.into_iter()) as reqwest::dns::Addrs)
+        })
+    }
+}
+
+/// The HTTP client of outbound calls: names resolved through the guard, redirects not followed
+/// (a receiver cannot bounce a delivery to an address the guard refuses), `timeout` per request.
+/// An address literal never reaches a resolver, so a URL must pass `check_host` first.
+pub fn client(allowed: &AllowedTargets, timeout: Duration) -> reqwest::Result<reqwest::Client> {
+    reqwest::Client::builder()
+        .dns_resolver(Arc::new(GuardedResolver {
+            allowed: allowed.clone(),
+        }))
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(timeout)
+        .build()
 }
 
 fn is_private(address: IpAddr) -> bool {
@@ -153,5 +208,41 @@ mod tests {
         assert!(some.check_host("192.168.0.1").is_err());
         assert!(AllowedTargets::parse("10.0.0.0/40").is_err());
         assert!(AllowedTargets::parse("nonsense/8").is_err());
+    }
+
+    /// A receiver on 127.0.0.1 answering every request with 200 `ok`.
+    fn receiver() -> u16 {
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { continue };
+                let mut request = [0u8; 1024];
+                let _ = stream.read(&mut request);
+                let _ = stream.write_all(
+                    b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok",
+                );
+            }
+        });
+        port
+    }
+
+    #[tokio::test]
+    async fn a_name_that_resolves_to_a_private_address_is_refused_at_the_resolver() {
+        let port = receiver();
+        let url = format!("http://localhost:{port}/hook");
+        let guarded = client(&AllowedTargets::default(), Duration::from_secs(5)).unwrap();
+        let refused = guarded.get(&url).send().await.unwrap_err();
+        let chain = std::iter::successors(Some(&refused as &dyn std::error::Error), |e| e.source())
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(": ");
+        assert!(chain.contains("WEFT_ALLOWED_TARGETS"), "{chain}");
+
+        let allowed = AllowedTargets::parse("127.0.0.0/8, ::1").unwrap();
+        let open = client(&allowed, Duration::from_secs(5)).unwrap();
+        let reply = open.get(&url).send().await.unwrap();
+        assert_eq!(reply.text().await.unwrap(), "ok");
     }
 }
