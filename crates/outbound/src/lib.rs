@@ -3,8 +3,9 @@
 //!
 //! So far: `signing`, the Standard Webhooks secrets and signatures every delivery carries;
 //! `retry`, when a failed delivery is tried again; `targets`, the SSRF guard and the HTTP client it
-//! guards.
+//! guards; `notification`, a subscription's JSON and XML bodies.
 
+pub mod notification;
 pub mod retry;
 pub mod signing;
 pub mod targets;
