@@ -4,13 +4,11 @@
 
 use crate::report;
 use crate::search::{Measurement, measure};
-use sea_orm::ConnectionTrait;
-use sea_orm::sea_query::{Alias, Query};
 use std::sync::Arc;
 use std::time::Instant;
 use weft_logstore::Filter;
 use weft_registry::Registry;
-use weft_store::{ConnectSettings, Store};
+use weft_store::{BulkRow, ConnectSettings, Store};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -126,10 +124,10 @@ async fn scenario(backend: &str, url: &str, args: &Args) -> anyhow::Result<Vec<s
     Ok(out.iter().map(|m| m.row(backend)).collect())
 }
 
-/// Bulk-load logs, 1,000 rows per INSERT, 50,000 per transaction: the setup is not measured.
+/// Bulk-load logs, 500 rows per INSERT (`insert_all`), 50,000 per transaction: the setup is not measured.
 /// Every log names a customer (one of eight words) and an invoice code that 1 log in 1,000 shares.
 async fn load_logs(store: &Store, rows: u64) -> anyhow::Result<()> {
-    let columns = [
+    const COLUMNS: &[&str] = &[
         "create_date",
         "log_type",
         "route",
@@ -150,10 +148,7 @@ async fn load_logs(store: &Store, rows: u64) -> anyhow::Result<()> {
     for batch in (0..rows).step_by(50_000) {
         let tx = store.begin(&weft_store::Env::superuser()).await?;
         for chunk in (batch..Ord::min(batch + 50_000, rows)).step_by(1000) {
-            let mut insert = Query::insert();
-            insert
-                .into_table(Alias::new("weft_api_log"))
-                .columns(columns.map(Alias::new));
+            let mut logs = Vec::with_capacity(1000);
             for n in chunk..Ord::min(chunk + 1000, rows) {
                 let model = MODELS[(n % 5) as usize];
                 let route = ROUTES[(n / 5 % 5) as usize];
@@ -173,7 +168,7 @@ async fn load_logs(store: &Store, rows: u64) -> anyhow::Result<()> {
                     )
                 };
                 let created = now - chrono::Duration::seconds((rows - n) as i64);
-                insert.values_panic([
+                let values: Vec<sea_orm::Value> = vec![
                     created.into(),
                     "receive".into(),
                     format!("/api/{route}").into(),
@@ -189,9 +184,14 @@ async fn load_logs(store: &Store, rows: u64) -> anyhow::Result<()> {
                     1.5f64.into(),
                     1i64.into(),
                     false.into(),
-                ]);
+                ];
+                logs.push(BulkRow {
+                    table: "weft_api_log",
+                    columns: COLUMNS,
+                    values,
+                });
             }
-            tx.connection().execute(&insert).await?;
+            weft_store::insert_all(tx.connection(), logs).await?;
         }
         tx.commit_only().await?;
     }

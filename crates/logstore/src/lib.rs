@@ -24,7 +24,7 @@ pub use search::{INDEX_CHUNK, index_pending};
 pub use writer::{FLUSH_EVERY, LogWriter};
 
 use entity::api_log;
-use sea_orm::{ActiveValue, ConnectionTrait, EntityTrait};
+use sea_orm::{ConnectionTrait, EntityTrait};
 use serde_json::{Value, json};
 use std::time::Duration;
 use weft_store::files::{self, NewAttachment};
@@ -202,32 +202,21 @@ pub async fn write(conn: &impl ConnectionTrait, entry: Entry) -> Result<i64, Log
 }
 
 async fn write_prepared(conn: &impl ConnectionTrait, entry: &Entry<Side>) -> Result<i64, LogError> {
+    use sea_orm::sea_query::{Alias, Query};
     let (request, response) = (&entry.request, &entry.response);
     let has_payload = entry.has_payload();
-    let row = api_log::ActiveModel {
-        id: ActiveValue::NotSet,
-        create_date: ActiveValue::Set(entry.at),
-        log_type: ActiveValue::Set(entry.log_type.as_str().to_string()),
-        route: ActiveValue::Set(entry.route.clone()),
-        function_name: ActiveValue::Set(entry.function_name.clone()),
-        model: ActiveValue::Set(entry.model.clone()),
-        res_model: ActiveValue::Set(entry.res_model.clone()),
-        res_id: ActiveValue::Set(entry.res_id),
-        callback_url: ActiveValue::Set(entry.callback_url.clone()),
-        state: ActiveValue::Set(entry.state().to_string()),
-        request_preview: ActiveValue::Set(request.preview.clone()),
-        response_preview: ActiveValue::Set(response.preview.clone()),
-        request_size: ActiveValue::Set(request.size),
-        response_size: ActiveValue::Set(response.size),
-        duration_ms: ActiveValue::Set(entry.duration.as_secs_f64() * 1000.0),
-        user_id: ActiveValue::Set(entry.user_id),
-        idempotency_key: ActiveValue::Set(entry.idempotency_key.clone()),
-        has_payload: ActiveValue::Set(has_payload),
-    };
-    let id = api_log::Entity::insert(row)
-        .exec(conn)
+    let row = log_row(entry);
+    let mut insert = Query::insert();
+    insert
+        .into_table(Alias::new(row.table))
+        .columns(row.columns.iter().map(|c| Alias::new(*c)))
+        .values_panic(row.values.into_iter().map(Into::into))
+        .returning_col(Alias::new("id"));
+    let id: i64 = conn
+        .query_one(&insert)
         .await?
-        .last_insert_id;
+        .ok_or_else(|| LogError("the log insert returned no id".into()))?
+        .try_get_by_index(0)?;
     if has_payload {
         let payload = json!({"request": request.masked, "response": response.masked}).to_string();
         let name = format!("api_log_{id}.json");
@@ -244,7 +233,7 @@ async fn write_prepared(conn: &impl ConnectionTrait, entry: &Entry<Side>) -> Res
     Ok(id)
 }
 
-/// The columns of a log row without a payload, in the order of `bulk_row`.
+/// The columns of a log row, in the order of `log_row`.
 const COLUMNS: &[&str] = &[
     "create_date",
     "log_type",
@@ -265,9 +254,9 @@ const COLUMNS: &[&str] = &[
     "has_payload",
 ];
 
-/// The row of a log without a payload, to insert together with others (`weft_store::insert_all`).
-fn bulk_row(entry: &Entry<Side>) -> weft_store::BulkRow {
-    debug_assert!(!entry.has_payload(), "a payload needs the log's id");
+/// The row of a log: inserted alone by `write`, or with others (`weft_store::insert_all`) when it has
+/// no payload to attach.
+fn log_row(entry: &Entry<Side>) -> weft_store::BulkRow {
     let values: Vec<sea_orm::Value> = vec![
         entry.at.into(),
         entry.log_type.as_str().into(),
@@ -285,7 +274,7 @@ fn bulk_row(entry: &Entry<Side>) -> weft_store::BulkRow {
         (entry.duration.as_secs_f64() * 1000.0).into(),
         entry.user_id.into(),
         entry.idempotency_key.clone().into(),
-        false.into(),
+        entry.has_payload().into(),
     ];
     weft_store::BulkRow {
         table: "weft_api_log",

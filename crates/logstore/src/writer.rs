@@ -12,7 +12,7 @@
 //! and the task drains its queue when the last `LogWriter` is dropped). The review API flushes
 //! before it reads, so a caller always finds the log of a call it has had the answer of.
 
-use crate::{Entry, LogError, Side, bulk_row, write_prepared};
+use crate::{Entry, LogError, Side, log_row, write_prepared};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, oneshot};
@@ -169,7 +169,7 @@ async fn write_all(store: &Store, batch: &[Entry<Side>]) -> Result<(), LogError>
                 write_prepared(conn, entry).await?;
             }
         } else {
-            weft_store::insert_all(conn, run.iter().map(bulk_row).collect()).await?;
+            weft_store::insert_all(conn, run.iter().map(log_row).collect()).await?;
         }
     }
     tx.commit_only().await?;
