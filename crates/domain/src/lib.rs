@@ -43,6 +43,15 @@ pub use schema::{FieldInfo, FieldKind, Records, Schema};
 pub use sql::Backend;
 pub use value::Value;
 
+/// Read Python-literal text (lists, tuples, dicts, strings, numbers, `True`/`False`/`None`) or JSON
+/// into JSON: how Odoo-era clients write values in query strings (`fields=['name','model']`).
+pub fn parse_literal(text: &str) -> Result<serde_json::Value, DomainError> {
+    match serde_json::from_str(text) {
+        Ok(value) => Ok(value),
+        Err(_) => literal::parse(text),
+    }
+}
+
 /// More leaves than this (sub-domains included) make a domain [`DomainError::TooComplex`].
 pub const MAX_LEAVES: usize = 1000;
 /// Deeper nesting than this (brackets in the text, or logical operators) is refused.

@@ -1,6 +1,6 @@
 //! A reader for the Python-literal subset Odoo stores domains in.
 //!
-//! Lists, tuples (one-element tuples and trailing commas included), single- or double-quoted
+//! Lists, tuples (one-element tuples and trailing commas included), dicts with string keys, single- or double-quoted
 //! strings with the usual escapes and optional `u`/`r` prefix, ints, floats, `True`/`False`/`None`
 //! and their JSON spellings. Names, calls and operators are refused: a domain is data, never code.
 //! The result is a `serde_json::Value` (tuples become arrays), so one structural parser serves
@@ -64,6 +64,7 @@ impl Reader {
         match self.peek() {
             Some('[') => self.sequence(depth, ']'),
             Some('(') => self.sequence(depth, ')'),
+            Some('{') => self.dict(depth),
             Some('\'' | '"') => self.string(false).map(Json::String),
             Some('u' | 'U' | 'r' | 'R') if matches!(self.peek_at(1), Some('\'' | '"')) => {
                 let raw = matches!(self.peek(), Some('r' | 'R'));
@@ -109,6 +110,43 @@ impl Reader {
             return Ok(items.pop().unwrap_or(Json::Null));
         }
         Ok(Json::Array(items))
+    }
+
+    /// `{'key': value, ...}` with string keys (a JSON object).
+    fn dict(&mut self, depth: usize) -> Result<Json, DomainError> {
+        if depth >= MAX_DEPTH {
+            return Err(self.error(&format!("at most {MAX_DEPTH} levels of nesting")));
+        }
+        self.pos += 1;
+        let mut map = serde_json::Map::new();
+        loop {
+            self.skip_space();
+            if self.peek() == Some('}') {
+                self.pos += 1;
+                return Ok(Json::Object(map));
+            }
+            let key = match self.value(depth + 1)? {
+                Json::String(key) => key,
+                _ => return Err(self.error("a string key")),
+            };
+            self.skip_space();
+            if self.peek() != Some(':') {
+                return Err(self.error("':'"));
+            }
+            self.pos += 1;
+            self.skip_space();
+            let value = self.value(depth + 1)?;
+            map.insert(key, value);
+            self.skip_space();
+            match self.peek() {
+                Some(',') => self.pos += 1,
+                Some('}') => {
+                    self.pos += 1;
+                    return Ok(Json::Object(map));
+                }
+                _ => return Err(self.error("',' or '}'")),
+            }
+        }
     }
 
     fn keyword(&mut self) -> Result<Json, DomainError> {
@@ -345,5 +383,16 @@ mod tests {
                 "{text}"
             );
         }
+    }
+
+    #[test]
+    fn dicts_read_as_objects() {
+        assert_eq!(
+            parse("{'name': 'A', 'ids': (1, 2), \"ok\": True,}").unwrap(),
+            serde_json::json!({"name": "A", "ids": [1, 2], "ok": true})
+        );
+        assert!(parse("{1: 2}").is_err());
+        assert!(parse("{'a' 2}").is_err());
+        assert!(parse("{'a': 2").is_err());
     }
 }

@@ -1,11 +1,26 @@
 //! Outbound (DESIGN.md §6): outbound rules and webhook subscriptions write deliveries to an outbox in
 //! the transaction of the change; a dispatcher sends them, signed, retried and in order.
 //!
-//! So far: `signing`, the Standard Webhooks secrets and signatures every delivery carries;
-//! `retry`, when a failed delivery is tried again; `targets`, the SSRF guard and the HTTP client it
-//! guards; `notification`, a subscription's JSON and XML bodies.
+//! `rule` and `subscription` are the two kinds of source (their shared parts in `source`), kept in
+//! memory by `catalog`; `hook` is the `ChangeHook` that decides what a change fires and `outbox`
+//! renders and writes it (`template` for a rule's object template, `notification` for a
+//! subscription's JSON or XML). `dispatcher` sends what is due, signed (`signing`), retried
+//! (`retry`) and guarded (`targets`, the SSRF guard); `deliveries` is the outbox's review.
 
+pub mod catalog;
+mod circuit;
+pub mod deliveries;
+pub mod dispatcher;
+pub mod entity;
+pub mod hook;
 pub mod notification;
+pub mod outbox;
+mod record;
 pub mod retry;
+pub mod rule;
+mod send;
 pub mod signing;
+pub mod source;
+pub mod subscription;
 pub mod targets;
+pub mod template;

@@ -6,7 +6,7 @@
 //! time by `GuardedResolver`, the resolver of every outbound `client`, so DNS cannot answer one
 //! address to the check and another to the connection.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -72,6 +72,89 @@ impl AllowedTargets {
             Ok(())
         }
     }
+}
+
+impl AllowedTargets {
+    /// Check a URL a client gave (a `callback_url`, a rule's or subscription's address) for shape
+    /// and refuse it when its host is private and not allowed; the reason names what is wrong.
+    pub fn check_url(&self, url: &str) -> Result<(), String> {
+        self.check_host(&check_url(url)?)
+    }
+}
+
+/// URLs longer than this are refused.
+const MAX_URL: usize = 2048;
+
+/// Check the shape of `url` (http or https, a host, an optional port, no spaces or control
+/// characters) and return its host (an IPv6 address without brackets).
+fn check_url(url: &str) -> Result<String, String> {
+    if url.len() > MAX_URL {
+        return Err(format!("is longer than {MAX_URL} characters"));
+    }
+    if let Some(c) = url.chars().find(|c| c.is_control() || c.is_whitespace()) {
+        return Err(format!(
+            "must not contain spaces or control characters (found '{}')",
+            c.escape_default()
+        ));
+    }
+    let lower = url.to_ascii_lowercase();
+    let rest = if lower.starts_with("https://") {
+        &url[8..]
+    } else if lower.starts_with("http://") {
+        &url[7..]
+    } else {
+        return Err("must be an http:// or https:// URL".into());
+    };
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let authority = &rest[..end];
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    check_host_port(host_port)
+}
+
+fn check_host_port(host_port: &str) -> Result<String, String> {
+    let (host, port) = if let Some(inner) = host_port.strip_prefix('[') {
+        let (address, after) = inner
+            .split_once(']')
+            .ok_or("has an unterminated IPv6 address")?;
+        address
+            .parse::<Ipv6Addr>()
+            .map_err(|_| format!("'{address}' is not an IPv6 address"))?;
+        let port = match after {
+            "" => None,
+            _ => Some(
+                after
+                    .strip_prefix(':')
+                    .ok_or("has text after the IPv6 address")?,
+            ),
+        };
+        (address, port)
+    } else {
+        let (host, port) = match host_port.rsplit_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (host_port, None),
+        };
+        check_host_name(host)?;
+        (host, port)
+    };
+    match port {
+        Some(port) if !port.parse::<u16>().is_ok_and(|p| p > 0) => {
+            Err(format!("'{port}' is not a valid port"))
+        }
+        _ => Ok(host.to_string()),
+    }
+}
+
+fn check_host_name(host: &str) -> Result<(), String> {
+    if host.is_empty() {
+        return Err("has no host".into());
+    }
+    if !host
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_'))
+    {
+        return Err(format!("'{host}' is not a valid host name"));
+    }
+    Ok(())
 }
 
 impl AllowedTargets {
@@ -177,6 +260,34 @@ fn contains(network: IpAddr, bits: u8, address: IpAddr) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn urls_are_checked_for_shape() {
+        for ok in [
+            "https://ext-system/webhook/so-status",
+            "http://example.com:8080/a?b=c#d",
+            "HTTPS://user:pw@example.com",
+            "http://[::1]:9000/x",
+            "http://10.0.0.1",
+        ] {
+            assert!(check_url(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "ftp://example.com",
+            "https://",
+            "https:///path",
+            "example.com/x",
+            "https://exa mple.com",
+            "https://example.com:99999",
+            "https://example.com:x",
+            "https://[zz]/",
+            "https://ex\u{0}ample.com",
+            "https://bad<host>/",
+            "http://[::1]x/",
+        ] {
+            assert!(check_url(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn private_hosts_are_refused_unless_allowed() {

@@ -57,6 +57,21 @@ impl Store {
     /// Call `dropped` with every announced change, for as long as the process runs (PostgreSQL; on
     /// SQLite nothing is ever announced and nothing is started).
     pub fn on_announcement(&self, dropped: impl Fn(Cached) + Send + Sync + 'static) {
+        // What was announced before LISTEN (or while reconnecting) is lost: whatever the caches
+        // hold may be older than it. `None` says so.
+        self.on_notification(CHANNEL, move |payload| {
+            dropped(payload.map_or(Cached::Everything, Cached::from_name))
+        });
+    }
+
+    /// Call `heard` with the payload of every NOTIFY on `channel`, and with None whenever some may
+    /// have been missed (at start and after a reconnection), for as long as the process runs
+    /// (PostgreSQL; nothing is started on SQLite).
+    pub fn on_notification(
+        &self,
+        channel: &'static str,
+        heard: impl Fn(Option<&str>) + Send + Sync + 'static,
+    ) {
         let Some(url) = self.postgres_url() else {
             return;
         };
@@ -65,17 +80,15 @@ impl Store {
             loop {
                 match PgListener::connect(&url).await {
                     Ok(mut listener) => {
-                        if let Err(e) = listener.listen(CHANNEL).await {
-                            tracing::warn!(error = %e, "LISTEN {CHANNEL} failed");
+                        if let Err(e) = listener.listen(channel).await {
+                            tracing::warn!(error = %e, "LISTEN {channel} failed");
                         } else {
-                            tracing::debug!("listening for cache announcements");
-                            // What was announced before LISTEN (or while reconnecting) is lost:
-                            // whatever the caches hold may be older than it.
-                            dropped(Cached::Everything);
-                            listen(&mut listener, &dropped).await;
+                            tracing::debug!("listening on {channel}");
+                            heard(None);
+                            listen(&mut listener, channel, &heard).await;
                         }
                     }
-                    Err(e) => tracing::warn!(error = %e, "cannot listen for cache changes"),
+                    Err(e) => tracing::warn!(error = %e, "cannot LISTEN on {channel}"),
                 }
                 tokio::time::sleep(Duration::from_secs(1)).await;
             }
@@ -83,17 +96,17 @@ impl Store {
     }
 }
 
-async fn listen(listener: &mut PgListener, dropped: &impl Fn(Cached)) {
+async fn listen(listener: &mut PgListener, channel: &str, heard: &impl Fn(Option<&str>)) {
     loop {
         match listener.try_recv().await {
             Ok(Some(notification)) => {
-                tracing::debug!(payload = notification.payload(), "cache announcement");
-                dropped(Cached::from_name(notification.payload()))
+                tracing::trace!(channel, payload = notification.payload(), "notification");
+                heard(Some(notification.payload()))
             }
-            // The connection was lost and is back: announcements in between are gone.
-            Ok(None) => dropped(Cached::Everything),
+            // The connection was lost and is back: notifications in between are gone.
+            Ok(None) => heard(None),
             Err(e) => {
-                tracing::warn!(error = %e, "listening for cache changes failed");
+                tracing::warn!(error = %e, "listening on {channel} failed");
                 return;
             }
         }

@@ -13,6 +13,8 @@ pub struct Touched {
     pub model: String,
     pub operation: Operation,
     pub ids: Vec<i64>,
+    /// The fields the caller's values name (a write that names a field touches it, changed or not).
+    pub fields: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,4 +45,11 @@ pub trait ChangeHook: Send + Sync {
 
     /// Called after the write with what it changed; `tx` sees the database as it now is.
     async fn after(&self, tx: &Tx, changes: &ChangeSet, state: HookState) -> Result<(), HookError>;
+
+    /// Called once when the transaction is about to commit, after its last operation: the place
+    /// for work that must see the records as the whole transaction leaves them (what `after`
+    /// decided can wait in `Tx::stash`). An error rolls everything back.
+    async fn before_commit(&self, _tx: &Tx) -> Result<(), HookError> {
+        Ok(())
+    }
 }

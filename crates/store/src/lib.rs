@@ -19,6 +19,7 @@ mod connect;
 pub mod entity;
 pub mod env;
 mod error;
+mod expand;
 pub mod files;
 mod group;
 mod hook;

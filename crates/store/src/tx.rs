@@ -11,6 +11,8 @@ use crate::hook::{ChangeHook, HookState, Operation, Touched};
 use chrono::NaiveDateTime;
 use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseTransaction};
 use serde_json::{Map, Value};
+use std::any::{Any, TypeId};
+use std::collections::HashMap;
 use std::sync::Arc;
 use weft_domain::Domain;
 use weft_registry::{Model, Registry};
@@ -38,6 +40,10 @@ pub struct Tx {
     /// Records this transaction created or found by a search (and has not deleted): they exist and
     /// are visible to the env, so a many2one pointing at them needs no existence query.
     known: std::sync::Mutex<std::collections::HashSet<(String, i64)>>,
+    /// What hooks keep between `after` and `before_commit`, one value per type.
+    stash: std::sync::Mutex<HashMap<TypeId, Box<dyn Any + Send>>>,
+    /// Run once the commit is durable.
+    on_commit: std::sync::Mutex<Vec<Box<dyn FnOnce() + Send>>>,
     /// The writer's turn on a SQLite file, where `conn` is a savepoint in a group commit. Declared
     /// after `conn` so a dropped transaction rolls its savepoint back before the batch moves on.
     pub(crate) turn: Option<Turn>,
@@ -60,6 +66,8 @@ impl Tx {
             failed: false,
             now,
             known: Default::default(),
+            stash: Default::default(),
+            on_commit: Default::default(),
             turn: None,
         }
     }
@@ -84,6 +92,37 @@ impl Tx {
     /// Everything this transaction changed so far.
     pub fn changes(&self) -> &ChangeSet {
         &self.changes
+    }
+
+    /// Work on this transaction's value of type `T` (`T::default()` at first): how a hook carries
+    /// what it decided in `after` to its `before_commit`.
+    pub fn stash<T: Default + Send + 'static, R>(&self, work: impl FnOnce(&mut T) -> R) -> R {
+        let mut stash = self.stash.lock().expect("stash lock");
+        let value = stash
+            .entry(TypeId::of::<T>())
+            .or_insert_with(|| Box::new(T::default()));
+        work(
+            value
+                .downcast_mut::<T>()
+                .expect("stash entries are keyed by type"),
+        )
+    }
+
+    /// Take this transaction's value of type `T` out of the stash.
+    pub fn take_stash<T: Default + Send + 'static>(&self) -> T {
+        let mut stash = self.stash.lock().expect("stash lock");
+        stash
+            .remove(&TypeId::of::<T>())
+            .and_then(|value| value.downcast::<T>().ok())
+            .map_or_else(T::default, |value| *value)
+    }
+
+    /// Run `work` once this transaction has committed (never if it rolls back).
+    pub fn on_commit(&self, work: impl FnOnce() + Send + 'static) {
+        self.on_commit
+            .lock()
+            .expect("on_commit lock")
+            .push(Box::new(work));
     }
 
     /// Create a record from Odoo-style values (x2many as command lists, lines nested) and return its id.
@@ -120,6 +159,7 @@ impl Tx {
         }
         let mut changes = std::mem::take(&mut self.changes);
         self.fill_after_rows(&mut changes, |_| true).await?;
+        self.hooks_before_commit().await?;
         self.end(true).await?;
         Ok(changes)
     }
@@ -131,6 +171,7 @@ impl Tx {
             self.rollback().await?;
             return Err(StoreError::Aborted);
         }
+        self.hooks_before_commit().await?;
         self.end(true).await
     }
 
@@ -139,6 +180,7 @@ impl Tx {
     /// after rows of models no hook watches are not read.
     pub async fn commit_partial(mut self) -> Result<ChangeSet> {
         let changes = std::mem::take(&mut self.changes);
+        self.hooks_before_commit().await?;
         self.end(true).await?;
         Ok(changes)
     }
@@ -150,22 +192,35 @@ impl Tx {
     /// Commit (`keep`) or roll back, and return when that is durable. In a group commit, the
     /// savepoint is released into the batch and the batch's commit is awaited.
     async fn end(self, keep: bool) -> Result<()> {
-        let Tx { conn, turn, .. } = self;
-        let Some(turn) = turn else {
-            if keep {
-                conn.commit().await?;
-            } else {
-                conn.rollback().await?;
-            }
-            return Ok(());
-        };
+        let Tx {
+            conn,
+            turn,
+            on_commit,
+            ..
+        } = self;
         let ended = if keep {
             conn.commit().await
         } else {
             conn.rollback().await
         };
-        turn.end(keep && ended.is_ok()).await?;
-        Ok(ended?)
+        if let Some(turn) = turn {
+            turn.end(keep && ended.is_ok()).await?;
+        }
+        ended?;
+        if keep {
+            let work = on_commit.into_inner().expect("on_commit lock");
+            work.into_iter().for_each(|work| work());
+        }
+        Ok(())
+    }
+
+    async fn hooks_before_commit(&self) -> Result<()> {
+        for hook in &self.hooks {
+            hook.before_commit(self)
+                .await
+                .map_err(|e| StoreError::Hook(e.0))?;
+        }
+        Ok(())
     }
 
     pub(crate) fn model(&self, name: &str) -> Result<&Model> {
@@ -217,6 +272,7 @@ impl Tx {
             model: model.to_string(),
             operation: Operation::Create,
             ids: Vec::new(),
+            fields: vals.keys().cloned().collect(),
         };
         let states = self.hooks_before(&touched).await?;
         let mut op = ChangeSet::default();
@@ -236,6 +292,7 @@ impl Tx {
             model: model.to_string(),
             operation: Operation::Write,
             ids: ids.clone(),
+            fields: vals.keys().cloned().collect(),
         };
         let states = self.hooks_before(&touched).await?;
         let mut op = ChangeSet::default();
@@ -249,6 +306,7 @@ impl Tx {
             model: model.to_string(),
             operation: Operation::Unlink,
             ids: ids.clone(),
+            fields: Vec::new(),
         };
         let states = self.hooks_before(&touched).await?;
         let mut op = ChangeSet::default();

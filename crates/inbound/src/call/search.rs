@@ -1,21 +1,15 @@
 //! `search_data` (research §6 as amended by DESIGN.md §12): `search_domain` as a Python-literal
 //! string or a JSON array, `limit`, `offset`, `order`, and `search_field` with `f{a,b{c}}`
-//! expansion at any depth (`weft_registry::field_spec`). An expanded many2one is a list of one dict
-//! (`[]` when empty), an x2many a list of dicts in the comodel's default order; every dict has `id`.
-//! The expansion is batched: one search and one read per expanded field and level, over all
-//! records at once.
+//! expansion at any depth (`weft_registry::field_spec`, read by `Tx::read_specs`).
 
 use super::error::{CallError, CallResult, Code};
 use super::path::Path;
 use super::vals;
 use super::{Call, Success};
-use serde_json::{Map, Value, json};
-use std::collections::HashMap;
-use std::future::Future;
-use std::pin::Pin;
+use serde_json::{Map, Value};
 use weft_domain::Domain;
 use weft_registry::field_spec::{self, CheckError, FieldSpec};
-use weft_registry::{FieldType, Model, Registry};
+use weft_registry::{Model, Registry};
 use weft_store::{SearchOptions, StoreError, Tx};
 
 pub(crate) const SEARCHED: &str = "Record search successfully";
@@ -44,7 +38,9 @@ pub(crate) async fn search_data(call: &Call<'_>, tx: &Tx) -> CallResult<Success>
         .search(&call.model.name, &request.domain, &options)
         .await
         .map_err(search_error)?;
-    let rows = fetch(tx, &call.registry, call.model, &ids, &request.fields).await?;
+    let rows = tx
+        .read_specs(&call.model.name, &ids, &request.fields)
+        .await?;
     Ok(Success {
         result: Value::Array(rows.into_iter().map(Value::Object).collect()),
         message: SEARCHED.into(),
@@ -156,91 +152,4 @@ fn search_error(error: StoreError) -> CallError {
         StoreError::InvalidOrder(e) => CallError::at(Code::InvalidOrder, &Path::of("order"), e),
         other => other.into(),
     }
-}
-
-type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
-
-/// read() of `ids` limited to `specs` (every field when empty), with the expansions filled in.
-fn fetch<'a>(
-    tx: &'a Tx,
-    registry: &'a Registry,
-    model: &'a Model,
-    ids: &'a [i64],
-    specs: &'a [FieldSpec],
-) -> BoxFuture<'a, CallResult<Vec<Map<String, Value>>>> {
-    Box::pin(async move {
-        if ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        let names: Vec<&str> = specs.iter().map(|s| s.name.as_str()).collect();
-        let mut rows = tx.read(&model.name, ids, &names).await?;
-        for spec in specs {
-            if let Some(children) = &spec.expand {
-                expand(tx, registry, model, &mut rows, &spec.name, children).await?;
-            }
-        }
-        Ok(rows)
-    })
-}
-
-/// Replace `field` in every row by the related records (one search and one read for all rows).
-async fn expand(
-    tx: &Tx,
-    registry: &Registry,
-    model: &Model,
-    rows: &mut [Map<String, Value>],
-    field: &str,
-    children: &[FieldSpec],
-) -> CallResult<()> {
-    let kind = &model.field(field).expect("checked by field_spec").kind;
-    let comodel = kind
-        .comodel()
-        .and_then(|c| registry.model(c))
-        .expect("checked by field_spec");
-    let many2one = matches!(kind, FieldType::Many2one { .. });
-    let mut wanted: Vec<i64> = rows
-        .iter()
-        .flat_map(|row| related_ids(&row[field], many2one))
-        .collect();
-    wanted.sort_unstable();
-    wanted.dedup();
-    // The search puts them in the comodel's order and leaves out what the user may not see.
-    let ordered = if wanted.is_empty() {
-        Vec::new()
-    } else {
-        let domain = Domain::parse_json(&json!([["id", "in", wanted]])).expect("an id domain");
-        let options = SearchOptions {
-            include_archived: true,
-            ..SearchOptions::default()
-        };
-        tx.search(&comodel.name, &domain, &options).await?
-    };
-    let related = fetch(tx, registry, comodel, &ordered, children).await?;
-    let by_id: HashMap<i64, (usize, Map<String, Value>)> = related
-        .into_iter()
-        .enumerate()
-        .filter_map(|(i, row)| Some((row.get("id")?.as_i64()?, (i, row))))
-        .collect();
-    for row in rows.iter_mut() {
-        let mut found: Vec<&(usize, Map<String, Value>)> = related_ids(&row[field], many2one)
-            .filter_map(|id| by_id.get(&id))
-            .collect();
-        found.sort_by_key(|(position, _)| *position);
-        let list = found
-            .into_iter()
-            .map(|(_, record)| Value::Object(record.clone()))
-            .collect();
-        row.insert(field.to_string(), Value::Array(list));
-    }
-    Ok(())
-}
-
-/// The ids a read() value points at: `[id, "name"]` or `false` for a many2one, `[ids]` otherwise.
-fn related_ids(value: &Value, many2one: bool) -> impl Iterator<Item = i64> + '_ {
-    let items: &[Value] = match value {
-        Value::Array(items) if many2one => &items[..items.len().min(1)],
-        Value::Array(items) => items,
-        _ => &[],
-    };
-    items.iter().filter_map(Value::as_i64)
 }

@@ -1,0 +1,219 @@
+//! The outbox under review (`/api/v1/deliveries`): deliveries newest first with filters and a
+//! keyset cursor, one delivery with its attempts, and retries, one or by filter. A retried
+//! delivery is due at once; it keeps its `webhook-id`, so a receiver can tell a replay.
+
+use crate::entity::{attempt, delivery};
+use crate::source::{self, SourceKind};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select};
+use serde_json::{Value, json};
+use weft_store::{Result, Store};
+
+pub const STATES: [&str; 4] = ["pending", "sending", "done", "dead"];
+
+/// Review filters; all optional.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub state: Option<String>,
+    pub source: Option<(SourceKind, i64)>,
+    pub model: Option<String>,
+    pub res_id: Option<i64>,
+}
+
+impl Filter {
+    /// `rule:3` or `subscription:12`.
+    pub fn parse_source(text: &str) -> std::result::Result<(SourceKind, i64), String> {
+        text.split_once(':')
+            .and_then(|(kind, id)| Some((SourceKind::parse(kind)?, id.parse().ok()?)))
+            .ok_or_else(|| format!("'{text}' is not a source such as rule:3 or subscription:12"))
+    }
+
+    fn condition(&self) -> Condition {
+        let mut c = Condition::all();
+        if let Some(state) = &self.state {
+            c = c.add(delivery::Column::State.eq(state.clone()));
+        }
+        if let Some((kind, id)) = self.source {
+            c = c
+                .add(delivery::Column::SourceKind.eq(kind.as_str()))
+                .add(delivery::Column::SourceId.eq(id));
+        }
+        if let Some(model) = &self.model {
+            c = c.add(delivery::Column::Model.eq(model.clone()));
+        }
+        if let Some(res_id) = self.res_id {
+            c = c.add(delivery::Column::ResId.eq(res_id));
+        }
+        c
+    }
+
+    fn select(&self) -> Select<delivery::Entity> {
+        delivery::Entity::find().filter(self.condition())
+    }
+}
+
+/// A page, newest first, and the cursor of the next one.
+pub async fn list(
+    store: &Store,
+    filter: &Filter,
+    limit: u64,
+    cursor: Option<i64>,
+) -> Result<(Vec<Value>, Option<i64>)> {
+    let mut select = filter.select();
+    if let Some(before) = cursor {
+        select = select.filter(delivery::Column::Id.lt(before));
+    }
+    let rows = select
+        .order_by_desc(delivery::Column::Id)
+        .limit(limit + 1)
+        .all(store.connection())
+        .await?;
+    let next = (rows.len() as u64 > limit).then(|| rows[limit as usize - 1].id);
+    let items = rows
+        .iter()
+        .take(limit as usize)
+        .map(|d| view(d, false))
+        .collect();
+    Ok((items, next))
+}
+
+/// One delivery with its body and attempts, or None.
+pub async fn get(store: &Store, id: i64) -> Result<Option<Value>> {
+    let Some(row) = delivery::Entity::find_by_id(id)
+        .one(store.connection())
+        .await?
+    else {
+        return Ok(None);
+    };
+    let attempts = attempt::Entity::find()
+        .filter(attempt::Column::DeliveryId.eq(id))
+        .order_by_asc(attempt::Column::Id)
+        .all(store.connection())
+        .await?;
+    let mut out = view(&row, true);
+    out["attempts"] = attempts
+        .iter()
+        .map(|a| {
+            json!({
+                "attempt": a.attempt,
+                "at": source::odoo_datetime(a.create_date),
+                "duration_ms": a.duration_ms,
+                "status": a.status,
+                "error": a.error,
+                "response_preview": a.response_preview,
+            })
+        })
+        .collect();
+    Ok(Some(out))
+}
+
+fn view(d: &delivery::Model, with_body: bool) -> Value {
+    let mut out = json!({
+        "id": d.id,
+        "webhook_id": d.msg_id,
+        "source": format!("{}:{}", d.source_kind, d.source_id),
+        "event": d.event,
+        "model": d.model,
+        "res_id": d.res_id,
+        "url": d.url,
+        "state": d.state,
+        "attempts": d.attempts,
+        "next_attempt_at": (d.state == "pending").then(|| source::odoo_datetime(d.next_attempt_at)),
+        "last_status": d.last_status,
+        "last_error": d.last_error,
+        "create_date": source::odoo_datetime(d.create_date),
+        "finished_at": d.finished_at.map(source::odoo_datetime),
+    });
+    if with_body {
+        out["content_type"] = json!(d.content_type);
+        out["body"] = json!(d.body);
+    }
+    out
+}
+
+/// Why a delivery cannot be retried.
+#[derive(Debug, thiserror::Error)]
+pub enum RetryError {
+    #[error("delivery {0} does not exist")]
+    NotFound(i64),
+    #[error("delivery {0} is being sent right now")]
+    Sending(i64),
+    #[error(transparent)]
+    Store(#[from] weft_store::StoreError),
+}
+
+/// Send one delivery again (dead, done, or pending and waiting): due now.
+pub async fn retry(store: &Store, id: i64) -> std::result::Result<(), RetryError> {
+    let row = delivery::Entity::find_by_id(id)
+        .one(store.connection())
+        .await
+        .map_err(weft_store::StoreError::from)?
+        .ok_or(RetryError::NotFound(id))?;
+    if row.state == "sending" {
+        return Err(RetryError::Sending(id));
+    }
+    let filter = Condition::all()
+        .add(delivery::Column::Id.eq(id))
+        .add(delivery::Column::State.ne("sending"));
+    let updated = requeue(store, filter).await?;
+    if updated == 0 {
+        return Err(RetryError::Sending(id));
+    }
+    Ok(())
+}
+
+/// Send again every delivery matching `filter` (state `dead` unless the filter names one; never
+/// one being sent). Returns how many.
+pub async fn retry_all(store: &Store, filter: &Filter) -> Result<u64> {
+    let mut filter = filter.clone();
+    filter.state.get_or_insert_with(|| "dead".into());
+    if filter.state.as_deref() == Some("sending") {
+        return Ok(0);
+    }
+    requeue(store, filter.condition()).await
+}
+
+async fn requeue(store: &Store, condition: Condition) -> Result<u64> {
+    let now = source::now();
+    let result = delivery::Entity::update_many()
+        .col_expr(delivery::Column::State, Expr::value("pending"))
+        .col_expr(delivery::Column::NextAttemptAt, Expr::value(now))
+        .col_expr(
+            delivery::Column::FinishedAt,
+            Expr::value(Option::<chrono::NaiveDateTime>::None),
+        )
+        .filter(condition)
+        .exec(store.writer())
+        .await?;
+    Ok(result.rows_affected)
+}
+
+/// Deliveries by state, and the age of the oldest due one (for `/metrics`).
+pub async fn figures(store: &Store) -> Result<(Vec<(String, i64)>, Option<f64>)> {
+    use sea_orm::{ConnectionTrait, Statement};
+    let conn = store.connection();
+    let by_state = conn
+        .query_all_raw(Statement::from_string(
+            store.backend(),
+            "SELECT state, COUNT(*) AS n FROM weft_delivery GROUP BY state",
+        ))
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get("", "state")?, r.try_get("", "n")?)))
+        .collect::<std::result::Result<Vec<(String, i64)>, sea_orm::DbErr>>()?;
+    let now = source::now();
+    let oldest: Option<chrono::NaiveDateTime> = conn
+        .query_one_raw(Statement::from_sql_and_values(
+            store.backend(),
+            crate::dispatcher::placeholders(
+                store.backend(),
+                "SELECT MIN(next_attempt_at) AS due FROM weft_delivery WHERE state = 'pending' AND next_attempt_at <= $1",
+            ),
+            [now.into()],
+        ))
+        .await?
+        .map(|r| r.try_get("", "due"))
+        .transpose()?
+        .flatten();
+    Ok((by_state, oldest.map(|due| (now - due).as_seconds_f64())))
+}

@@ -1,0 +1,514 @@
+//! The dispatcher (DESIGN.md §6): claims due deliveries by lease, sends them, and hands what came
+//! of each to the `record` task, which stores it in batches.
+//!
+//! Claiming marks a batch `sending` with `lease_until` in one short statement; on PostgreSQL the
+//! rows are locked `FOR UPDATE SKIP LOCKED`, so any number of instances share the work without
+//! sending one delivery twice at the same time; a SQLite database has one dispatcher, the holder
+//! of its `weft_dispatcher_lease` row. A delivery is claimed only when no earlier delivery of its
+//! ordering key is unfinished (`dead` ones do not count), so one record's events reach a URL in
+//! order. An expired lease returns its row to the queue.
+//!
+//! The loop wakes when this process commits deliveries, when another instance does (LISTEN on
+//! PostgreSQL), when a send finishes, at the next retry's due time, and every `poll` regardless.
+
+use crate::catalog::Sources;
+use crate::circuit::Circuits;
+use crate::outbox::CHANNEL;
+use crate::record::{self, Decision, Finished};
+use crate::retry::RetrySchedule;
+use crate::send::{self, Claimed, Outcome};
+use crate::source::{self, SourceKind};
+use crate::targets::{self, AllowedTargets};
+use chrono::NaiveDateTime;
+use rand::Rng;
+use sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+use tokio::sync::{Notify, mpsc, watch};
+use tokio::task::JoinHandle;
+use weft_logstore::LogWriter;
+use weft_store::{Result, Store};
+
+/// Deliveries claimed in one statement.
+const BATCH: usize = 256;
+/// How often expired leases go back to the queue.
+const REAP_EVERY: Duration = Duration::from_secs(5);
+/// A lease outlives the attempt's timeout by this much.
+const LEASE_MARGIN: Duration = Duration::from_secs(15);
+/// The SQLite dispatcher lease: held this long, renewed at a third of it.
+const DATABASE_LEASE: Duration = Duration::from_secs(15);
+
+/// The parameters of DESIGN.md §4.1 that the dispatcher reads (they can change while it runs).
+#[derive(Debug, Clone, Copy)]
+pub struct Defaults {
+    pub timeout_s: u32,
+    pub retries: u32,
+    pub retention_days: u32,
+}
+
+pub type DefaultsFn = Arc<dyn Fn() -> Defaults + Send + Sync>;
+
+#[derive(Debug, Clone)]
+pub struct DispatcherSettings {
+    pub schedule: RetrySchedule,
+    pub allowed: AllowedTargets,
+    /// Requests in flight at once, over every URL.
+    pub max_in_flight: usize,
+    /// Requests in flight to one URL.
+    pub per_url: usize,
+    /// Failures in a row that open a URL's circuit, and its first pause.
+    pub circuit_threshold: u32,
+    pub circuit_pause: Duration,
+    pub poll: Duration,
+}
+
+impl Default for DispatcherSettings {
+    fn default() -> Self {
+        DispatcherSettings {
+            schedule: RetrySchedule::default(),
+            allowed: AllowedTargets::default(),
+            max_in_flight: 512,
+            per_url: 64,
+            circuit_threshold: 10,
+            circuit_pause: Duration::from_secs(30),
+            poll: Duration::from_secs(1),
+        }
+    }
+}
+
+pub struct Dispatcher {
+    store: Store,
+    sources: Arc<Sources>,
+    wake: Arc<Notify>,
+    settings: DispatcherSettings,
+    defaults: DefaultsFn,
+    /// This dispatcher's mark on the leases it holds.
+    owner: i64,
+    client: reqwest::Client,
+    circuits: Circuits,
+    in_flight: AtomicUsize,
+    freed: Notify,
+    finished: mpsc::UnboundedSender<Finished>,
+}
+
+/// A running dispatcher; `stop` finishes the requests in flight and stores their outcomes.
+pub struct DispatcherHandle {
+    stop: watch::Sender<bool>,
+    task: JoinHandle<()>,
+}
+
+impl DispatcherHandle {
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        let _ = self.task.await;
+    }
+}
+
+impl Dispatcher {
+    /// Start dispatching on the current runtime. `wake` is the notifier the outbound hook of this
+    /// process signals when deliveries commit.
+    pub fn start(
+        store: Store,
+        sources: Arc<Sources>,
+        logs: LogWriter,
+        wake: Arc<Notify>,
+        settings: DispatcherSettings,
+        defaults: DefaultsFn,
+    ) -> std::result::Result<DispatcherHandle, reqwest::Error> {
+        let client = targets::client(&settings.allowed, Duration::from_secs(300))?;
+        let (finished, outcomes) = mpsc::unbounded_channel();
+        let recorder = tokio::spawn(record::run(
+            store.clone(),
+            sources.clone(),
+            logs,
+            wake.clone(),
+            outcomes,
+        ));
+        let dispatcher = Arc::new(Dispatcher {
+            circuits: Circuits::new(
+                settings.per_url,
+                settings.circuit_threshold,
+                settings.circuit_pause,
+            ),
+            store: store.clone(),
+            sources,
+            wake: wake.clone(),
+            settings,
+            defaults,
+            owner: rand::rng().random_range(1..i64::MAX),
+            client,
+            in_flight: AtomicUsize::new(0),
+            freed: Notify::new(),
+            finished,
+        });
+        store.on_notification(CHANNEL, move |_| wake.notify_one());
+        let (stop, stopped) = watch::channel(false);
+        let task = tokio::spawn(async move {
+            dispatcher.clone().run(stopped).await;
+            dispatcher.finish_in_flight().await;
+            dispatcher.release_database_lease().await;
+            drop(dispatcher);
+            let _ = recorder.await;
+        });
+        Ok(DispatcherHandle { stop, task })
+    }
+
+    async fn run(self: Arc<Self>, mut stop: watch::Receiver<bool>) {
+        let mut last_reap: Option<Instant> = None;
+        let mut lease_renewed: Option<Instant> = None;
+        let purger = tokio::spawn(purge_finished(self.store.clone(), self.defaults.clone()));
+        while !*stop.borrow() {
+            if !self.hold_database_lease(&mut lease_renewed).await {
+                self.pause(&mut stop, self.settings.poll).await;
+                continue;
+            }
+            if last_reap.is_none_or(|at| at.elapsed() >= REAP_EVERY) {
+                if let Err(e) = self.reap().await {
+                    tracing::warn!(error = %e, "returning expired leases failed");
+                }
+                last_reap = Some(Instant::now());
+            }
+            let free = self
+                .settings
+                .max_in_flight
+                .saturating_sub(self.in_flight.load(Ordering::Acquire));
+            let asked = free.min(BATCH);
+            if asked > 0 {
+                match self.claim(asked).await {
+                    Ok(batch) => {
+                        let full = batch.len() == asked;
+                        for delivery in batch {
+                            self.clone().dispatch(delivery);
+                        }
+                        if full {
+                            continue;
+                        }
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "claiming deliveries failed");
+                        self.pause(&mut stop, self.settings.poll).await;
+                        continue;
+                    }
+                }
+            }
+            let wait = match self.next_due().await {
+                Ok(Some(due)) => due.min(self.settings.poll),
+                _ => self.settings.poll,
+            };
+            self.pause(&mut stop, wait).await;
+        }
+        purger.abort();
+    }
+
+    /// Sleep until `wait` passes or something worth a look happens.
+    async fn pause(&self, stop: &mut watch::Receiver<bool>, wait: Duration) {
+        tokio::select! {
+            () = self.wake.notified() => {}
+            () = self.freed.notified() => {}
+            () = tokio::time::sleep(wait) => {}
+            _ = stop.changed() => {}
+        }
+    }
+
+    async fn finish_in_flight(&self) {
+        while self.in_flight.load(Ordering::Acquire) > 0 {
+            let _ = tokio::time::timeout(Duration::from_millis(50), self.freed.notified()).await;
+        }
+    }
+
+    fn dispatch(self: Arc<Self>, delivery: Claimed) {
+        self.in_flight.fetch_add(1, Ordering::AcqRel);
+        tokio::spawn(async move {
+            let finished = self.attempt(delivery).await;
+            let _ = self.finished.send(finished);
+            self.in_flight.fetch_sub(1, Ordering::AcqRel);
+            self.freed.notify_one();
+        });
+    }
+
+    /// One attempt, and what to do next.
+    async fn attempt(&self, delivery: Claimed) -> Finished {
+        let catalog = self.sources.current();
+        let Some(source) = catalog.settings(delivery.kind, delivery.source_id).cloned() else {
+            let error = format!("its {} was deleted", delivery.kind.as_str());
+            return Finished::without_attempt(
+                delivery,
+                Decision::Dead {
+                    status: None,
+                    error,
+                },
+            );
+        };
+        if let Some(until) = self.circuits.open_until(&delivery.url) {
+            return Finished::without_attempt(delivery, Decision::Paused { until: at(until) });
+        }
+        let defaults = (self.defaults)();
+        let timeout = Duration::from_secs(
+            source.limits.timeout_s.unwrap_or(defaults.timeout_s).max(1) as u64,
+        );
+        let max_retries = source.limits.max_retries.unwrap_or(defaults.retries);
+        let _slot = self.circuits.slot(&delivery.url).await;
+        let started = source::now();
+        let answer = send::post(
+            &self.client,
+            &self.settings.allowed,
+            &delivery,
+            &source,
+            timeout,
+        )
+        .await;
+        let decision = match &answer.outcome {
+            Outcome::Delivered { status } => {
+                self.circuits.succeeded(&delivery.url);
+                Decision::Done { status: *status }
+            }
+            Outcome::Gone => Decision::Gone,
+            Outcome::Failed {
+                status,
+                error,
+                retry_after,
+            } => {
+                self.circuits.failed(&delivery.url);
+                let failures = delivery.attempts as u32 + 1;
+                if failures > max_retries {
+                    Decision::Dead {
+                        status: *status,
+                        error: error.clone(),
+                    }
+                } else {
+                    let wait =
+                        self.settings
+                            .schedule
+                            .wait(failures, *retry_after, &mut rand::rng());
+                    Decision::Retry {
+                        at: source::now() + chrono::Duration::from_std(wait).unwrap_or_default(),
+                        status: *status,
+                        error: error.clone(),
+                    }
+                }
+            }
+        };
+        Finished {
+            delivery,
+            started,
+            source_name: source.name,
+            answer: Some(answer),
+            decision,
+        }
+    }
+
+    /// Mark up to `limit` due deliveries `sending` under this dispatcher's lease and return them.
+    async fn claim(&self, limit: usize) -> Result<Vec<Claimed>> {
+        let now = source::now();
+        let lease_until = now + chrono::Duration::from_std(self.lease_length()).unwrap_or_default();
+        let postgres = self.store.backend() == DatabaseBackend::Postgres;
+        let sql = claim_sql(postgres);
+        let values: Vec<sea_orm::Value> = vec![
+            lease_until.into(),
+            self.owner.into(),
+            now.into(),
+            (limit as i64).into(),
+        ];
+        let statement = Statement::from_sql_and_values(self.store.backend(), sql, values);
+        let store = self.store.clone();
+        let rows = self
+            .store
+            .on_writer(async move {
+                let tx = store.begin(&weft_store::Env::superuser()).await?;
+                let rows = tx.connection().query_all_raw(statement).await?;
+                tx.commit_only().await?;
+                Ok::<_, weft_store::StoreError>(rows)
+            })
+            .await?;
+        let mut claimed = rows
+            .iter()
+            .map(claimed_from_row)
+            .collect::<std::result::Result<Vec<_>, sea_orm::DbErr>>()?;
+        claimed.sort_by_key(|c| c.id);
+        Ok(claimed)
+    }
+
+    /// The longest a claimed delivery may take: the longest timeout any source may set.
+    fn lease_length(&self) -> Duration {
+        let defaults = (self.defaults)();
+        let longest = self
+            .sources
+            .current()
+            .longest_timeout()
+            .max(defaults.timeout_s);
+        Duration::from_secs(longest as u64) + LEASE_MARGIN
+    }
+
+    /// Return deliveries whose lease expired (their dispatcher died or stalled) to the queue.
+    async fn reap(&self) -> Result<()> {
+        let sql = "UPDATE weft_delivery SET state = 'pending', lease_until = NULL, lease_owner = NULL \
+                   WHERE state = 'sending' AND lease_until < $1";
+        self.execute(sql, vec![source::now().into()])
+            .await
+            .map(|_| ())
+    }
+
+    /// How long until the next delivery waiting for a retry falls due.
+    async fn next_due(&self) -> Result<Option<Duration>> {
+        let now = source::now();
+        let sql = "SELECT MIN(next_attempt_at) AS due FROM weft_delivery \
+                   WHERE state = 'pending' AND next_attempt_at > $1";
+        let statement = Statement::from_sql_and_values(
+            self.store.backend(),
+            placeholders(self.store.backend(), sql),
+            [now.into()],
+        );
+        let row = self.store.connection().query_one_raw(statement).await?;
+        let due: Option<NaiveDateTime> = match row {
+            Some(row) => row.try_get("", "due")?,
+            None => None,
+        };
+        Ok(due.map(|due| (due - now).to_std().unwrap_or_default()))
+    }
+
+    async fn execute(&self, sql: &str, values: Vec<sea_orm::Value>) -> Result<u64> {
+        let statement = Statement::from_sql_and_values(
+            self.store.backend(),
+            placeholders(self.store.backend(), sql),
+            values,
+        );
+        let store = self.store.clone();
+        self.store
+            .on_writer(async move {
+                let tx = store.begin(&weft_store::Env::superuser()).await?;
+                let result = tx.connection().execute_raw(statement).await?;
+                tx.commit_only().await?;
+                Ok(result.rows_affected())
+            })
+            .await
+    }
+
+    /// On SQLite, hold the database's dispatcher lease (renewed as it runs); elsewhere, always.
+    /// Taking it over from a holder that stopped renewing returns that holder's deliveries.
+    async fn hold_database_lease(&self, renewed: &mut Option<Instant>) -> bool {
+        if self.store.backend() == DatabaseBackend::Postgres {
+            return true;
+        }
+        if renewed.is_some_and(|at| at.elapsed() < DATABASE_LEASE / 3) {
+            return true;
+        }
+        let now = source::now();
+        let until = now + chrono::Duration::from_std(DATABASE_LEASE).unwrap_or_default();
+        let sql = "INSERT INTO weft_dispatcher_lease (name, owner, lease_until) VALUES ('dispatcher', $1, $2) \
+                   ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, lease_until = excluded.lease_until \
+                   WHERE weft_dispatcher_lease.owner = excluded.owner OR weft_dispatcher_lease.lease_until < $3";
+        match self
+            .execute(sql, vec![self.owner.into(), until.into(), now.into()])
+            .await
+        {
+            Ok(1) => {
+                if renewed.is_none() {
+                    // The only dispatcher of this database: whatever is `sending` is nobody's.
+                    let sql = "UPDATE weft_delivery SET state = 'pending', lease_until = NULL, lease_owner = NULL \
+                               WHERE state = 'sending'";
+                    if let Err(e) = self.execute(sql, Vec::new()).await {
+                        tracing::warn!(error = %e, "returning an earlier dispatcher's deliveries failed");
+                    }
+                    tracing::info!("dispatching deliveries for this database");
+                }
+                *renewed = Some(Instant::now());
+                true
+            }
+            Ok(_) => {
+                if renewed.take().is_some() {
+                    tracing::warn!("another process took over dispatching for this database");
+                }
+                false
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "renewing the dispatcher lease failed");
+                renewed.is_some_and(|at| at.elapsed() < DATABASE_LEASE)
+            }
+        }
+    }
+
+    async fn release_database_lease(&self) {
+        if self.store.backend() == DatabaseBackend::Postgres {
+            return;
+        }
+        let sql = "DELETE FROM weft_dispatcher_lease WHERE name = 'dispatcher' AND owner = $1";
+        if let Err(e) = self.execute(sql, vec![self.owner.into()]).await {
+            tracing::warn!(error = %e, "releasing the dispatcher lease failed");
+        }
+    }
+}
+
+/// `$n` placeholders as SQLite wants them (`?n` keeps the numbering).
+pub(crate) fn placeholders(backend: DatabaseBackend, sql: &str) -> String {
+    match backend {
+        DatabaseBackend::Postgres => sql.to_string(),
+        _ => sql.replace('$', "?"),
+    }
+}
+
+/// Claim: due, pending, no unfinished delivery of the same key before it; oldest due first.
+fn claim_sql(postgres: bool) -> String {
+    let lock = if postgres {
+        " FOR UPDATE SKIP LOCKED"
+    } else {
+        ""
+    };
+    let sql = format!(
+        "UPDATE weft_delivery SET state = 'sending', lease_until = $1, lease_owner = $2 \
+         WHERE id IN (SELECT d.id FROM weft_delivery d \
+           WHERE d.state = 'pending' AND d.next_attempt_at <= $3 \
+           AND NOT EXISTS (SELECT 1 FROM weft_delivery e WHERE e.order_key = d.order_key AND e.id < d.id \
+                           AND e.state IN ('pending', 'sending')) \
+           ORDER BY d.next_attempt_at, d.id LIMIT $4{lock}) \
+         RETURNING id, msg_id, source_kind, source_id, model, res_id, url, content_type, body, attempts"
+    );
+    if postgres { sql } else { sql.replace('$', "?") }
+}
+
+fn claimed_from_row(row: &sea_orm::QueryResult) -> std::result::Result<Claimed, sea_orm::DbErr> {
+    let kind: String = row.try_get("", "source_kind")?;
+    Ok(Claimed {
+        id: row.try_get("", "id")?,
+        msg_id: row.try_get("", "msg_id")?,
+        kind: SourceKind::parse(&kind).unwrap_or(SourceKind::Rule),
+        source_id: row.try_get("", "source_id")?,
+        model: row.try_get("", "model")?,
+        res_id: row.try_get("", "res_id")?,
+        url: row.try_get("", "url")?,
+        content_type: row.try_get("", "content_type")?,
+        body: row.try_get("", "body")?,
+        attempts: row.try_get("", "attempts")?,
+    })
+}
+
+/// An `Instant` as a UTC time.
+fn at(instant: Instant) -> NaiveDateTime {
+    let ahead = instant.saturating_duration_since(Instant::now());
+    source::now() + chrono::Duration::from_std(ahead).unwrap_or_default()
+}
+
+/// Delete finished deliveries (and their attempts) older than `webhook.delivery_retention_days`,
+/// a minute after start and hourly after that, a thousand at a time.
+async fn purge_finished(store: Store, defaults: DefaultsFn) {
+    let start = tokio::time::Instant::now() + Duration::from_secs(60);
+    let mut every = tokio::time::interval_at(start, Duration::from_secs(3600));
+    loop {
+        every.tick().await;
+        let days = defaults().retention_days;
+        if days == 0 {
+            continue;
+        }
+        let cutoff = source::now() - chrono::Duration::days(days as i64);
+        loop {
+            match record::purge_chunk(&store, cutoff, 1000).await {
+                Ok(0) => break,
+                Ok(n) => tracing::info!(deleted = n, days, "finished deliveries purged"),
+                Err(e) => {
+                    tracing::warn!(error = %e, "purging finished deliveries failed");
+                    break;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,154 @@
+//! One attempt of one delivery: sign it with its source's secrets, POST it (no redirects, the
+//! source's timeout), and say what came of it. 2xx delivers; 410 retires the URL for the source;
+//! anything else fails and may be retried (after `Retry-After` when the receiver gives one).
+
+use crate::catalog::SourceSettings;
+use crate::signing;
+use crate::source::SourceKind;
+use crate::targets::AllowedTargets;
+use std::time::{Duration, Instant};
+
+/// How much of a receiver's answer is read and kept.
+const MAX_RESPONSE: usize = 64 * 1024;
+
+/// A delivery this dispatcher holds the lease of.
+#[derive(Debug, Clone)]
+pub struct Claimed {
+    pub id: i64,
+    pub msg_id: String,
+    pub kind: SourceKind,
+    pub source_id: i64,
+    pub model: String,
+    pub res_id: i64,
+    pub url: String,
+    pub content_type: String,
+    pub body: String,
+    /// Attempts made before this one.
+    pub attempts: i32,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    Delivered {
+        status: u16,
+    },
+    Failed {
+        status: Option<u16>,
+        error: String,
+        retry_after: Option<Duration>,
+    },
+    /// 410 Gone: the receiver wants no more from this source at this URL.
+    Gone,
+}
+
+/// What one POST gave.
+pub struct Answer {
+    pub outcome: Outcome,
+    pub response: Vec<u8>,
+    pub duration: Duration,
+}
+
+pub async fn post(
+    client: &reqwest::Client,
+    allowed: &AllowedTargets,
+    delivery: &Claimed,
+    source: &SourceSettings,
+    timeout: Duration,
+) -> Answer {
+    let started = Instant::now();
+    // Address literals never reach the resolver: the guard sees them here.
+    if let Err(reason) = allowed.check_url(&delivery.url) {
+        return failed(started, None, format!("refused: the URL {reason}"), None);
+    }
+    let now = chrono::Utc::now();
+    let secrets = source.signing.secrets(now.naive_utc());
+    let headers = signing::headers(
+        &secrets,
+        &delivery.msg_id,
+        now.timestamp(),
+        delivery.body.as_bytes(),
+    );
+    let mut request = client
+        .post(&delivery.url)
+        .timeout(timeout)
+        .header("content-type", &delivery.content_type)
+        .body(delivery.body.clone());
+    for (name, value) in headers {
+        request = request.header(name, value);
+    }
+    if let Some(auth) = &source.auth_header {
+        request = request.header("authorization", auth);
+    }
+    match request.send().await {
+        Err(e) => failed(started, None, describe(&e, timeout), None),
+        Ok(mut response) => {
+            let status = response.status().as_u16();
+            let retry_after = retry_after(response.headers());
+            let mut body = Vec::new();
+            while let Ok(Some(chunk)) = response.chunk().await {
+                body.extend_from_slice(&chunk[..chunk.len().min(MAX_RESPONSE - body.len())]);
+                if body.len() >= MAX_RESPONSE {
+                    break;
+                }
+            }
+            let outcome = match status {
+                200..=299 => Outcome::Delivered { status },
+                410 => Outcome::Gone,
+                _ => Outcome::Failed {
+                    status: Some(status),
+                    error: format!("the receiver answered {status}"),
+                    retry_after,
+                },
+            };
+            Answer {
+                outcome,
+                response: body,
+                duration: started.elapsed(),
+            }
+        }
+    }
+}
+
+fn failed(
+    started: Instant,
+    status: Option<u16>,
+    error: String,
+    retry_after: Option<Duration>,
+) -> Answer {
+    Answer {
+        outcome: Outcome::Failed {
+            status,
+            error,
+            retry_after,
+        },
+        response: Vec::new(),
+        duration: started.elapsed(),
+    }
+}
+
+/// A one-line reason: timeouts and refused connections say so plainly.
+fn describe(error: &reqwest::Error, timeout: Duration) -> String {
+    if error.is_timeout() {
+        return format!("no answer within {} s", timeout.as_secs_f64());
+    }
+    let mut text = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+/// `Retry-After` in seconds (the HTTP-date form is rare for webhooks and read as absent).
+fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    headers
+        .get("retry-after")?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .map(Duration::from_secs)
+}
