@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod receiver;
+
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -131,6 +133,23 @@ impl TestServer {
         let response = request.send().await.expect("request");
         assert_eq!(response.status(), 200, "JSON-RPC replies are HTTP 200");
         response.json().await.expect("a JSON reply")
+    }
+
+    /// Call an admin route (`/api/v1/...`, `/restapi/...`) with the admin key: status and JSON body
+    /// (null when the body is empty or not JSON).
+    pub async fn admin(&self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("a method");
+        let mut request = self
+            .client
+            .request(method, format!("{}{path}", self.url))
+            .header("x-api-key", ADMIN_KEY);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("request");
+        let status = response.status().as_u16();
+        let text = response.text().await.expect("a body");
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
     }
 
     /// Run a `weft` CLI command on the server's database and return its stdout.

@@ -42,6 +42,15 @@ impl Catalog {
         self.subscriptions.get(model).map_or(&[], Vec::as_slice)
     }
 
+    /// An active subscription by id.
+    pub fn subscription(&self, id: i64) -> Option<Arc<Subscription>> {
+        self.subscriptions
+            .values()
+            .flatten()
+            .find(|s| s.id == id)
+            .cloned()
+    }
+
     pub fn watches(&self, model: &str) -> bool {
         self.rules.contains_key(model) || self.subscriptions.contains_key(model)
     }

@@ -117,7 +117,7 @@ fn view(d: &delivery::Model, with_body: bool) -> Value {
         "res_id": d.res_id,
         "url": d.url,
         "state": d.state,
-        "attempts": d.attempts,
+        "attempt_count": d.attempts,
         "next_attempt_at": (d.state == "pending").then(|| source::odoo_datetime(d.next_attempt_at)),
         "last_status": d.last_status,
         "last_error": d.last_error,

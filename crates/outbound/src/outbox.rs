@@ -9,7 +9,7 @@ use crate::source::SourceKind;
 use crate::subscription::{Format, Subscription};
 use crate::template;
 use rand::Rng;
-use sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, QueryFilter, Statement};
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
@@ -252,39 +252,48 @@ async fn render_notifications(
         .into_iter()
         .filter_map(|row| Some((row.get("id")?.as_i64()?, row)))
         .collect();
-    let model = tx.registry().model(&subscription.model);
-    let timestamp = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string();
     for event in events {
-        let Some(data) = rows.get(&event.res_id) else {
-            continue;
-        };
-        let msg_id = new_message_id();
-        let notification = Notification {
-            id: &msg_id,
-            event: event.event,
-            model: &subscription.model,
-            res_id: event.res_id,
-            timestamp: &timestamp,
-            language: &subscription.language,
-            webhook_id: subscription.id,
-            webhook_name: &subscription.name,
-            data,
-        };
-        let body = match subscription.format {
-            Format::Json => notification.json().to_string(),
-            Format::Xml => {
-                notification.xml(|name| model.and_then(|m| m.field(name)).map(|f| f.kind.name()))
-            }
-        };
-        out.deliveries.push(NewDelivery {
-            msg_id,
-            event: (*event).clone(),
-            url: subscription.address.clone(),
-            content_type: subscription.format.content_type(),
-            body,
-        });
+        if let Some(data) = rows.get(&event.res_id) {
+            out.deliveries.push(notify(tx, subscription, event, data));
+        }
     }
     Ok(())
+}
+
+/// The delivery of one notification of `data` (the record in read() format).
+fn notify(
+    tx: &Tx,
+    subscription: &Subscription,
+    event: &Event,
+    data: &Map<String, Value>,
+) -> NewDelivery {
+    let model = tx.registry().model(&subscription.model);
+    let msg_id = new_message_id();
+    let timestamp = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    let notification = Notification {
+        id: &msg_id,
+        event: event.event,
+        model: &subscription.model,
+        res_id: event.res_id,
+        timestamp: &timestamp,
+        language: &subscription.language,
+        webhook_id: subscription.id,
+        webhook_name: &subscription.name,
+        data,
+    };
+    let body = match subscription.format {
+        Format::Json => notification.json().to_string(),
+        Format::Xml => {
+            notification.xml(|name| model.and_then(|m| m.field(name)).map(|f| f.kind.name()))
+        }
+    };
+    NewDelivery {
+        msg_id,
+        event: event.clone(),
+        url: subscription.address.clone(),
+        content_type: subscription.format.content_type(),
+        body,
+    }
 }
 
 /// `msg_` and 24 random base62 characters (143 bits).
@@ -383,4 +392,61 @@ pub async fn insert(tx: &Tx, deliveries: &[NewDelivery]) -> Result<(), HookError
             .map_err(|e| HookError(format!("announcing deliveries: {e}")))?;
     }
     Ok(())
+}
+
+/// Queue a test notification for a subscription (seed 000 §4.1.2, "send test notification"): its
+/// model's newest record as it is now (or `{"id": 0}` when there is none), signed and delivered as
+/// any other, with event `test`. Returns the delivery's id.
+pub async fn queue_test(
+    store: &weft_store::Store,
+    catalog: &Catalog,
+    subscription_id: i64,
+) -> Result<Option<i64>, HookError> {
+    let Some(subscription) = catalog.subscription(subscription_id) else {
+        return Ok(None);
+    };
+    let failed =
+        |e: weft_store::StoreError| HookError(format!("queueing a test notification: {e}"));
+    let tx = store
+        .begin(&weft_store::Env::superuser())
+        .await
+        .map_err(failed)?;
+    let newest = tx
+        .search(
+            &subscription.model,
+            &weft_domain::Domain::all(),
+            &weft_store::SearchOptions {
+                order: Some("id desc"),
+                limit: Some(1),
+                include_archived: true,
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(failed)?;
+    let event = Event::new(
+        SourceKind::Subscription,
+        subscription.id,
+        &subscription.model,
+        newest.first().copied().unwrap_or(0),
+        "test",
+    );
+    let mut out = Rendered::default();
+    render_notifications(&tx, catalog, &subscription, &[&event], &mut out).await?;
+    if out.deliveries.is_empty() {
+        // No record to show: the notification carries `{"id": 0}`.
+        let data = Map::from_iter([("id".to_string(), json!(0))]);
+        out.deliveries
+            .push(notify(&tx, &subscription, &event, &data));
+    }
+    insert(&tx, &out.deliveries).await?;
+    tx.commit_only().await.map_err(failed)?;
+    let msg_id = out.deliveries[0].msg_id.clone();
+    let id = crate::entity::delivery::Entity::find()
+        .filter(crate::entity::delivery::Column::MsgId.eq(msg_id))
+        .one(store.connection())
+        .await
+        .map_err(|e| HookError(e.to_string()))?
+        .map(|d| d.id);
+    Ok(id)
 }

@@ -4,6 +4,7 @@
 use crate::admin::AdminApi;
 use crate::api::OdooApi;
 use crate::logs::LogsApi;
+use crate::outbound::OutboundApi;
 use crate::state::AppState;
 use poem::http::StatusCode;
 use poem::web::Json;
@@ -13,7 +14,7 @@ use serde_json::json;
 use tracing::Instrument;
 
 /// The OpenAPI service (also used by `weft openapi` and the staleness test).
-pub fn openapi(state: AppState) -> OpenApiService<(OdooApi, AdminApi, LogsApi), ()> {
+pub fn openapi(state: AppState) -> OpenApiService<(OdooApi, AdminApi, LogsApi, OutboundApi), ()> {
     let server = state.public_url.clone();
     let apis = (
         OdooApi {
@@ -22,7 +23,10 @@ pub fn openapi(state: AppState) -> OpenApiService<(OdooApi, AdminApi, LogsApi), 
         AdminApi {
             state: state.clone(),
         },
-        LogsApi { state },
+        LogsApi {
+            state: state.clone(),
+        },
+        OutboundApi { state },
     );
     OpenApiService::new(apis, "Weft", env!("CARGO_PKG_VERSION"))
         .description("An integration hub that speaks the ecosoft \"REST API for Webhook\" routes of an Odoo server.")

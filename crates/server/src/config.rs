@@ -5,6 +5,7 @@ use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
+use weft_outbound::retry::RetrySchedule;
 use weft_outbound::targets::AllowedTargets;
 use weft_registry::Registry;
 use weft_store::{ConnectSettings, SqliteDurability};
@@ -21,6 +22,8 @@ pub struct Settings {
     pub max_body: usize,
     /// `WEFT_ALLOWED_TARGETS`: private hosts or CIDRs outbound URLs may name (comma-separated).
     pub allowed_targets: String,
+    /// `WEFT_RETRY_SCHEDULE`: waits between a delivery's attempts (`5s,30s,2m,10m,30m,2h`).
+    pub retry_schedule: String,
     /// `WEFT_RATE_LIMIT`: requests per second per caller on the data routes (0 = no limit).
     pub rate_limit: u32,
     /// `sqlite://weft.db` (the embedded default) or `postgres://...`.
@@ -42,6 +45,7 @@ impl Default for Settings {
             max_body: 10 * 1024 * 1024,
             rate_limit: 1000,
             allowed_targets: String::new(),
+            retry_schedule: weft_outbound::retry::DEFAULT_SCHEDULE.into(),
             database_url: "sqlite://weft.db".into(),
             schema: None,
             sqlite_synchronous: "normal".into(),
@@ -63,6 +67,7 @@ impl Settings {
             .extract()?;
         settings.durability()?;
         settings.allowed_targets()?;
+        settings.retry_schedule()?;
         Ok(settings)
     }
 
@@ -77,6 +82,11 @@ impl Settings {
     pub fn allowed_targets(&self) -> anyhow::Result<AllowedTargets> {
         AllowedTargets::parse(&self.allowed_targets)
             .map_err(|e| anyhow::anyhow!("WEFT_ALLOWED_TARGETS: {e}"))
+    }
+
+    pub fn retry_schedule(&self) -> anyhow::Result<RetrySchedule> {
+        RetrySchedule::parse(&self.retry_schedule)
+            .map_err(|e| anyhow::anyhow!("WEFT_RETRY_SCHEDULE: {e}"))
     }
 
     pub fn durability(&self) -> anyhow::Result<SqliteDurability> {

@@ -6,6 +6,7 @@ mod app;
 mod config;
 mod idempotency;
 mod logs;
+mod outbound;
 mod ratelimit;
 mod rpc;
 mod schema;
@@ -38,8 +39,14 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Serve HTTP (WEFT_LISTEN, default 127.0.0.1:8069) on the configured database and schema.
-    Serve,
+    /// Serve HTTP (WEFT_LISTEN, default 127.0.0.1:8069) on the configured database and schema,
+    /// and send outbound deliveries.
+    Serve {
+        /// Serve the API only and send no deliveries (other instances on the same PostgreSQL
+        /// database send them).
+        #[arg(long)]
+        no_dispatcher: bool,
+    },
     /// Create or update the system tables.
     Migrate,
     /// Print the OpenAPI document.
@@ -132,7 +139,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let settings = Settings::load(cli.config.as_deref())?;
     telemetry::init(&settings.log);
     match cli.command {
-        Command::Serve => serve::serve(&settings).await?,
+        Command::Serve { no_dispatcher } => serve::serve(&settings, !no_dispatcher).await?,
         Command::Openapi => println!("{}", openapi_spec(&settings).await?),
         Command::Users { action } => users(&settings, action).await?,
         Command::Keys { action } => keys(&settings, action).await?,

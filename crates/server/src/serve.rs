@@ -9,9 +9,10 @@ use poem::Server;
 use poem::listener::{Acceptor, Listener, TcpListener};
 use std::sync::Arc;
 use weft_inbound::identity::{self, Role};
+use weft_outbound::dispatcher::{Dispatcher, DispatcherHandle, DispatcherSettings};
 use weft_store::Store;
 
-pub async fn serve(settings: &Settings) -> anyhow::Result<()> {
+pub async fn serve(settings: &Settings, dispatch: bool) -> anyhow::Result<()> {
     let registry = Arc::new(settings.registry(None)?);
     let store = Store::open(&settings.connect_settings()?, registry)
         .await
@@ -33,6 +34,9 @@ pub async fn serve(settings: &Settings) -> anyhow::Result<()> {
     state.follow_announcements();
     state.purge_old_logs();
     state.index_logs();
+    let dispatcher = dispatch
+        .then(|| start_dispatcher(&state, settings))
+        .transpose()?;
     let logs = state.logs.clone();
     let listener = TcpListener::bind(settings.listen.clone());
     let acceptor = listener
@@ -57,10 +61,33 @@ pub async fn serve(settings: &Settings) -> anyhow::Result<()> {
             Some(std::time::Duration::from_secs(10)),
         )
         .await?;
+    // Requests in flight to receivers finish and their outcomes are stored.
+    if let Some(dispatcher) = dispatcher {
+        dispatcher.stop().await;
+    }
     // Calls answered before the stop have their logs stored.
     logs.flush().await;
     store.close().await?;
     Ok(())
+}
+
+fn start_dispatcher(state: &AppState, settings: &Settings) -> anyhow::Result<DispatcherHandle> {
+    let dispatch_settings = DispatcherSettings {
+        schedule: settings.retry_schedule()?,
+        allowed: state.allowed_targets.clone(),
+        ..DispatcherSettings::default()
+    };
+    let defaults_of = state.clone();
+    let handle = Dispatcher::start(
+        state.store.clone(),
+        state.sources.clone(),
+        state.logs.clone(),
+        state.outbox_wake.clone(),
+        dispatch_settings,
+        Arc::new(move || defaults_of.delivery_defaults()),
+    )
+    .context("starting the dispatcher")?;
+    Ok(handle)
 }
 
 /// On an empty database: an `admin` user with the admin role and one API key, printed once

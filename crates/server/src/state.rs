@@ -4,9 +4,12 @@
 
 use crate::ratelimit::RateLimiter;
 use std::sync::{Arc, RwLock};
+use tokio::sync::Notify;
 use weft_inbound::auth::KeyCache;
 use weft_inbound::call::CallSettings;
 use weft_logstore::LogWriter;
+use weft_outbound::catalog::Sources;
+use weft_outbound::hook::OutboundHook;
 use weft_outbound::targets::AllowedTargets;
 use weft_store::parameters::Parameters;
 use weft_store::{Cached, Store};
@@ -22,6 +25,10 @@ pub struct AppState {
     pub allowed_targets: AllowedTargets,
     /// Stores the API logs of calls, in batches.
     pub logs: LogWriter,
+    /// Outbound rules and subscriptions, in memory.
+    pub sources: Arc<Sources>,
+    /// Signalled when deliveries commit; this instance's dispatcher waits on it.
+    pub outbox_wake: Arc<Notify>,
 }
 
 impl AppState {
@@ -32,8 +39,18 @@ impl AppState {
     ) -> anyhow::Result<AppState> {
         let parameters = Arc::new(RwLock::new(store.parameters().await?));
         let rate_limiter = Arc::new(RateLimiter::new(rate_limit));
+        let logs = LogWriter::start(store.clone());
+        let sources = Sources::load(store.clone()).await?;
+        let outbox_wake = Arc::new(Notify::new());
+        store.register_hook(Arc::new(OutboundHook::new(
+            sources.clone(),
+            outbox_wake.clone(),
+            logs.clone(),
+        )));
         Ok(AppState {
-            logs: LogWriter::start(store.clone()),
+            logs,
+            sources,
+            outbox_wake,
             store,
             public_url,
             parameters,
@@ -53,6 +70,14 @@ impl AppState {
         self.store.on_announcement(move |what| {
             if matches!(what, Cached::ApiKeys | Cached::Everything) {
                 state.keys.clear();
+            }
+            if matches!(what, Cached::Sources | Cached::Everything) {
+                let sources = state.sources.clone();
+                tokio::spawn(async move {
+                    if let Err(e) = sources.reload().await {
+                        tracing::warn!(error = %e, "re-reading the outbound sources failed");
+                    }
+                });
             }
             if matches!(what, Cached::Parameters | Cached::Everything) {
                 let state = state.clone();
@@ -114,6 +139,17 @@ impl AppState {
         let fresh = self.store.parameters().await?;
         *self.parameters.write().expect("parameters lock") = fresh;
         Ok(())
+    }
+
+    /// The parameters the dispatcher reads as it runs.
+    pub fn delivery_defaults(&self) -> weft_outbound::dispatcher::Defaults {
+        let p = self.parameters();
+        let count = |key| u32::try_from(p.count(key)).unwrap_or(u32::MAX);
+        weft_outbound::dispatcher::Defaults {
+            timeout_s: count("webhook.timeout"),
+            retries: count("webhook.retry"),
+            retention_days: count("webhook.delivery_retention_days"),
+        }
     }
 
     /// The call settings of DESIGN.md §4.1, from a snapshot of the parameters.

@@ -16,6 +16,8 @@ const CHANNEL: &str = "weft_cache";
 pub enum Cached {
     Parameters,
     ApiKeys,
+    /// Outbound rules and webhook subscriptions.
+    Sources,
     /// Notifications may have been missed (the listener reconnected): drop everything.
     Everything,
 }
@@ -25,6 +27,7 @@ impl Cached {
         match self {
             Cached::Parameters => "parameters",
             Cached::ApiKeys => "api_keys",
+            Cached::Sources => "sources",
             Cached::Everything => "everything",
         }
     }
@@ -33,6 +36,7 @@ impl Cached {
         match name {
             "parameters" => Cached::Parameters,
             "api_keys" => Cached::ApiKeys,
+            "sources" => Cached::Sources,
             _ => Cached::Everything,
         }
     }
