@@ -28,11 +28,13 @@ pub struct Notification<'a> {
     pub webhook_name: &'a str,
     /// The record in read() format.
     pub data: &'a Map<String, Value>,
+    /// The label of each selection value of `data` in `language` (`{"state": "Bon de commande"}`).
+    pub labels: &'a Map<String, Value>,
 }
 
 impl Notification<'_> {
     pub fn json(&self) -> Value {
-        json!({
+        let mut body = json!({
             "id": self.id,
             "type": format!("{}.{}", self.model, self.event),
             "event": self.event,
@@ -42,7 +44,11 @@ impl Notification<'_> {
             "language": self.language,
             "webhook": {"id": self.webhook_id, "name": self.webhook_name},
             "data": self.data,
-        })
+        });
+        if !self.labels.is_empty() {
+            body["labels"] = Value::Object(self.labels.clone());
+        }
+        body
     }
 
     /// The XML body; `field_type` names each field's type (`char`, `many2one`, ...).
@@ -60,7 +66,14 @@ impl Notification<'_> {
         let _ = write!(out, r#"<record id="{}">"#, self.res_id);
         for (name, value) in self.data {
             if name != "id" {
-                field(&mut out, name, field_type(name).unwrap_or("char"), value);
+                let label = self.labels.get(name).and_then(Value::as_str);
+                field(
+                    &mut out,
+                    name,
+                    field_type(name).unwrap_or("char"),
+                    label,
+                    value,
+                );
             }
         }
         out.push_str("</record></notification>");
@@ -68,8 +81,11 @@ impl Notification<'_> {
     }
 }
 
-fn field(out: &mut String, name: &str, kind: &str, value: &Value) {
-    let open = format!(r#"<field name="{}" type="{kind}""#, escape(name));
+fn field(out: &mut String, name: &str, kind: &str, label: Option<&str>, value: &Value) {
+    let mut open = format!(r#"<field name="{}" type="{kind}""#, escape(name));
+    if let Some(label) = label {
+        let _ = write!(open, r#" label="{}""#, escape(label));
+    }
     match (kind, value) {
         ("boolean", Value::Bool(b)) => {
             let _ = write!(out, "{open}>{b}</field>");
@@ -131,7 +147,10 @@ mod tests {
         .clone()
     }
 
-    fn notification(data: &Map<String, Value>) -> Notification<'_> {
+    fn notification<'a>(
+        data: &'a Map<String, Value>,
+        labels: &'a Map<String, Value>,
+    ) -> Notification<'a> {
         Notification {
             id: "msg_1",
             event: "on_create",
@@ -142,6 +161,7 @@ mod tests {
             webhook_id: 3,
             webhook_name: "Product Creation",
             data,
+            labels,
         }
     }
 
@@ -149,17 +169,25 @@ mod tests {
     fn the_json_body_is_the_one_design_shows() {
         let data = product();
         assert_eq!(
-            notification(&data).json(),
+            notification(&data, &Map::new()).json(),
             json!({"id": "msg_1", "type": "product.product.on_create", "event": "on_create",
                    "model": "product.product", "res_id": 7, "timestamp": "2026-11-22T04:00:00Z",
                    "language": "en_US", "webhook": {"id": 3, "name": "Product Creation"}, "data": data})
+        );
+        let labels = json!({"type": "Biens"}).as_object().unwrap().clone();
+        assert_eq!(
+            notification(&data, &labels).json()["labels"],
+            json!({"type": "Biens"})
         );
     }
 
     #[test]
     fn the_xml_body_carries_the_same_with_types_refs_ids_and_empty_values() {
-        let data = product();
+        let mut data = product();
+        data.insert("type".into(), json!("consu"));
+        let labels = json!({"type": "Goods"}).as_object().unwrap().clone();
         let kind = |name: &str| match name {
+            "type" => Some("selection"),
             "partner_id" => Some("many2one"),
             "tag_ids" => Some("many2many"),
             "list_price" => Some("float"),
@@ -168,7 +196,7 @@ mod tests {
             _ => Some("char"),
         };
         assert_eq!(
-            notification(&data).xml(kind),
+            notification(&data, &labels).xml(kind),
             concat!(
                 r#"<notification id="msg_1" event="on_create" model="product.product" res_id="7" "#,
                 r#"timestamp="2026-11-22T04:00:00Z" language="en_US" webhook_id="3"><record id="7">"#,
@@ -178,6 +206,7 @@ mod tests {
                 r#"<field name="partner_id" type="many2one" ref="5">ACME</field>"#,
                 r#"<field name="sale_ok" type="boolean">false</field>"#,
                 r#"<field name="tag_ids" type="many2many"><id>1</id><id>2</id></field>"#,
+                r#"<field name="type" type="selection" label="Goods">consu</field>"#,
                 "</record></notification>"
             )
         );

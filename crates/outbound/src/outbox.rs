@@ -270,6 +270,9 @@ fn notify(
     let model = tx.registry().model(&subscription.model);
     let msg_id = new_message_id();
     let timestamp = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    let labels = model
+        .map(|m| labels(m, data, &subscription.language))
+        .unwrap_or_default();
     let notification = Notification {
         id: &msg_id,
         event: event.event,
@@ -280,6 +283,7 @@ fn notify(
         webhook_id: subscription.id,
         webhook_name: &subscription.name,
         data,
+        labels: &labels,
     };
     let body = match subscription.format {
         Format::Json => notification.json().to_string(),
@@ -294,6 +298,23 @@ fn notify(
         content_type: subscription.format.content_type(),
         body,
     }
+}
+
+/// The label in `language` of each selection value of `data`.
+fn labels(
+    model: &weft_registry::Model,
+    data: &Map<String, Value>,
+    language: &str,
+) -> Map<String, Value> {
+    data.iter()
+        .filter_map(|(name, value)| {
+            let weft_registry::FieldType::Selection(selection) = &model.field(name)?.kind else {
+                return None;
+            };
+            let label = selection.label(value.as_str()?, language)?;
+            Some((name.clone(), Value::from(label)))
+        })
+        .collect()
 }
 
 /// `msg_` and 24 random base62 characters (143 bits).
