@@ -41,11 +41,11 @@ pub struct Args {
     postgres: Option<String>,
 }
 
-const KEY: &str = "weft_bench0000001_create-data-benchmark-secret";
+pub(crate) const KEY: &str = "weft_bench0000001_create-data-benchmark-secret";
 
-struct Service {
+pub(crate) struct Service {
     child: Child,
-    url: String,
+    pub(crate) url: String,
 }
 
 impl Drop for Service {
@@ -55,9 +55,15 @@ impl Drop for Service {
     }
 }
 
-fn start(weft: &str, database_url: &str) -> anyhow::Result<Service> {
+/// `weft serve` on `database_url` and a free port, with `env` on top of the bench's settings.
+pub(crate) fn start(
+    weft: &str,
+    database_url: &str,
+    env: &[(&str, &str)],
+) -> anyhow::Result<Service> {
     let mut child = Command::new(weft)
         .arg("serve")
+        .envs(env.iter().copied())
         .env("WEFT_DATABASE_URL", database_url)
         .env("WEFT_LISTEN", "127.0.0.1:0")
         .env("WEFT_ADMIN_API_KEY", KEY)
@@ -93,7 +99,11 @@ fn order_body(n: u64) -> Value {
     ]}}}})
 }
 
-async fn rpc(client: &reqwest::Client, url: &str, body: &Value) -> anyhow::Result<Value> {
+pub(crate) async fn rpc(
+    client: &reqwest::Client,
+    url: &str,
+    body: &Value,
+) -> anyhow::Result<Value> {
     let reply: Value = client
         .post(url)
         .header("x-api-key", KEY)
@@ -149,7 +159,13 @@ async fn set_parameter(
     Ok(())
 }
 
-fn row(backend: &str, name: &str, count: u64, elapsed: Duration, h: &Histogram<u64>) -> Value {
+pub(crate) fn row(
+    backend: &str,
+    name: &str,
+    count: u64,
+    elapsed: Duration,
+    h: &Histogram<u64>,
+) -> Value {
     let ms = |q: f64| h.value_at_quantile(q) as f64 / 1000.0;
     json!({"backend": backend, "measurement": name, "count": count,
            "per_second": (count as f64 / elapsed.as_secs_f64()).round(), "p50_ms": ms(0.5), "p99_ms": ms(0.99),
@@ -222,7 +238,7 @@ async fn open_loop(
 }
 
 async fn scenario(backend: &str, database_url: &str, args: &Args) -> anyhow::Result<Vec<Value>> {
-    let service = start(&args.weft, database_url)?;
+    let service = start(&args.weft, database_url, &[])?;
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(64)
         .build()?;

@@ -9,9 +9,12 @@
 //! - `create-data`: the real `weft` binary answering `/api/create_data` (a sale order with a partner
 //!   lookup and three lines), throughput and latency at a fixed rate, beside `GET /healthz`.
 //! - `logs`: a million API logs, a page of an indexed filter and a `q` search, beside a lookup by id.
+//! - `outbound`: the outbox drained, writes that fire a rule delivered end to end, and the latency
+//!   from write to receiver at a steady rate, beside a raw reqwest POST loop to the same receiver.
 
 mod create_data;
 mod logs;
+mod outbound;
 mod report;
 mod search;
 
@@ -32,6 +35,8 @@ enum Scenario {
     CreateData(create_data::Args),
     /// Review queries over a million API logs.
     Logs(logs::Args),
+    /// Outbound deliveries: outbox drain, writes that fire a rule end to end, latency at a rate.
+    Outbound(outbound::Args),
 }
 
 #[tokio::main]
@@ -40,5 +45,6 @@ async fn main() -> anyhow::Result<()> {
         Scenario::Search(args) => search::run(args).await,
         Scenario::CreateData(args) => create_data::run(args).await,
         Scenario::Logs(args) => logs::run(args).await,
+        Scenario::Outbound(args) => outbound::run(args).await,
     }
 }

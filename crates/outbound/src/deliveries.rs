@@ -188,8 +188,18 @@ async fn requeue(store: &Store, condition: Condition) -> Result<u64> {
     Ok(result.rows_affected)
 }
 
-/// Deliveries by state, and the age of the oldest due one (for `/metrics`).
-pub async fn figures(store: &Store) -> Result<(Vec<(String, i64)>, Option<f64>)> {
+/// What `/metrics` shows of the outbox.
+#[derive(Debug, Clone, Default)]
+pub struct Figures {
+    /// Deliveries by state (every state listed, 0 included).
+    pub by_state: Vec<(&'static str, i64)>,
+    /// Pending deliveries due now: the queue.
+    pub due: i64,
+    /// Seconds since the oldest due delivery fell due.
+    pub oldest_due_age: f64,
+}
+
+pub async fn figures(store: &Store) -> Result<Figures> {
     use sea_orm::{ConnectionTrait, Statement};
     let conn = store.connection();
     let by_state = conn
@@ -202,18 +212,33 @@ pub async fn figures(store: &Store) -> Result<(Vec<(String, i64)>, Option<f64>)>
         .map(|r| Ok((r.try_get("", "state")?, r.try_get("", "n")?)))
         .collect::<std::result::Result<Vec<(String, i64)>, sea_orm::DbErr>>()?;
     let now = source::now();
-    let oldest: Option<chrono::NaiveDateTime> = conn
+    let sql = "SELECT MIN(next_attempt_at) AS oldest, COUNT(*) AS due FROM weft_delivery \
+               WHERE state = 'pending' AND next_attempt_at <= $1";
+    let row = conn
         .query_one_raw(Statement::from_sql_and_values(
             store.backend(),
-            crate::dispatcher::placeholders(
-                store.backend(),
-                "SELECT MIN(next_attempt_at) AS due FROM weft_delivery WHERE state = 'pending' AND next_attempt_at <= $1",
-            ),
+            crate::dispatcher::placeholders(store.backend(), sql),
             [now.into()],
         ))
-        .await?
-        .map(|r| r.try_get("", "due"))
-        .transpose()?
-        .flatten();
-    Ok((by_state, oldest.map(|due| (now - due).as_seconds_f64())))
+        .await?;
+    let (oldest, due): (Option<chrono::NaiveDateTime>, i64) = match row {
+        Some(r) => (r.try_get("", "oldest")?, r.try_get("", "due")?),
+        None => (None, 0),
+    };
+    Ok(Figures {
+        by_state: STATES
+            .iter()
+            .map(|s| {
+                (
+                    *s,
+                    by_state
+                        .iter()
+                        .find(|(state, _)| state == s)
+                        .map_or(0, |(_, n)| *n),
+                )
+            })
+            .collect(),
+        due,
+        oldest_due_age: oldest.map_or(0.0, |o| (now - o).as_seconds_f64().max(0.0)),
+    })
 }

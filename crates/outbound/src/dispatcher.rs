@@ -258,6 +258,13 @@ impl Dispatcher {
             timeout,
         )
         .await;
+        let outcome = match &answer.outcome {
+            Outcome::Delivered { .. } => "delivered",
+            Outcome::Gone => "gone",
+            Outcome::Failed { .. } => "failed",
+        };
+        metrics::counter!("weft_delivery_attempts_total", "outcome" => outcome).increment(1);
+        metrics::histogram!("weft_delivery_attempt_seconds").record(answer.duration.as_secs_f64());
         let decision = match &answer.outcome {
             Outcome::Delivered { status } => {
                 self.circuits.succeeded(&delivery.url);

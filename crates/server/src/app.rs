@@ -1,5 +1,5 @@
 //! The poem application: the Odoo-compatible routes with their OpenAPI document, Swagger UI,
-//! health checks, a request id on every response, and the body size limit.
+//! health checks, metrics, a request id on every response, and the body size limit.
 
 use crate::admin::AdminApi;
 use crate::api::OdooApi;
@@ -41,12 +41,15 @@ pub fn app(state: AppState, max_body: usize) -> impl Endpoint {
         .nest("/", api)
         .at("/openapi.json", spec)
         .nest("/docs", docs)
+        .nest("/restapi/1.0", crate::restapi::routes(state.clone()))
         .at("/healthz", get(healthz))
+        .at("/metrics", get(crate::metrics::metrics).data(state.clone()))
         .at("/readyz", get(readyz).data(state))
         .around(move |endpoint, mut req: Request| async move {
             let request_id = next_request_id();
             // Everything logged while handling this request carries its id (and so does the reply).
             let span = tracing::info_span!("request", id = %request_id, method = %req.method(), path = %req.uri().path());
+            let route = route_label(req.uri().path());
             let handled = async move {
                 match limit_body(&mut req, max_body).await {
                     Err(too_large) => too_large,
@@ -57,6 +60,12 @@ pub fn app(state: AppState, max_body: usize) -> impl Endpoint {
                 }
             };
             let mut response = handled.instrument(span).await;
+            let outcome = match response.status().as_u16() {
+                200..=399 => "ok",
+                400..=499 => "client_error",
+                _ => "server_error",
+            };
+            metrics::counter!("weft_requests_total", "route" => route, "outcome" => outcome).increment(1);
             response.headers_mut().insert("x-request-id", request_id.parse().expect("ascii id"));
             Ok(response)
         })
@@ -102,6 +111,20 @@ fn error_response(error: poem::Error) -> Response {
     Json(json!({"error": {"code": code, "message": error.to_string()}}))
         .with_status(status)
         .into_response()
+}
+
+/// A path as a metric label: ids and hook secrets replaced, so the label set stays small.
+fn route_label(path: &str) -> String {
+    if path.starts_with("/web/hook/") {
+        return "/web/hook/{secret}".into();
+    }
+    path.split('/')
+        .map(|segment| match segment.parse::<i64>() {
+            Ok(_) => "{id}",
+            Err(_) => segment,
+        })
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 fn next_request_id() -> String {

@@ -28,6 +28,7 @@ pub async fn serve(settings: &Settings, dispatch: bool) -> anyhow::Result<()> {
         tracing::info!(changes = plan.steps.len(), "schema applied");
     }
     bootstrap_admin(&store, settings.admin_api_key.as_deref()).await?;
+    crate::metrics::recorder();
     let mut state =
         AppState::new(store.clone(), settings.public_url(), settings.rate_limit).await?;
     state.allowed_targets = settings.allowed_targets()?;
