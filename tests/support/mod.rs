@@ -17,6 +17,7 @@ pub struct TestServer {
     pub db: TestDb,
     child: Child,
     pub client: reqwest::Client,
+    env: Vec<(String, String)>,
 }
 
 impl Drop for TestServer {
@@ -94,7 +95,37 @@ impl TestServer {
             db,
             child,
             client: reqwest::Client::new(),
+            env: env
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
         }
+    }
+
+    /// Kill the service with SIGKILL (no chance to finish anything) and start it again on the
+    /// same database and settings.
+    pub async fn crash_and_restart(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let env: Vec<(&str, &str)> = self
+            .env
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let (child, url) = serve(&self.db.url, &env).await;
+        self.child = child;
+        self.url = url;
+    }
+
+    /// A second instance with this server's settings (`sibling` starts one with none).
+    pub async fn twin(&self) -> Sibling {
+        let env: Vec<(&str, &str)> = self
+            .env
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let (child, url) = serve(&self.db.url, &env).await;
+        Sibling { url, child }
     }
 
     /// A second `weft serve` on the same database, as a second instance behind a load balancer.

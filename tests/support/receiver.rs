@@ -31,6 +31,9 @@ impl Received {
 pub type Script = Box<dyn Fn(usize) -> (u16, String) + Send + Sync>;
 
 struct Shared {
+    /// `webhook-id`s being answered right now, and how often one arrived while already there.
+    in_flight: Mutex<std::collections::HashSet<String>>,
+    overlaps: std::sync::atomic::AtomicUsize,
     received: Mutex<Vec<Received>>,
     arrived: Notify,
     script: Script,
@@ -60,6 +63,20 @@ async fn receive(req: &Request, body: String, shared: Data<&Arc<Shared>>) -> Res
         received.len() - 1
     };
     shared.arrived.notify_waiters();
+    let id = req
+        .headers()
+        .get("webhook-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    if !shared.in_flight.lock().unwrap().insert(id.clone()) {
+        shared
+            .overlaps
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+    // Answer a moment later, so that a second attempt of the same delivery would overlap.
+    tokio::time::sleep(Duration::from_millis(1)).await;
+    shared.in_flight.lock().unwrap().remove(&id);
     let (status, text) = (shared.script)(n);
     Response::builder()
         .status(poem::http::StatusCode::from_u16(status).unwrap())
@@ -74,6 +91,8 @@ impl Receiver {
 
     pub async fn scripted(script: Script) -> Receiver {
         let shared = Arc::new(Shared {
+            in_flight: Mutex::default(),
+            overlaps: Default::default(),
             received: Mutex::new(Vec::new()),
             arrived: Notify::new(),
             script,
@@ -95,6 +114,13 @@ impl Receiver {
             shared,
             _server: server,
         }
+    }
+
+    /// How many times a delivery arrived while an attempt of it was still being answered.
+    pub fn overlaps(&self) -> usize {
+        self.shared
+            .overlaps
+            .load(std::sync::atomic::Ordering::SeqCst)
     }
 
     pub fn received(&self) -> Vec<Received> {

@@ -48,6 +48,19 @@ pub(crate) struct Service {
     pub(crate) url: String,
 }
 
+impl Service {
+    /// Stop as an operator would (SIGTERM): the service finishes what it holds and lets go of
+    /// its dispatcher lease, so the next service on the database dispatches at once.
+    pub(crate) fn stop(mut self) -> anyhow::Result<()> {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()?;
+        anyhow::ensure!(status.success(), "kill -TERM failed");
+        self.child.wait()?;
+        Ok(())
+    }
+}
+
 impl Drop for Service {
     fn drop(&mut self) {
         let _ = self.child.kill();

@@ -303,7 +303,7 @@ async fn drain(
     let last = receiver.wait_for(total, Duration::from_secs(300)).await?;
     let elapsed = last - started;
     all_done(&client, &service.url, total as u64).await?;
-    drop(service);
+    service.stop()?;
     let h = Histogram::<u64>::new(3)?;
     Ok(row(
         backend,
@@ -367,6 +367,19 @@ async fn end_to_end(
     let update = format!("{}/api/update_data", service.url);
     receiver.reset();
     let started = Instant::now();
+    if std::env::var("WEFT_BENCH_PROGRESS").is_ok() {
+        let seen = receiver.seen.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(Duration::from_millis(500)).await;
+                let n = seen.lock().expect("seen").ids.len();
+                eprintln!(
+                    "{:>6.1} s: {n} events received",
+                    started.elapsed().as_secs_f64()
+                );
+            }
+        });
+    }
     let mut tasks = Vec::new();
     for c in 0..args.clients {
         let (client, update, events, clients) =

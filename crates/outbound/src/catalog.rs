@@ -55,6 +55,14 @@ impl Catalog {
         self.rules.contains_key(model) || self.subscriptions.contains_key(model)
     }
 
+    /// Whether deciding what fires needs the records' after rows: only an `on_write`
+    /// subscription limited to `fields` compares values; the rest ask the database.
+    pub fn compares_values(&self, model: &str) -> bool {
+        self.subscriptions(model)
+            .iter()
+            .any(|s| s.kind == crate::subscription::Kind::OnWrite && !s.fields.is_empty())
+    }
+
     /// Any source, active or not (its deliveries still go out).
     pub fn settings(&self, kind: SourceKind, id: i64) -> Option<&SourceSettings> {
         self.settings.get(&(kind, id))

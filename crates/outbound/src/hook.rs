@@ -61,7 +61,7 @@ pub(crate) struct Fired {
 #[async_trait::async_trait]
 impl ChangeHook for OutboundHook {
     fn watches(&self, model: &str) -> bool {
-        self.sources.current().watches(model)
+        self.sources.current().compares_values(model)
     }
 
     async fn before(&self, tx: &Tx, touched: &Touched) -> Result<HookState, HookError> {

@@ -38,6 +38,7 @@ pub async fn render(
         tx,
         language,
         rows: HashMap::new(),
+        names: names(template),
     };
     renderer.load(root, &[id]).await?;
     if renderer.row(root, id).is_none() {
@@ -61,6 +62,35 @@ struct Renderer<'t> {
     language: &'t str,
     /// model -> id -> row; `None` for an id that was read and does not exist.
     rows: HashMap<&'t str, HashMap<i64, Option<Row>>>,
+    /// Every word the template's keys and paths use: the only x2many fields worth reading.
+    names: HashSet<String>,
+}
+
+/// The words of every object key and `{path}` in `template`, at any depth.
+fn names(template: &Map<String, Value>) -> HashSet<String> {
+    fn walk(value: &Value, out: &mut HashSet<String>) {
+        match value {
+            Value::Object(map) => {
+                for (key, value) in map {
+                    out.insert(key.trim().to_string());
+                    walk(value, out);
+                }
+            }
+            Value::Array(items) => items.iter().for_each(|v| walk(v, out)),
+            Value::String(text) => {
+                if let Some((path, _)) = parse(text.trim()) {
+                    out.extend(path.split('.').map(str::to_string));
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = HashSet::new();
+    for (key, value) in template {
+        out.insert(key.trim().to_string());
+        walk(value, &mut out);
+    }
+    out
 }
 
 impl<'t> Renderer<'t> {
@@ -274,7 +304,13 @@ impl<'t> Renderer<'t> {
         if missing.is_empty() {
             return Ok(());
         }
-        let mut found = self.tx.stored_rows(&model.name, &missing).await?;
+        let names = &self.names;
+        let mut found = self
+            .tx
+            .stored_rows_where(&model.name, &missing, |f| {
+                !f.kind.is_x2many() || names.contains(&f.name)
+            })
+            .await?;
         let cached = self.rows.entry(model.name.as_str()).or_default();
         for id in missing {
             cached.insert(id, found.remove(&id));

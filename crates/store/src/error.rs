@@ -57,6 +57,21 @@ impl StoreError {
         }
     }
 
+    /// A transaction that lost a race, not a mistake: PostgreSQL broke a deadlock or could not
+    /// serialize it (SQLSTATE 40P01, 40001). Running it again usually succeeds.
+    pub fn is_transient(&self) -> bool {
+        use sea_orm::{DbErr, RuntimeErr};
+        let StoreError::Database(
+            DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)),
+        ) = self
+        else {
+            return false;
+        };
+        e.as_database_error()
+            .and_then(|db| db.code())
+            .is_some_and(|code| code == "40P01" || code == "40001")
+    }
+
     /// The field path the error is about, when there is one.
     pub fn field(&self) -> Option<&str> {
         match self {

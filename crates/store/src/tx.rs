@@ -465,6 +465,23 @@ impl Tx {
         self.load_rows(model, ids, None).await
     }
 
+    /// `stored_rows` with only the fields `wanted` keeps (and `id`): each x2many field left out is
+    /// a query saved.
+    pub async fn stored_rows_where(
+        &self,
+        model: &str,
+        ids: &[i64],
+        wanted: impl Fn(&weft_registry::Field) -> bool,
+    ) -> Result<std::collections::HashMap<i64, crate::Row>> {
+        let m = self.model(model)?;
+        let fields: Vec<&weft_registry::Field> = m
+            .fields()
+            .iter()
+            .filter(|f| f.name == "id" || wanted(f))
+            .collect();
+        self.load_rows(model, ids, Some(&fields)).await
+    }
+
     /// Odoo's read(): one dict per existing id in the given order, `fields` empty = all fields.
     pub async fn read(
         &self,

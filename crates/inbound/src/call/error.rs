@@ -71,6 +71,10 @@ pub(crate) enum CallError {
     /// Our side failed (database, hooks); the detail is logged, never sent.
     #[error("internal error: {0}")]
     Internal(String),
+    /// The transaction lost a race with another (a deadlock broken by the database); `run` tries
+    /// the call again.
+    #[error("transaction conflict: {0}")]
+    Transient(String),
 }
 
 pub(crate) type CallResult<T> = Result<T, CallError>;
@@ -104,6 +108,9 @@ impl CallError {
     /// A store error seen from the record written at `base` (the payload root, or an
     /// `auto_create` entry): its field path is made absolute.
     pub(crate) fn from_store_at(error: StoreError, base: &Path) -> CallError {
+        if error.is_transient() {
+            return CallError::Transient(error.to_string());
+        }
         let Some(code) = Code::from_store(error.code()) else {
             return CallError::Internal(error.to_string());
         };
@@ -135,7 +142,7 @@ impl CallError {
                 field: path.as_deref().map(|p| last_field(p).to_string()),
                 path: path.clone(),
             },
-            CallError::Internal(_) => ApiError {
+            CallError::Internal(_) | CallError::Transient(_) => ApiError {
                 code: INTERNAL_CODE,
                 message: INTERNAL_MESSAGE.to_string(),
                 field: None,

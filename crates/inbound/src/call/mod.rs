@@ -136,11 +136,23 @@ pub async fn run(
         route,
         settings,
     };
-    match execute(&call, model, vals).await {
-        Ok(outcome) => outcome,
-        Err(error) => failure(route, model, error),
+    let mut attempt = 1;
+    loop {
+        match execute(&call, model, vals).await {
+            Ok(outcome) => return outcome,
+            // Everything it wrote was rolled back: running it again is safe.
+            Err(CallError::Transient(detail)) if attempt < TRANSIENT_ATTEMPTS => {
+                tracing::debug!(route = route.name(), model, attempt, %detail, "retrying a call that lost a race");
+                tokio::time::sleep(std::time::Duration::from_millis(5 * attempt)).await;
+                attempt += 1;
+            }
+            Err(error) => return failure(route, model, error),
+        }
     }
 }
+
+/// How often a call that loses a race (a deadlock) is run before its error is returned.
+const TRANSIENT_ATTEMPTS: u64 = 3;
 
 /// How a call is run, beside what it asks for.
 struct Invocation<'a> {
@@ -265,7 +277,7 @@ pub fn broke_down(route: Route, model: &str, detail: String) -> CallOutcome {
 }
 
 fn failure(route: Route, model: &str, error: CallError) -> CallOutcome {
-    if let CallError::Internal(detail) = &error {
+    if let CallError::Internal(detail) | CallError::Transient(detail) = &error {
         tracing::error!(route = route.name(), model, detail = %detail, "inbound call failed");
     } else {
         tracing::debug!(route = route.name(), model, error = %error, "inbound call refused");
