@@ -70,6 +70,10 @@ impl Circuits {
     /// Count a failure; returns when the circuit opened, if this failure opened it.
     pub fn failed(&self, url: &str) -> Option<Instant> {
         self.with(url, |s| {
+            // Requests already in flight when it opened fail too: they do not open it again.
+            if s.open_until.is_some_and(|until| until > Instant::now()) {
+                return None;
+            }
             s.failures += 1;
             if s.failures < self.threshold {
                 return None;
@@ -104,8 +108,18 @@ mod tests {
     fn each_reopening_pauses_longer() {
         let c = Circuits::new(2, 1, Duration::from_secs(10));
         let first = c.failed("u").unwrap();
+        assert!(
+            c.failed("u").is_none(),
+            "failures while open do not reopen it"
+        );
+        c.with("u", |s| s.open_until = Some(Instant::now()));
         let second = c.failed("u").unwrap();
-        assert!(second - first >= Duration::from_secs(9), "10 s then 20 s");
+        assert!(second > first, "reopened after the pause");
+        assert_eq!(
+            c.with("u", |s| s.next_pause),
+            Duration::from_secs(40),
+            "10 s, 20 s, then 40 s"
+        );
     }
 
     #[tokio::test]

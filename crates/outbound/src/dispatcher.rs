@@ -150,9 +150,15 @@ impl Dispatcher {
         let task = tokio::spawn(async move {
             dispatcher.clone().run(stopped).await;
             dispatcher.finish_in_flight().await;
-            dispatcher.release_database_lease().await;
+            // Outcomes are stored before the lease goes: the next holder must not send again
+            // what this one delivered.
+            let lease = LeaseHolder {
+                store: dispatcher.store.clone(),
+                owner: dispatcher.owner,
+            };
             drop(dispatcher);
             let _ = recorder.await;
+            lease.release().await;
         });
         Ok(DispatcherHandle { stop, task })
     }
@@ -238,7 +244,17 @@ impl Dispatcher {
 
     /// One attempt, and what to do next.
     async fn attempt(&self, delivery: Claimed) -> Finished {
-        let catalog = self.sources.current();
+        let mut catalog = self.sources.current();
+        if catalog
+            .settings(delivery.kind, delivery.source_id)
+            .is_none()
+        {
+            // Made on another instance a moment ago: its announcement may not have arrived yet.
+            if let Err(e) = self.sources.reload().await {
+                tracing::warn!(error = %e, "re-reading the outbound sources failed");
+            }
+            catalog = self.sources.current();
+        }
         let Some(source) = catalog.settings(delivery.kind, delivery.source_id).cloned() else {
             let error = format!("its {} was deleted", delivery.kind.as_str());
             return Finished::without_attempt(
@@ -257,7 +273,20 @@ impl Dispatcher {
             source.limits.timeout_s.unwrap_or(defaults.timeout_s).max(1) as u64,
         );
         let max_retries = source.limits.max_retries.unwrap_or(defaults.retries);
-        let _slot = self.circuits.slot(&delivery.url).await;
+        // The wait for one of the URL's slots must leave the lease enough for the request.
+        let wait_until = delivery
+            .lease_expires
+            .checked_sub(timeout + LEASE_MARGIN / 3);
+        let slot = match wait_until {
+            Some(until) => tokio::time::timeout_at(until.into(), self.circuits.slot(&delivery.url))
+                .await
+                .ok(),
+            None => None,
+        };
+        let Some(_slot) = slot else {
+            let until = source::now() + chrono::Duration::milliseconds(100);
+            return Finished::without_attempt(delivery, Decision::Paused { until });
+        };
         let started = source::now();
         let answer = send::post(
             &self.client,
@@ -320,9 +349,12 @@ impl Dispatcher {
         let lease_until = now + chrono::Duration::from_std(self.lease_length()).unwrap_or_default();
         let postgres = self.store.backend() == DatabaseBackend::Postgres;
         let sql = claim_sql(postgres);
+        // Each claim has its own token: an outcome is stored only while the row still carries
+        // it, so a row whose lease ran out and was claimed again is not touched by the old claim.
+        let token: i64 = rand::rng().random_range(1..i64::MAX);
         let values: Vec<sea_orm::Value> = vec![
             lease_until.into(),
-            self.owner.into(),
+            token.into(),
             now.into(),
             (limit as i64).into(),
         ];
@@ -337,9 +369,10 @@ impl Dispatcher {
                 Ok::<_, weft_store::StoreError>(rows)
             })
             .await?;
+        let expires = Instant::now() + self.lease_length();
         let mut claimed = rows
             .iter()
-            .map(claimed_from_row)
+            .map(|row| claimed_from_row(row, token, expires))
             .collect::<std::result::Result<Vec<_>, sea_orm::DbErr>>()?;
         claimed.sort_by_key(|c| c.id);
         Ok(claimed)
@@ -384,20 +417,7 @@ impl Dispatcher {
     }
 
     async fn execute(&self, sql: &str, values: Vec<sea_orm::Value>) -> Result<u64> {
-        let statement = Statement::from_sql_and_values(
-            self.store.backend(),
-            placeholders(self.store.backend(), sql),
-            values,
-        );
-        let store = self.store.clone();
-        self.store
-            .on_writer(async move {
-                let tx = store.begin(&weft_store::Env::superuser()).await?;
-                let result = tx.connection().execute_raw(statement).await?;
-                tx.commit_only().await?;
-                Ok(result.rows_affected())
-            })
-            .await
+        execute(&self.store, sql, values).await
     }
 
     /// On SQLite, hold the database's dispatcher lease (renewed as it runs); elsewhere, always.
@@ -419,13 +439,9 @@ impl Dispatcher {
             .await
         {
             Ok(1) => {
+                // An earlier holder's deliveries go back to the queue as their leases run out
+                // (`reap`), not before: it may still be storing their outcomes.
                 if renewed.is_none() {
-                    // The only dispatcher of this database: whatever is `sending` is nobody's.
-                    let sql = "UPDATE weft_delivery SET state = 'pending', lease_until = NULL, lease_owner = NULL \
-                               WHERE state = 'sending'";
-                    if let Err(e) = self.execute(sql, Vec::new()).await {
-                        tracing::warn!(error = %e, "returning an earlier dispatcher's deliveries failed");
-                    }
                     tracing::info!("dispatching deliveries for this database");
                 }
                 *renewed = Some(Instant::now());
@@ -443,16 +459,39 @@ impl Dispatcher {
             }
         }
     }
+}
 
-    async fn release_database_lease(&self) {
+/// What releasing the SQLite dispatcher lease needs, once the dispatcher itself is gone.
+struct LeaseHolder {
+    store: Store,
+    owner: i64,
+}
+
+impl LeaseHolder {
+    async fn release(&self) {
         if self.store.backend() == DatabaseBackend::Postgres {
             return;
         }
         let sql = "DELETE FROM weft_dispatcher_lease WHERE name = 'dispatcher' AND owner = $1";
-        if let Err(e) = self.execute(sql, vec![self.owner.into()]).await {
+        if let Err(e) = execute(&self.store, sql, vec![self.owner.into()]).await {
             tracing::warn!(error = %e, "releasing the dispatcher lease failed");
         }
     }
+}
+
+/// Run one statement in a transaction of its own on the writer; rows affected.
+async fn execute(store: &Store, sql: &str, values: Vec<sea_orm::Value>) -> Result<u64> {
+    let statement =
+        Statement::from_sql_and_values(store.backend(), placeholders(store.backend(), sql), values);
+    let writer = store.clone();
+    store
+        .on_writer(async move {
+            let tx = writer.begin(&weft_store::Env::superuser()).await?;
+            let result = tx.connection().execute_raw(statement).await?;
+            tx.commit_only().await?;
+            Ok(result.rows_affected())
+        })
+        .await
 }
 
 /// `$n` placeholders as SQLite wants them (`?n` keeps the numbering).
@@ -482,9 +521,15 @@ fn claim_sql(postgres: bool) -> String {
     if postgres { sql } else { sql.replace('$', "?") }
 }
 
-fn claimed_from_row(row: &sea_orm::QueryResult) -> std::result::Result<Claimed, sea_orm::DbErr> {
+fn claimed_from_row(
+    row: &sea_orm::QueryResult,
+    token: i64,
+    lease_expires: Instant,
+) -> std::result::Result<Claimed, sea_orm::DbErr> {
     let kind: String = row.try_get("", "source_kind")?;
     Ok(Claimed {
+        token,
+        lease_expires,
         id: row.try_get("", "id")?,
         msg_id: row.try_get("", "msg_id")?,
         kind: SourceKind::parse(&kind).unwrap_or(SourceKind::Rule),

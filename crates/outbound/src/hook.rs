@@ -48,6 +48,8 @@ struct Before {
     touched: Touched,
     /// For each `transition` rule of the touched model: the touched ids that matched before.
     matched: Vec<(i64, HashSet<i64>)>,
+    /// `on_unlink` deliveries, rendered while the records existed; kept only if the delete succeeds.
+    unlinked: Vec<outbox::NewDelivery>,
 }
 
 /// The events a transaction fired so far, rendered at commit.
@@ -70,6 +72,7 @@ impl ChangeHook for OutboundHook {
             return Ok(None);
         }
         let mut matched = Vec::new();
+        let mut unlinked_bodies = Vec::new();
         match touched.operation {
             Operation::Write => {
                 for rule in catalog.rules(&touched.model) {
@@ -79,21 +82,25 @@ impl ChangeHook for OutboundHook {
                     }
                 }
             }
-            Operation::Unlink => {
-                let rendered = unlinked(tx, &catalog, touched).await?;
-                tx.stash(|fired: &mut Fired| fired.rendered.extend(rendered));
-            }
+            Operation::Unlink => unlinked_bodies = unlinked(tx, &catalog, touched).await?,
             Operation::Create => {}
         }
         Ok(Some(Box::new(Before {
             catalog,
             touched: touched.clone(),
             matched,
+            unlinked: unlinked_bodies,
         })))
     }
 
     async fn after(&self, tx: &Tx, changes: &ChangeSet, state: HookState) -> Result<(), HookError> {
-        let before = state.and_then(|s| s.downcast::<Before>().ok());
+        let mut before = state.and_then(|s| s.downcast::<Before>().ok());
+        if let Some(b) = before.as_mut()
+            && !b.unlinked.is_empty()
+        {
+            let rendered = std::mem::take(&mut b.unlinked);
+            tx.stash(|fired: &mut Fired| fired.rendered.extend(rendered));
+        }
         let catalog = match &before {
             Some(b) => b.catalog.clone(),
             None => self.sources.current(),
@@ -186,11 +193,11 @@ async fn rule_events(
             // answer, which only the records the operation was called on have.
             let known = before.and_then(|b| b.matched.iter().find(|(id, _)| *id == rule.id));
             let mut candidates = ids_of(changes, &rule.model, ChangeKind::Created);
-            if let Some((_, matched_before)) = known {
+            if let (Some(b), Some((_, matched_before))) = (before, known) {
                 candidates.extend(
                     ids_of(changes, &rule.model, ChangeKind::Updated)
                         .into_iter()
-                        .filter(|id| !matched_before.contains(id)),
+                        .filter(|id| b.touched.ids.contains(id) && !matched_before.contains(id)),
                 );
             }
             matching(tx, &rule.model, &rule.domain, &candidates).await?

@@ -156,9 +156,14 @@ async fn render_rule(
         }
         let body = match &rule.payload {
             Payload::Id => json!({"id": event.res_id}),
-            Payload::Template(t) => template::render(tx, &rule.model, event.res_id, t, "en_US")
-                .await
-                .map_err(store_error("rendering a rule's template"))?,
+            Payload::Template(t) => {
+                match template::render(tx, &rule.model, event.res_id, t, "en_US").await {
+                    Ok(body) => body,
+                    // Created and deleted in this transaction: nothing to tell.
+                    Err(weft_store::StoreError::NotFound { .. }) => continue,
+                    Err(e) => return Err(store_error("rendering a rule's template")(e)),
+                }
+            }
             // Not found: created and deleted in this transaction; nothing to tell.
             Payload::Fields(_) => match expanded.remove(&event.res_id) {
                 Some(row) => row,

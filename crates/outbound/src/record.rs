@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Notify, mpsc};
 use weft_logstore::{Body, Entry, LogType, LogWriter};
-use weft_store::{BulkRow, Env, Result, Store};
+use weft_store::{BulkRow, Cached, Env, Result, Store};
 
 /// Outcomes stored together at most.
 const BATCH: usize = 512;
@@ -106,6 +106,7 @@ pub async fn run(
 }
 
 async fn store_outcomes(store: &Store, finished: &[Finished]) -> Result<()> {
+    let retired = finished.iter().any(|f| f.decision == Decision::Gone);
     let statements = statements(store.backend(), finished);
     let attempts = attempt_rows(finished);
     let writer = store.clone();
@@ -114,6 +115,10 @@ async fn store_outcomes(store: &Store, finished: &[Finished]) -> Result<()> {
             let tx = writer.begin(&Env::superuser()).await?;
             run_all(tx.connection(), statements).await?;
             weft_store::insert_all(tx.connection(), attempts).await?;
+            if retired {
+                // Other instances stop writing deliveries to the URL too.
+                writer.announce_in(tx.connection(), Cached::Sources).await?;
+            }
             tx.commit_only().await
         })
         .await
@@ -126,49 +131,51 @@ async fn run_all(conn: &DatabaseTransaction, statements: Vec<Statement>) -> Resu
     Ok(())
 }
 
-/// The updates for a batch: the delivered together per status, the rest one by one. Each only
-/// touches a row this dispatcher still holds (`sending` under its lease).
+/// The updates for a batch: the delivered together per status and claim, the rest one by one.
+/// Each only touches a row its claim still holds (`sending` with the claim's token).
 fn statements(backend: sea_orm::DatabaseBackend, finished: &[Finished]) -> Vec<Statement> {
     let now = source::now();
     let sql = |text: &str| placeholders(backend, text);
     let mut out = Vec::new();
-    let mut done: BTreeMap<u16, Vec<i64>> = BTreeMap::new();
+    let mut done: BTreeMap<(u16, i64), Vec<i64>> = BTreeMap::new();
     for f in finished {
-        let id = f.delivery.id;
+        let (id, token) = (f.delivery.id, f.delivery.token);
         let attempted = f.answer.is_some() as i32;
         let (text, values): (&str, Vec<sea_orm::Value>) = match &f.decision {
             Decision::Done { status } => {
-                done.entry(*status).or_default().push(id);
+                done.entry((*status, token)).or_default().push(id);
                 continue;
             }
             Decision::Retry { at, status, error } => (
                 "UPDATE weft_delivery SET state = 'pending', attempts = attempts + $1, next_attempt_at = $2, \
                  last_status = $3, last_error = $4, lease_until = NULL, lease_owner = NULL \
-                 WHERE id = $5 AND state = 'sending'",
+                 WHERE id = $5 AND state = 'sending' AND lease_owner = $6",
                 vec![
                     attempted.into(),
                     (*at).into(),
                     status.map(i32::from).into(),
                     error.clone().into(),
                     id.into(),
+                    token.into(),
                 ],
             ),
             Decision::Dead { status, error } => (
                 "UPDATE weft_delivery SET state = 'dead', attempts = attempts + $1, finished_at = $2, \
                  last_status = $3, last_error = $4, lease_until = NULL, lease_owner = NULL \
-                 WHERE id = $5 AND state = 'sending'",
+                 WHERE id = $5 AND state = 'sending' AND lease_owner = $6",
                 vec![
                     attempted.into(),
                     now.into(),
                     status.map(i32::from).into(),
                     error.clone().into(),
                     id.into(),
+                    token.into(),
                 ],
             ),
             Decision::Paused { until } => (
                 "UPDATE weft_delivery SET state = 'pending', next_attempt_at = $1, lease_until = NULL, \
-                 lease_owner = NULL WHERE id = $2 AND state = 'sending'",
-                vec![(*until).into(), id.into()],
+                 lease_owner = NULL WHERE id = $2 AND state = 'sending' AND lease_owner = $3",
+                vec![(*until).into(), id.into(), token.into()],
             ),
             Decision::Gone => {
                 out.extend(retire(backend, &f.delivery, now));
@@ -177,15 +184,16 @@ fn statements(backend: sea_orm::DatabaseBackend, finished: &[Finished]) -> Vec<S
         };
         out.push(Statement::from_sql_and_values(backend, sql(text), values));
     }
-    for (status, ids) in done {
-        let marks: Vec<String> = (0..ids.len()).map(|i| format!("${}", i + 3)).collect();
+    for ((status, token), ids) in done {
+        let marks: Vec<String> = (0..ids.len()).map(|i| format!("${}", i + 4)).collect();
         let text = format!(
             "UPDATE weft_delivery SET state = 'done', attempts = attempts + 1, finished_at = $1, \
              last_status = $2, last_error = NULL, lease_until = NULL, lease_owner = NULL \
-             WHERE state = 'sending' AND id IN ({})",
+             WHERE state = 'sending' AND lease_owner = $3 AND id IN ({})",
             marks.join(", ")
         );
-        let mut values: Vec<sea_orm::Value> = vec![now.into(), i32::from(status).into()];
+        let mut values: Vec<sea_orm::Value> =
+            vec![now.into(), i32::from(status).into(), token.into()];
         values.extend(ids.into_iter().map(sea_orm::Value::from));
         out.push(Statement::from_sql_and_values(backend, sql(&text), values));
     }
@@ -204,7 +212,8 @@ fn retire(backend: sea_orm::DatabaseBackend, d: &Claimed, now: NaiveDateTime) ->
     let insert = "INSERT INTO weft_retired_url (source_kind, source_id, url, create_date) VALUES ($1, $2, $3, $4) \
                   ON CONFLICT (source_kind, source_id, url) DO NOTHING";
     let this = "UPDATE weft_delivery SET state = 'dead', attempts = attempts + 1, finished_at = $1, last_status = 410, \
-                last_error = $2, lease_until = NULL, lease_owner = NULL WHERE id = $3 AND state = 'sending'";
+                last_error = $2, lease_until = NULL, lease_owner = NULL WHERE id = $3 AND state = 'sending' \
+                AND lease_owner = $4";
     let others = "UPDATE weft_delivery SET state = 'dead', finished_at = $1, last_error = $2 \
                   WHERE source_kind = $3 AND source_id = $4 AND url = $5 AND state = 'pending'";
     vec![
@@ -221,7 +230,12 @@ fn retire(backend: sea_orm::DatabaseBackend, d: &Claimed, now: NaiveDateTime) ->
         Statement::from_sql_and_values(
             backend,
             placeholders(backend, this),
-            [now.into(), error.clone().into(), d.id.into()],
+            [
+                now.into(),
+                error.clone().into(),
+                d.id.into(),
+                d.token.into(),
+            ],
         ),
         Statement::from_sql_and_values(
             backend,

@@ -15,6 +15,10 @@ const MAX_RESPONSE: usize = 64 * 1024;
 #[derive(Debug, Clone)]
 pub struct Claimed {
     pub id: i64,
+    /// The claim's token (`lease_owner`): outcomes are stored only while the row carries it.
+    pub token: i64,
+    /// When the lease runs out (the row may then be claimed again).
+    pub lease_expires: Instant,
     pub msg_id: String,
     pub kind: SourceKind,
     pub source_id: i64,

@@ -1,4 +1,5 @@
-//! What a transaction changed: for every touched record, its whole stored row before and after.
+//! What a transaction changed: for every touched record, its stored row before and after (before
+//! an update: every column, and the x2many fields that were written or that a hook watches).
 //! Outbound rules and subscriptions read this to decide what fires; tests read it to see exactly
 //! which fields moved.
 
@@ -35,7 +36,8 @@ pub struct FieldChange<'a> {
 
 impl RecordChange {
     /// Fields whose stored value changed (for a created record: every field that is not empty;
-    /// for a deleted one: none). `write_date` and `write_uid` are bookkeeping and left out.
+    /// for a deleted one: none). `write_date` and `write_uid` are bookkeeping and left out, and
+    /// so is an x2many field the before row does not hold (not written, and no hook watched).
     pub fn changed_fields(&self) -> Vec<FieldChange<'_>> {
         static NULL: Value = Value::Null;
         let Some(after) = &self.after else {
@@ -45,10 +47,10 @@ impl RecordChange {
             .iter()
             .filter(|(k, _)| !matches!(k.as_str(), "write_date" | "write_uid"))
             .filter_map(|(field, new)| {
-                let old = self
-                    .before
-                    .as_ref()
-                    .map_or(&NULL, |b| b.get(field).unwrap_or(&NULL));
+                let old = match &self.before {
+                    None => &NULL,
+                    Some(before) => before.get(field)?,
+                };
                 (old != new).then_some(FieldChange { field, old, new })
             })
             .collect()

@@ -53,7 +53,9 @@ pub(crate) async fn connect(settings: &ConnectSettings) -> Result<Pools, DbErr> 
     let url = normalise_sqlite_url(&settings.url);
     if !url.starts_with("sqlite:") {
         let mut opt = base_options(&url);
-        opt.max_connections(settings.max_connections)
+        // A transaction spends most of its time waiting for round trips, not on the server's
+        // cores: three connections per configured one keep PostgreSQL busy under load.
+        opt.max_connections(settings.max_connections * 3)
             // A ping costs a round trip to the server on every begin; only a connection that sat
             // idle for a while is worth checking.
             .test_before_acquire_if_idle_for(Duration::from_secs(30));

@@ -1,7 +1,8 @@
 //! Weft's persistence layer. System tables are sea-orm migrations (`weft-migrations`); record tables
 //! come from the registry (`schema`). Every record operation runs in a `Tx`: one database transaction
 //! (`BEGIN IMMEDIATE` on SQLite, so writers queue instead of failing mid-way) that collects a
-//! `ChangeSet` with the full row of every touched record before and after, calls the registered
+//! `ChangeSet` with the row of every touched record before and after (before: its stored columns,
+//! and the x2many fields written or watched by a hook), calls the registered
 //! `ChangeHook`s inside the transaction, and either commits all of it or none of it.
 //!
 //! ```text

@@ -31,7 +31,7 @@ pub struct SearchOptions<'a> {
 pub struct Tx {
     pub(crate) conn: DatabaseTransaction,
     pub(crate) registry: Arc<Registry>,
-    hooks: Vec<Arc<dyn ChangeHook>>,
+    pub(crate) hooks: Vec<Arc<dyn ChangeHook>>,
     pub(crate) env: Env,
     changes: ChangeSet,
     failed: bool,
@@ -400,6 +400,11 @@ impl Tx {
             if !unique.contains(&id) {
                 unique.push(id);
             }
+        }
+        // Found by a search of this transaction (which applied the company scope) or created by
+        // it: they exist and are visible, no need to ask again.
+        if unique.iter().all(|id| self.known_to_exist(model, *id)) {
+            return Ok(unique);
         }
         let companies = self.companies_of(m, &unique).await?;
         let missing: Vec<i64> = unique

@@ -238,7 +238,15 @@ impl Tx {
             }
         }
         self.check_columns(m, &columns, ids).await?;
-        let mut before = self.load_rows(model, ids, None).await?;
+        // An x2many field costs a query; its before value is only of use when it is written or a
+        // hook compares values.
+        let watched = self.hooks.iter().any(|h| h.watches(model));
+        let before_fields: Vec<&weft_registry::Field> = m
+            .fields()
+            .iter()
+            .filter(|f| watched || !f.kind.is_x2many() || vals.contains_key(&f.name))
+            .collect();
+        let mut before = self.load_rows(model, ids, Some(&before_fields)).await?;
         for id in ids {
             Tx::note_change(op, model, *id, ChangeKind::Updated, before.remove(id));
         }
