@@ -193,22 +193,7 @@ fn call(model: &str, vals: Value) -> Value {
 async fn prefill(database_url: &str, rule: i64, url: &str, n: u64) -> anyhow::Result<()> {
     let db = Database::connect(database_url).await?;
     let now = chrono::Utc::now().naive_utc();
-    let columns: &'static [&'static str] = &[
-        "msg_id",
-        "source_kind",
-        "source_id",
-        "event",
-        "model",
-        "res_id",
-        "url",
-        "order_key",
-        "content_type",
-        "body",
-        "state",
-        "attempts",
-        "next_attempt_at",
-        "create_date",
-    ];
+    let columns = weft_outbound::outbox::COLUMNS;
     let rows = (0..n)
         .map(|i| weft_store::BulkRow {
             table: "weft_delivery",

@@ -113,22 +113,25 @@ fn field(out: &mut String, name: &str, kind: &str, label: Option<&str>, value: &
 }
 
 /// A value as element text: strings without their quotes.
-fn text(value: &Value) -> String {
+pub fn text(value: &Value) -> String {
     match value {
         Value::String(s) => s.clone(),
         other => other.to_string(),
     }
 }
 
-fn escape(text: &str) -> String {
+/// Escaped for XML text and attribute values; characters XML 1.0 cannot hold become U+FFFD.
+pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
+            // Attribute values are written in double quotes.
             '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
+            '\t' | '\n' | '\r' => out.push(c),
+            c if c < ' ' || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('\u{FFFD}'),
             c => out.push(c),
         }
     }

@@ -351,7 +351,8 @@ pub fn order_key(kind: SourceKind, source_id: i64, url: &str, model: &str, res_i
     i64::from_be_bytes(digest[..8].try_into().expect("8 bytes"))
 }
 
-const COLUMNS: &[&str] = &[
+/// The columns a new delivery is written with, in the order `insert` gives their values.
+pub const COLUMNS: &[&str] = &[
     "msg_id",
     "source_kind",
     "source_id",

@@ -49,6 +49,7 @@ use std::cmp::Ordering;
 use std::collections::HashMap;
 use weft_domain::{BindOptions, BoundDomain, Domain, FieldInfo, FieldKind, Order, Records, Schema};
 use weft_outbound::entity::subscription::Model as Row;
+use weft_outbound::notification::{escape, text};
 use weft_outbound::subscription::{self, FIELDS};
 
 /// The virtual model the `domain` parameter is bound to.
@@ -777,7 +778,7 @@ impl Failure {
     fn to_xml(&self) -> String {
         format!(
             r#"<error code="{}">{}</error>"#,
-            escape_attribute(&self.code),
+            escape(&self.code),
             escape(&self.message)
         )
     }
@@ -795,10 +796,7 @@ fn webhook_xml(view: &View) -> String {
         .filter(|n| *n != "id")
         .filter_map(|n| view.get(n).map(|v| element(n, v)))
         .collect();
-    format!(
-        r#"<webhook id="{}">{children}</webhook>"#,
-        escape_attribute(&id)
-    )
+    format!(r#"<webhook id="{}">{children}</webhook>"#, escape(&id))
 }
 
 fn element(name: &str, value: &Value) -> String {
@@ -823,33 +821,4 @@ fn element(name: &str, value: &Value) -> String {
         }
         other => format!("<{name}>{}</{name}>", escape(&text(other))),
     }
-}
-
-/// A scalar as element text (strings unquoted); anything else as JSON.
-fn text(value: &Value) -> String {
-    match value {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
-}
-
-/// Escaped for XML text; characters XML 1.0 cannot hold become U+FFFD.
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '\t' | '\n' | '\r' => out.push(c),
-            c if c < ' ' || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('\u{FFFD}'),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// Escaped for an attribute value in double quotes.
-fn escape_attribute(text: &str) -> String {
-    escape(text).replace('"', "&quot;")
 }
