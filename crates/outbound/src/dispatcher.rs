@@ -93,7 +93,12 @@ pub struct Dispatcher {
     in_flight: AtomicUsize,
     freed: Notify,
     finished: mpsc::UnboundedSender<Finished>,
+    /// SQLite: the deliveries claimed in memory and not yet stored as finished.
+    held: Held,
 }
+
+/// Ids claimed in memory; the recorder lets go of them once their outcome is stored.
+pub(crate) type Held = Arc<std::sync::Mutex<std::collections::HashSet<i64>>>;
 
 /// A running dispatcher; `stop` finishes the requests in flight and stores their outcomes.
 pub struct DispatcherHandle {
@@ -121,12 +126,14 @@ impl Dispatcher {
     ) -> std::result::Result<DispatcherHandle, reqwest::Error> {
         let client = targets::client(&settings.allowed, Duration::from_secs(300))?;
         let (finished, outcomes) = mpsc::unbounded_channel();
+        let held = Held::default();
         let recorder = tokio::spawn(record::run(
             store.clone(),
             sources.clone(),
             logs,
             wake.clone(),
             outcomes,
+            held.clone(),
         ));
         let dispatcher = Arc::new(Dispatcher {
             circuits: Circuits::new(
@@ -144,6 +151,7 @@ impl Dispatcher {
             in_flight: AtomicUsize::new(0),
             freed: Notify::new(),
             finished,
+            held,
         });
         store.on_notification(CHANNEL, move |_| wake.notify_one());
         let (stop, stopped) = watch::channel(false);
@@ -345,10 +353,12 @@ impl Dispatcher {
 
     /// Mark up to `limit` due deliveries `sending` under this dispatcher's lease and return them.
     async fn claim(&self, limit: usize) -> Result<Vec<Claimed>> {
+        if self.store.backend() != DatabaseBackend::Postgres {
+            return self.claim_in_memory(limit).await;
+        }
         let now = source::now();
         let lease_until = now + chrono::Duration::from_std(self.lease_length()).unwrap_or_default();
-        let postgres = self.store.backend() == DatabaseBackend::Postgres;
-        let sql = claim_sql(postgres);
+        let sql = claim_sql();
         // Each claim has its own token: an outcome is stored only while the row still carries
         // it, so a row whose lease ran out and was claimed again is not touched by the old claim.
         let token: i64 = rand::rng().random_range(1..i64::MAX);
@@ -375,6 +385,32 @@ impl Dispatcher {
             .map(|row| claimed_from_row(row, token, expires))
             .collect::<std::result::Result<Vec<_>, sea_orm::DbErr>>()?;
         claimed.sort_by_key(|c| c.id);
+        Ok(claimed)
+    }
+
+    /// Claim on a SQLite file: this process holds the database's dispatcher lease, so no other
+    /// dispatcher can send; the claim is kept in memory (`held`) and costs the single writer
+    /// nothing. Held rows stay `pending` in the table, so the ordering check still sees them,
+    /// and after a crash they are simply due again.
+    async fn claim_in_memory(&self, limit: usize) -> Result<Vec<Claimed>> {
+        let held = self.held.lock().expect("held lock").clone();
+        let sql = placeholders(self.store.backend(), &claim_sql_in_memory());
+        let values: Vec<sea_orm::Value> =
+            vec![source::now().into(), ((limit + held.len()) as i64).into()];
+        let statement = Statement::from_sql_and_values(self.store.backend(), sql, values);
+        let rows = self.store.connection().query_all_raw(statement).await?;
+        let far = Instant::now() + Duration::from_secs(86_400);
+        let mut claimed = Vec::with_capacity(limit);
+        for row in &rows {
+            let delivery = claimed_from_row(row, 0, far)?;
+            if !held.contains(&delivery.id) && claimed.len() < limit {
+                claimed.push(delivery);
+            }
+        }
+        self.held
+            .lock()
+            .expect("held lock")
+            .extend(claimed.iter().map(|c| c.id));
         Ok(claimed)
     }
 
@@ -502,23 +538,31 @@ pub(crate) fn placeholders(backend: DatabaseBackend, sql: &str) -> String {
     }
 }
 
-/// Claim: due, pending, no unfinished delivery of the same key before it; oldest due first.
-fn claim_sql(postgres: bool) -> String {
-    let lock = if postgres {
-        " FOR UPDATE SKIP LOCKED"
-    } else {
-        ""
-    };
-    let sql = format!(
+/// Due, pending, no unfinished delivery of the same key before it (`$3` is now).
+const DUE: &str = "d.state = 'pending' AND d.next_attempt_at <= $3 \
+    AND NOT EXISTS (SELECT 1 FROM weft_delivery e WHERE e.order_key = d.order_key AND e.id < d.id \
+                    AND e.state IN ('pending', 'sending'))";
+const CLAIMED_COLUMNS: &str =
+    "id, msg_id, source_kind, source_id, model, res_id, url, content_type, body, attempts";
+
+/// The in-memory claim's query (SQLite), oldest due first: `$1` is now, `$2` how many.
+fn claim_sql_in_memory() -> String {
+    let due = DUE.replace("$3", "$1");
+    format!(
+        "SELECT {CLAIMED_COLUMNS} FROM weft_delivery d WHERE {due} \
+         ORDER BY d.next_attempt_at, d.id LIMIT $2"
+    )
+}
+
+/// Claim on PostgreSQL: mark due rows `sending` under a lease, skipping the rows another
+/// instance is claiming at the same moment.
+fn claim_sql() -> String {
+    format!(
         "UPDATE weft_delivery SET state = 'sending', lease_until = $1, lease_owner = $2 \
-         WHERE id IN (SELECT d.id FROM weft_delivery d \
-           WHERE d.state = 'pending' AND d.next_attempt_at <= $3 \
-           AND NOT EXISTS (SELECT 1 FROM weft_delivery e WHERE e.order_key = d.order_key AND e.id < d.id \
-                           AND e.state IN ('pending', 'sending')) \
-           ORDER BY d.next_attempt_at, d.id LIMIT $4{lock}) \
-         RETURNING id, msg_id, source_kind, source_id, model, res_id, url, content_type, body, attempts"
-    );
-    if postgres { sql } else { sql.replace('$', "?") }
+         WHERE id IN (SELECT d.id FROM weft_delivery d WHERE {DUE} \
+           ORDER BY d.next_attempt_at, d.id LIMIT $4 FOR UPDATE SKIP LOCKED) \
+         RETURNING {CLAIMED_COLUMNS}"
+    )
 }
 
 fn claimed_from_row(

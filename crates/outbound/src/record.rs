@@ -75,6 +75,7 @@ pub async fn run(
     logs: LogWriter,
     wake: Arc<Notify>,
     mut outcomes: mpsc::UnboundedReceiver<Finished>,
+    held: crate::dispatcher::Held,
 ) {
     let mut batch = Vec::with_capacity(BATCH);
     while let Some(first) = outcomes.recv().await {
@@ -88,8 +89,18 @@ pub async fn run(
         }
         let finished = std::mem::take(&mut batch);
         let retired = finished.iter().any(|f| f.decision == Decision::Gone);
-        if let Err(e) = store_outcomes(&store, &finished).await {
-            // The leases expire and the deliveries are sent again: at least once, never lost.
+        let stored = store_outcomes(&store, &finished).await;
+        // Claimed in memory (SQLite): claimable again once the outcome is stored, or, when it
+        // could not be, to be sent again.
+        {
+            let mut held = held.lock().expect("held lock");
+            for f in &finished {
+                held.remove(&f.delivery.id);
+            }
+        }
+        if let Err(e) = stored {
+            // The deliveries are sent again (held ones at once, leased ones when their lease
+            // expires): at least once, never lost.
             tracing::error!(error = %e, deliveries = finished.len(), "storing delivery outcomes failed");
             continue;
         }
@@ -132,7 +143,8 @@ async fn run_all(conn: &DatabaseTransaction, statements: Vec<Statement>) -> Resu
 }
 
 /// The updates for a batch: the delivered together per status and claim, the rest one by one.
-/// Each only touches a row its claim still holds (`sending` with the claim's token).
+/// Each only touches a row its claim still holds: `sending` with the claim's token (PostgreSQL),
+/// or `pending` with no lease (claimed in memory on SQLite, token 0).
 fn statements(backend: sea_orm::DatabaseBackend, finished: &[Finished]) -> Vec<Statement> {
     let now = source::now();
     let sql = |text: &str| placeholders(backend, text);
@@ -149,7 +161,7 @@ fn statements(backend: sea_orm::DatabaseBackend, finished: &[Finished]) -> Vec<S
             Decision::Retry { at, status, error } => (
                 "UPDATE weft_delivery SET state = 'pending', attempts = attempts + $1, next_attempt_at = $2, \
                  last_status = $3, last_error = $4, lease_until = NULL, lease_owner = NULL \
-                 WHERE id = $5 AND state = 'sending' AND lease_owner = $6",
+                 WHERE id = $5 AND state IN ('pending', 'sending') AND COALESCE(lease_owner, 0) = $6",
                 vec![
                     attempted.into(),
                     (*at).into(),
@@ -162,7 +174,7 @@ fn statements(backend: sea_orm::DatabaseBackend, finished: &[Finished]) -> Vec<S
             Decision::Dead { status, error } => (
                 "UPDATE weft_delivery SET state = 'dead', attempts = attempts + $1, finished_at = $2, \
                  last_status = $3, last_error = $4, lease_until = NULL, lease_owner = NULL \
-                 WHERE id = $5 AND state = 'sending' AND lease_owner = $6",
+                 WHERE id = $5 AND state IN ('pending', 'sending') AND COALESCE(lease_owner, 0) = $6",
                 vec![
                     attempted.into(),
                     now.into(),
@@ -174,7 +186,7 @@ fn statements(backend: sea_orm::DatabaseBackend, finished: &[Finished]) -> Vec<S
             ),
             Decision::Paused { until } => (
                 "UPDATE weft_delivery SET state = 'pending', next_attempt_at = $1, lease_until = NULL, \
-                 lease_owner = NULL WHERE id = $2 AND state = 'sending' AND lease_owner = $3",
+                 lease_owner = NULL WHERE id = $2 AND state IN ('pending', 'sending') AND COALESCE(lease_owner, 0) = $3",
                 vec![(*until).into(), id.into(), token.into()],
             ),
             Decision::Gone => {
@@ -189,7 +201,7 @@ fn statements(backend: sea_orm::DatabaseBackend, finished: &[Finished]) -> Vec<S
         let text = format!(
             "UPDATE weft_delivery SET state = 'done', attempts = attempts + 1, finished_at = $1, \
              last_status = $2, last_error = NULL, lease_until = NULL, lease_owner = NULL \
-             WHERE state = 'sending' AND lease_owner = $3 AND id IN ({})",
+             WHERE state IN ('pending', 'sending') AND COALESCE(lease_owner, 0) = $3 AND id IN ({})",
             marks.join(", ")
         );
         let mut values: Vec<sea_orm::Value> =
@@ -212,8 +224,8 @@ fn retire(backend: sea_orm::DatabaseBackend, d: &Claimed, now: NaiveDateTime) ->
     let insert = "INSERT INTO weft_retired_url (source_kind, source_id, url, create_date) VALUES ($1, $2, $3, $4) \
                   ON CONFLICT (source_kind, source_id, url) DO NOTHING";
     let this = "UPDATE weft_delivery SET state = 'dead', attempts = attempts + 1, finished_at = $1, last_status = 410, \
-                last_error = $2, lease_until = NULL, lease_owner = NULL WHERE id = $3 AND state = 'sending' \
-                AND lease_owner = $4";
+                last_error = $2, lease_until = NULL, lease_owner = NULL WHERE id = $3 \
+                AND state IN ('pending', 'sending') AND COALESCE(lease_owner, 0) = $4";
     let others = "UPDATE weft_delivery SET state = 'dead', finished_at = $1, last_error = $2 \
                   WHERE source_kind = $3 AND source_id = $4 AND url = $5 AND state = 'pending'";
     vec![
