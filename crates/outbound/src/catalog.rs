@@ -93,7 +93,7 @@ impl Catalog {
             }
         }
         for row in subscription_entity::Entity::find().all(conn).await? {
-            match Subscription::from_row(&row) {
+            match Subscription::from_row(&row, store.registry()) {
                 Ok(subscription) => catalog.add_subscription(subscription, row.active),
                 Err(e) => {
                     tracing::error!(subscription = row.id, error = %e, "a subscription cannot be read; it is left out")

@@ -59,6 +59,11 @@ impl Rule {
     /// Read a stored rule (it was checked when written; a failure here is a corrupt row).
     pub fn from_row(row: &rule::Model, registry: &Registry) -> Result<Rule, String> {
         let domain = Domain::parse_text(&row.trigger_domain).map_err(|e| e.to_string())?;
+        // The schema may have changed since the rule was written.
+        let options = weft_domain::BindOptions { active_test: false };
+        domain
+            .bind(registry, &row.model, &options)
+            .map_err(|e| format!("trigger_domain: {e}"))?;
         let domain_fields = top_level_fields(&domain);
         let payload = payload(row.payload_fields.as_deref(), registry, &row.model)
             .map_err(|e| e.to_string())?;

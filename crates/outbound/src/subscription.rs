@@ -63,13 +63,31 @@ pub struct Subscription {
 }
 
 impl Subscription {
-    pub fn from_row(row: &subscription::Model) -> Result<Subscription, String> {
+    /// Read a stored subscription, checked against the schema as it is now (it may have changed
+    /// since the subscription was written).
+    pub fn from_row(
+        row: &subscription::Model,
+        registry: &Registry,
+    ) -> Result<Subscription, String> {
         let condition = row
             .condition
             .as_deref()
             .map(Domain::parse_text)
             .transpose()
             .map_err(|e| e.to_string())?;
+        let model = registry
+            .model(&row.model)
+            .ok_or_else(|| format!("model {} is not in the schema", row.model))?;
+        if let Some(condition) = &condition {
+            let options = weft_domain::BindOptions { active_test: false };
+            condition
+                .bind(registry, &row.model, &options)
+                .map_err(|e| format!("condition: {e}"))?;
+        }
+        let fields: Vec<String> = serde_json::from_str(&row.fields).map_err(|e| e.to_string())?;
+        if let Some(gone) = fields.iter().find(|f| model.field(f).is_none()) {
+            return Err(format!("fields: {} has no field '{gone}'", row.model));
+        }
         Ok(Subscription {
             id: row.id,
             name: row.name.clone(),
@@ -86,7 +104,7 @@ impl Subscription {
                 Format::Json
             },
             language: row.language.clone(),
-            fields: serde_json::from_str(&row.fields).map_err(|e| e.to_string())?,
+            fields,
             condition,
             limits: Limits::from_columns(row.timeout_s, row.max_retries),
             signing: Signing::from_columns(
