@@ -7,7 +7,8 @@
 //! - end to end: `--clients` clients send `update_data` writes that each fire a rule; events/s =
 //!   events received / time from the first write to the last event received;
 //! - latency: `update_data` at a steady `--rate` events/s; from the moment each write was planned
-//!   to the moment its event arrived (an upper bound of commit-to-receive: it includes the write).
+//!   to the moment its event arrived (an upper bound of commit-to-receive: it includes the write),
+//!   and from the write's reply (a lower bound: the commit came just before the reply).
 //!
 //! Every scenario checks that nothing was lost: each event arrives (its `webhook-id` seen) and the
 //! outbox ends with every delivery `done`.
@@ -419,16 +420,23 @@ async fn end_to_end(
         planned_at.insert(base + i + 1, planned);
         let (client, update) = (client.clone(), update.clone());
         tasks.push(tokio::spawn(async move {
-            rpc(&client, &update, &write_body(base + i)).await
+            rpc(&client, &update, &write_body(base + i)).await?;
+            anyhow::Ok((base + i + 1, Instant::now()))
         }));
     }
+    let mut replied_at = HashMap::with_capacity(n as usize);
     for t in tasks {
-        t.await??;
+        let (seq, replied) = t.await??;
+        replied_at.insert(seq, replied);
     }
     receiver
         .wait_for(n as usize, Duration::from_secs(60))
         .await?;
-    let mut h = Histogram::<u64>::new(3)?;
+    // From the planned write (an upper bound of commit-to-receive: it holds the write and its
+    // queue) and from the write's reply (a lower bound: the commit came just before the reply; an
+    // event that arrived first counts as 0).
+    let mut from_planned = Histogram::<u64>::new(3)?;
+    let mut from_reply = Histogram::<u64>::new(3)?;
     {
         let seen = receiver.seen.lock().expect("seen");
         for (seq, planned) in &planned_at {
@@ -436,16 +444,27 @@ async fn end_to_end(
                 .arrivals
                 .get(seq)
                 .with_context(|| format!("event {seq} never arrived"))?;
-            h.record(arrived.saturating_duration_since(*planned).as_micros() as u64)?;
+            from_planned.record(arrived.saturating_duration_since(*planned).as_micros() as u64)?;
+            let replied = replied_at[seq];
+            from_reply.record(arrived.saturating_duration_since(replied).as_micros() as u64)?;
         }
     }
     all_done(&client, &service.url, args.events + n).await?;
+    let elapsed = started.elapsed();
+    let at = format!("at {} events/s", args.rate);
     rows.push(row(
         backend,
-        &format!("write-to-receive at {} events/s", args.rate),
+        &format!("write-to-receive {at}"),
         n,
-        started.elapsed(),
-        &h,
+        elapsed,
+        &from_planned,
+    ));
+    rows.push(row(
+        backend,
+        &format!("reply-to-receive {at}"),
+        n,
+        elapsed,
+        &from_reply,
     ));
     drop(service);
     Ok(rows)
