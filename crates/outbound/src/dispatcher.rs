@@ -1,12 +1,13 @@
 //! The dispatcher (DESIGN.md §6): claims due deliveries by lease, sends them, and hands what came
 //! of each to the `record` task, which stores it in batches.
 //!
-//! Claiming marks a batch `sending` with `lease_until` in one short statement; on PostgreSQL the
-//! rows are locked `FOR UPDATE SKIP LOCKED`, so any number of instances share the work without
-//! sending one delivery twice at the same time; a SQLite database has one dispatcher, the holder
-//! of its `weft_dispatcher_lease` row. A delivery is claimed only when no earlier delivery of its
-//! ordering key is unfinished (`dead` ones do not count), so one record's events reach a URL in
-//! order. An expired lease returns its row to the queue.
+//! On PostgreSQL, claiming marks a batch `sending` with `lease_until` and a token of its own in one
+//! short statement, the rows locked `FOR UPDATE SKIP LOCKED`, so any number of instances share the
+//! work without sending one delivery twice at the same time; an expired lease returns its row to
+//! the queue. A SQLite database has one dispatcher, the holder of its `weft_dispatcher_lease` row,
+//! which claims in memory (the rows stay `pending`, and after a crash they are simply due again).
+//! Either way a delivery is claimed only when no earlier delivery of its ordering key is
+//! unfinished (`dead` ones do not count), so one record's events reach a URL in order.
 //!
 //! The loop wakes when this process commits deliveries, when another instance does (LISTEN on
 //! PostgreSQL), when a send finishes, at the next retry's due time, and every `poll` regardless.
