@@ -229,14 +229,7 @@ async fn subscription_events(
     let model = &subscription.model;
     let candidates: Vec<i64> = match subscription.kind {
         Kind::OnCreate => ids_of(changes, model, ChangeKind::Created),
-        Kind::OnWrite => changes
-            .of_model(model)
-            .filter(|c| c.kind == ChangeKind::Updated)
-            .filter(|c| {
-                subscription.fields.is_empty() || subscription.fields.iter().any(|f| c.changed(f))
-            })
-            .map(|c| c.id)
-            .collect(),
+        Kind::OnWrite => written(tx, subscription, changes).await?,
         Kind::OnUnlink => return Ok(Vec::new()),
     };
     let fired = match &subscription.condition {
@@ -247,6 +240,48 @@ async fn subscription_events(
     Ok(fired
         .into_iter()
         .map(|id| Event::new(SourceKind::Subscription, subscription.id, model, id, event))
+        .collect())
+}
+
+/// The records of an `on_write` subscription's model that were written, and with `fields` set, had
+/// one of them changed. After rows are read for this when the catalog says so (`watches`); a
+/// subscription added by a reload during the operation finds them missing and reads them here.
+async fn written(
+    tx: &Tx,
+    subscription: &Subscription,
+    changes: &ChangeSet,
+) -> Result<Vec<i64>, HookError> {
+    let updated: Vec<&weft_store::RecordChange> = changes
+        .of_model(&subscription.model)
+        .filter(|c| c.kind == ChangeKind::Updated)
+        .collect();
+    if subscription.fields.is_empty() {
+        return Ok(updated.iter().map(|c| c.id).collect());
+    }
+    let missing: Vec<i64> = updated
+        .iter()
+        .filter(|c| c.after.is_none())
+        .map(|c| c.id)
+        .collect();
+    let mut read = if missing.is_empty() {
+        Default::default()
+    } else {
+        tx.stored_rows(&subscription.model, &missing)
+            .await
+            .map_err(|e| HookError(format!("reading written records: {e}")))?
+    };
+    let changed = |c: &weft_store::RecordChange| subscription.fields.iter().any(|f| c.changed(f));
+    Ok(updated
+        .into_iter()
+        .filter(|c| match (&c.after, read.remove(&c.id)) {
+            (Some(_), _) => changed(c),
+            (None, Some(after)) => changed(&weft_store::RecordChange {
+                after: Some(after),
+                ..(*c).clone()
+            }),
+            (None, None) => false,
+        })
+        .map(|c| c.id)
         .collect())
 }
 
