@@ -376,3 +376,100 @@ pub async fn purge_chunk(store: &Store, cutoff: NaiveDateTime, chunk: u64) -> Re
         })
         .await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::outbox::COLUMNS;
+    use sea_orm::ConnectionTrait;
+    use weft_registry::Registry;
+    use weft_store::testing::each_backend;
+
+    /// Deliveries in `state`, finished `days_ago` days ago (none when pending), with an attempt each.
+    async fn deliveries(store: &Store, state: &str, days_ago: i64, n: usize) {
+        let finished = source::now() - chrono::Duration::days(days_ago);
+        let tx = store.begin(&Env::superuser()).await.unwrap();
+        for i in 0..n {
+            let msg_id = format!("msg_{state}_{days_ago}_{i}");
+            let values: Vec<sea_orm::Value> = vec![
+                msg_id.clone().into(),
+                "rule".into(),
+                1i64.into(),
+                "rule".into(),
+                "res.partner".into(),
+                1i64.into(),
+                "https://example.com/".into(),
+                (i as i64).into(),
+                "application/json".into(),
+                "{}".into(),
+                state.into(),
+                1i32.into(),
+                finished.into(),
+                finished.into(),
+            ];
+            let row = BulkRow {
+                table: "weft_delivery",
+                columns: COLUMNS,
+                values,
+            };
+            weft_store::insert_all(tx.connection(), vec![row])
+                .await
+                .unwrap();
+            if state != "pending" {
+                let set = Statement::from_sql_and_values(
+                    store.backend(),
+                    placeholders(
+                        store.backend(),
+                        "UPDATE weft_delivery SET finished_at = $1 WHERE msg_id = $2",
+                    ),
+                    [finished.into(), msg_id.clone().into()],
+                );
+                tx.connection().execute_raw(set).await.unwrap();
+            }
+            let attempt = Statement::from_sql_and_values(
+                store.backend(),
+                placeholders(
+                    store.backend(),
+                    "INSERT INTO weft_delivery_attempt (delivery_id, attempt, create_date, duration_ms, response_preview) \
+                     SELECT id, 1, $1, 1.0, '' FROM weft_delivery WHERE msg_id = $2",
+                ),
+                [finished.into(), msg_id.into()],
+            );
+            tx.connection().execute_raw(attempt).await.unwrap();
+        }
+        tx.commit_only().await.unwrap();
+    }
+
+    async fn count(store: &Store, table: &str) -> i64 {
+        let sql = format!("SELECT COUNT(*) AS n FROM {table}");
+        let row = store
+            .connection()
+            .query_one_raw(Statement::from_string(store.backend(), sql))
+            .await
+            .unwrap()
+            .unwrap();
+        row.try_get("", "n").unwrap()
+    }
+
+    #[tokio::test]
+    async fn retention_purges_old_finished_deliveries_with_their_attempts_only() {
+        each_backend(Registry::demo, async |store, _| {
+            deliveries(&store, "done", 20, 3).await;
+            deliveries(&store, "dead", 20, 2).await;
+            deliveries(&store, "done", 1, 2).await;
+            deliveries(&store, "pending", 20, 2).await;
+            let cutoff = source::now() - chrono::Duration::days(14);
+            assert_eq!(
+                purge_chunk(&store, cutoff, 4).await.unwrap(),
+                4,
+                "a chunk at a time"
+            );
+            assert_eq!(purge_chunk(&store, cutoff, 4).await.unwrap(), 1);
+            assert_eq!(purge_chunk(&store, cutoff, 4).await.unwrap(), 0);
+            // Recent finished ones and unfinished ones stay, each with its attempt.
+            assert_eq!(count(&store, "weft_delivery").await, 4);
+            assert_eq!(count(&store, "weft_delivery_attempt").await, 4);
+        })
+        .await;
+    }
+}
