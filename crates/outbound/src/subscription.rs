@@ -7,11 +7,11 @@
 use crate::entity::subscription;
 use crate::source::{self, Input, Limits, Signing, SourceError, invalid};
 use crate::targets::AllowedTargets;
-use sea_orm::{ActiveModelTrait, ActiveValue, EntityTrait, QueryOrder};
+use sea_orm::{ActiveModelTrait, ActiveValue, ConnectionTrait, EntityTrait, QueryOrder};
 use serde_json::{Map, Value, json};
 use weft_domain::Domain;
 use weft_registry::Registry;
-use weft_store::Store;
+use weft_store::{Env, Store};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -273,8 +273,39 @@ pub async fn update(
     id: i64,
     patch: &Map<String, Value>,
 ) -> Result<subscription::Model, SourceError> {
+    update_many(store, allowed, &[id], patch)
+        .await
+        .map(|mut rows| rows.remove(0))
+}
+
+/// The same `patch` on every subscription of `ids`, in one transaction: all or none.
+pub async fn update_many(
+    store: &Store,
+    allowed: &AllowedTargets,
+    ids: &[i64],
+    patch: &Map<String, Value>,
+) -> Result<Vec<subscription::Model>, SourceError> {
     Input::new(patch, &FIELDS[..FIELDS.len() - 1])?;
-    let stored = get(store, id).await?;
+    let tx = store.begin(&Env::superuser()).await?;
+    let mut updated = Vec::with_capacity(ids.len());
+    for id in ids {
+        updated.push(update_on(tx.connection(), store.registry(), allowed, *id, patch).await?);
+    }
+    tx.commit_only().await?;
+    Ok(updated)
+}
+
+async fn update_on(
+    conn: &impl ConnectionTrait,
+    registry: &Registry,
+    allowed: &AllowedTargets,
+    id: i64,
+    patch: &Map<String, Value>,
+) -> Result<subscription::Model, SourceError> {
+    let stored = subscription::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .ok_or(SourceError::NotFound("webhook", id))?;
     if let Some(model) = patch.get("model")
         && model.as_str() != Some(stored.model.as_str())
     {
@@ -288,18 +319,27 @@ pub async fn update(
     merged.extend(patch.clone());
     let input = Input::new(&merged, &FIELDS)?;
     let mut row: subscription::ActiveModel = stored.into();
-    checked(&input, store.registry(), allowed, &mut row)?;
+    checked(&input, registry, allowed, &mut row)?;
     row.write_date = ActiveValue::Set(source::now());
-    Ok(row.update(store.writer()).await?)
+    Ok(row.update(conn).await?)
 }
 
 pub async fn delete(store: &Store, id: i64) -> Result<(), SourceError> {
-    let result = subscription::Entity::delete_by_id(id)
-        .exec(store.writer())
-        .await?;
-    if result.rows_affected == 0 {
-        return Err(SourceError::NotFound("webhook", id));
+    delete_many(store, &[id]).await
+}
+
+/// Delete every subscription of `ids`, in one transaction: all, or none when one does not exist.
+pub async fn delete_many(store: &Store, ids: &[i64]) -> Result<(), SourceError> {
+    let tx = store.begin(&Env::superuser()).await?;
+    for id in ids {
+        let result = subscription::Entity::delete_by_id(*id)
+            .exec(tx.connection())
+            .await?;
+        if result.rows_affected == 0 {
+            return Err(SourceError::NotFound("webhook", *id));
+        }
     }
+    tx.commit_only().await?;
     Ok(())
 }
 

@@ -50,7 +50,7 @@ use std::collections::HashMap;
 use weft_domain::{BindOptions, BoundDomain, Domain, FieldInfo, FieldKind, Order, Records, Schema};
 use weft_outbound::entity::subscription::Model as Row;
 use weft_outbound::notification::{escape, text};
-use weft_outbound::subscription::{self, FIELDS};
+use weft_outbound::subscription;
 
 /// The virtual model the `domain` parameter is bound to.
 const MODEL: &str = "webhook";
@@ -259,64 +259,22 @@ async fn matching(
         .collect())
 }
 
-/// The stored webhooks of `ids`, in that order; the first unknown id is a 404.
-async fn existing(state: &AppState, ids: &[i64]) -> Result<Vec<Row>, Failure> {
-    let mut rows = Vec::with_capacity(ids.len());
-    for id in ids {
-        rows.push(
-            subscription::get(&state.store, *id)
-                .await
-                .map_err(source_error)?,
-        );
-    }
-    Ok(rows)
-}
-
-/// The same `vals` on every webhook of `ids`; when one is refused, those already changed are put
-/// back as they were and the refusal is the reply.
+/// The same `vals` on every webhook of `ids`, all or none.
 async fn update_all(state: &AppState, ids: &[i64], vals: &View) -> Result<Vec<View>, Failure> {
-    let before = existing(state, ids).await?;
-    let mut updated = Vec::with_capacity(before.len());
-    for row in &before {
-        match subscription::update(&state.store, &state.allowed_targets, row.id, vals).await {
-            Ok(changed) => updated.push(subscription::view(&changed)),
-            Err(e) => {
-                restore(state, &before[..updated.len()]).await;
-                sources_changed(state).await;
-                return Err(source_error(e).into());
-            }
-        }
-    }
+    let updated = subscription::update_many(&state.store, &state.allowed_targets, ids, vals)
+        .await
+        .map_err(source_error)?;
     sources_changed(state).await;
-    Ok(updated)
+    Ok(updated.iter().map(subscription::view).collect())
 }
 
-/// Put webhooks back as they were before a multi-id update failed half way.
-async fn restore(state: &AppState, rows: &[Row]) {
-    for row in rows {
-        let mut values = subscription::view(row);
-        values.retain(|k, _| FIELDS.contains(&k.as_str()) && k != "secret");
-        let put_back =
-            subscription::update(&state.store, &state.allowed_targets, row.id, &values).await;
-        if let Err(e) = put_back {
-            let message = "restoring a webhook after a failed update failed";
-            tracing::error!(webhook = row.id, error = %e, "{message}");
-        }
-    }
-}
-
-/// Delete every webhook of `ids`, after checking that they all exist.
+/// Delete every webhook of `ids`, all or none (an unknown id deletes nothing).
 async fn delete_all(state: &AppState, ids: &[i64]) -> Result<Reply, Failure> {
-    existing(state, ids).await?;
-    let mut outcome = Ok(Reply::Empty);
-    for id in ids {
-        if let Err(e) = subscription::delete(&state.store, *id).await {
-            outcome = Err(source_error(e).into());
-            break;
-        }
-    }
+    subscription::delete_many(&state.store, ids)
+        .await
+        .map_err(source_error)?;
     sources_changed(state).await;
-    outcome
+    Ok(Reply::Empty)
 }
 
 /// `vals`: the query parameter, or else the request body; JSON or Python-literal, a dictionary.
