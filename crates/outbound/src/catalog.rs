@@ -22,7 +22,7 @@ pub struct SourceSettings {
     pub auth_header: Option<String>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Catalog {
     rules: HashMap<String, Vec<Arc<Rule>>>,
     subscriptions: HashMap<String, Vec<Arc<Subscription>>>,
@@ -176,6 +176,15 @@ impl Sources {
 
     pub fn current(&self) -> Arc<Catalog> {
         self.current.read().expect("catalog lock").clone()
+    }
+
+    /// Stop writing deliveries for `url` of this source at once (a 410 just came back); the
+    /// database learns it with the attempt's outcome.
+    pub fn retire(&self, kind: SourceKind, id: i64, url: &str) {
+        let mut current = self.current.write().expect("catalog lock");
+        let mut catalog = Catalog::clone(&current);
+        catalog.retired.insert((kind, id, url.to_string()));
+        *current = Arc::new(catalog);
     }
 
     /// Read the sources again (after a change was committed).

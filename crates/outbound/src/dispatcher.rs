@@ -317,7 +317,11 @@ impl Dispatcher {
                 self.circuits.succeeded(&delivery.url);
                 Decision::Done { status: *status }
             }
-            Outcome::Gone => Decision::Gone,
+            Outcome::Gone => {
+                self.sources
+                    .retire(delivery.kind, delivery.source_id, &delivery.url);
+                Decision::Gone
+            }
             Outcome::Failed {
                 status,
                 error,
