@@ -528,5 +528,16 @@ async fn a_rotated_secret_signs_beside_the_new_one_and_410_retires_the_url() {
             )
             .await;
         assert_eq!(all["items"].as_array().unwrap().len(), 3, "{all}");
+        // Changing the subscription says the receiver is back: deliveries flow again.
+        let (status, _) = server
+            .admin(
+                "PATCH",
+                &format!("/api/v1/subscriptions/{id}"),
+                Some(json!({"name": "Partners again"})),
+            )
+            .await;
+        assert_eq!(status, 200);
+        partner(&server, json!({"name": "Five"})).await;
+        receiver.wait_for(4, WAIT).await;
     }
 }

@@ -303,7 +303,11 @@ pub async fn update(
     let mut row: rule::ActiveModel = stored.into();
     checked(&input, store.registry(), allowed, &mut row)?;
     row.write_date = ActiveValue::Set(source::now());
-    Ok(row.update(store.writer()).await?)
+    let tx = store.begin(&weft_store::Env::superuser()).await?;
+    let updated = row.update(tx.connection()).await?;
+    source::unretire(tx.connection(), source::SourceKind::Rule, id).await?;
+    tx.commit_only().await?;
+    Ok(updated)
 }
 
 pub async fn delete(store: &Store, id: i64) -> Result<(), SourceError> {

@@ -271,3 +271,21 @@ pub fn now() -> NaiveDateTime {
     use chrono::{SubsecRound, Utc};
     Utc::now().naive_utc().trunc_subsecs(6)
 }
+
+/// Forget the URLs this source's receivers retired with 410: changing a source is how an
+/// integrator says its receiver is back.
+pub async fn unretire(
+    conn: &impl sea_orm::ConnectionTrait,
+    kind: SourceKind,
+    id: i64,
+) -> Result<(), SourceError> {
+    let backend = conn.get_database_backend();
+    let sql = crate::dispatcher::placeholders(
+        backend,
+        "DELETE FROM weft_retired_url WHERE source_kind = $1 AND source_id = $2",
+    );
+    let statement =
+        sea_orm::Statement::from_sql_and_values(backend, sql, [kind.as_str().into(), id.into()]);
+    conn.execute_raw(statement).await?;
+    Ok(())
+}

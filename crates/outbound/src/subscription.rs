@@ -321,7 +321,9 @@ async fn update_on(
     let mut row: subscription::ActiveModel = stored.into();
     checked(&input, registry, allowed, &mut row)?;
     row.write_date = ActiveValue::Set(source::now());
-    Ok(row.update(conn).await?)
+    let updated = row.update(conn).await?;
+    source::unretire(conn, source::SourceKind::Subscription, id).await?;
+    Ok(updated)
 }
 
 pub async fn delete(store: &Store, id: i64) -> Result<(), SourceError> {
