@@ -59,6 +59,7 @@ pub async fn list(
     limit: u64,
     cursor: Option<i64>,
 ) -> Result<(Vec<Value>, Option<i64>)> {
+    let limit = limit.max(1);
     let mut select = filter.select();
     if let Some(before) = cursor {
         select = select.filter(delivery::Column::Id.lt(before));

@@ -89,7 +89,7 @@ pub async fn run(
         }
         let finished = std::mem::take(&mut batch);
         let retired = finished.iter().any(|f| f.decision == Decision::Gone);
-        let stored = store_outcomes(&store, &finished).await;
+        let stored = store_outcomes(&store, &finished, retired).await;
         // Claimed in memory (SQLite): claimable again once the outcome is stored, or, when it
         // could not be, to be sent again.
         {
@@ -104,6 +104,8 @@ pub async fn run(
             tracing::error!(error = %e, deliveries = finished.len(), "storing delivery outcomes failed");
             continue;
         }
+        // The catalog retired the URL at once (`Sources::retire`); a reload that read the table
+        // before this commit may have swapped that out, so read it again now.
         if retired && let Err(e) = sources.reload().await {
             tracing::warn!(error = %e, "re-reading the sources after a 410 failed");
         }
@@ -116,8 +118,8 @@ pub async fn run(
     }
 }
 
-async fn store_outcomes(store: &Store, finished: &[Finished]) -> Result<()> {
-    let retired = finished.iter().any(|f| f.decision == Decision::Gone);
+/// Store a batch's outcomes in one transaction; `retired`: one of them is a 410.
+async fn store_outcomes(store: &Store, finished: &[Finished], retired: bool) -> Result<()> {
     let statements = statements(store.backend(), finished);
     let attempts = attempt_rows(finished);
     let writer = store.clone();

@@ -320,13 +320,6 @@ pub async fn delete(store: &Store, id: i64) -> Result<(), SourceError> {
 
 /// A new secret; the old one keeps signing for `ROTATION_GRACE`.
 pub async fn rotate_secret(store: &Store, id: i64) -> Result<rule::Model, SourceError> {
-    let stored = get(store, id).await?;
-    let now = source::now();
-    let (secret, previous, until) = source::rotated(&stored.secret, now);
-    let mut row: rule::ActiveModel = stored.into();
-    row.secret = ActiveValue::Set(secret);
-    row.previous_secret = ActiveValue::Set(Some(previous));
-    row.previous_secret_until = ActiveValue::Set(Some(until));
-    row.write_date = ActiveValue::Set(now);
-    Ok(row.update(store.writer()).await?)
+    source::rotate_secret(store, source::SourceKind::Rule, id).await?;
+    get(store, id).await
 }

@@ -257,13 +257,42 @@ pub fn odoo_datetime(at: NaiveDateTime) -> String {
     at.format("%Y-%m-%d %H:%M:%S").to_string()
 }
 
-/// What a rotation leaves: a new current secret, and the old one signing until `now + grace`.
-pub fn rotated(current: &str, now: NaiveDateTime) -> (String, String, NaiveDateTime) {
-    (
-        Secret::generate().to_string(),
-        current.to_string(),
-        now + ROTATION_GRACE,
-    )
+/// Give a source a new secret; the current one becomes the previous one and keeps signing for
+/// `ROTATION_GRACE`. One statement, so two rotations at once cannot lose a secret.
+pub async fn rotate_secret(
+    store: &weft_store::Store,
+    kind: SourceKind,
+    id: i64,
+) -> Result<(), SourceError> {
+    let table = match kind {
+        SourceKind::Rule => "weft_outbound_rule",
+        SourceKind::Subscription => "weft_subscription",
+    };
+    let now = now();
+    let sql = crate::dispatcher::placeholders(
+        store.backend(),
+        &format!(
+            "UPDATE {table} SET previous_secret = secret, secret = $1, previous_secret_until = $2, \
+             write_date = $3 WHERE id = $4"
+        ),
+    );
+    let values: [sea_orm::Value; 4] = [
+        Secret::generate().to_string().into(),
+        (now + ROTATION_GRACE).into(),
+        now.into(),
+        id.into(),
+    ];
+    let statement = sea_orm::Statement::from_sql_and_values(store.backend(), sql, values);
+    use sea_orm::ConnectionTrait;
+    let result = store.writer().execute_raw(statement).await?;
+    if result.rows_affected() == 0 {
+        let what = match kind {
+            SourceKind::Rule => "outbound rule",
+            SourceKind::Subscription => "webhook",
+        };
+        return Err(SourceError::NotFound(what, id));
+    }
+    Ok(())
 }
 
 /// The UTC clock with whole microseconds, as both databases store it.

@@ -143,7 +143,8 @@ impl AppState {
 
     /// The parameters the dispatcher reads as it runs.
     pub fn delivery_defaults(&self) -> weft_outbound::dispatcher::Defaults {
-        let p = self.parameters();
+        // Read on every attempt: under the lock, not from a copy of every parameter.
+        let p = self.parameters.read().expect("parameters lock");
         let count = |key| u32::try_from(p.count(key)).unwrap_or(u32::MAX);
         weft_outbound::dispatcher::Defaults {
             timeout_s: count("webhook.timeout"),
