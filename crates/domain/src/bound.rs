@@ -37,6 +37,14 @@ impl BoundDomain {
     pub fn model(&self) -> &str {
         &self.model
     }
+
+    /// Whether [`matches`](Self::matches) over just the record's own stored row gives the SQL's
+    /// answer on `backend`: no related rows or hierarchy to read, and none of the known limits of
+    /// the agreement (crate docs): no `ilike`, and text ordering only on SQLite, whose default
+    /// collation compares bytes as the evaluator does (PostgreSQL's depends on the database).
+    pub fn reads_only_its_row(&self, backend: Backend) -> bool {
+        self.root.reads_only_its_row(backend)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -90,6 +98,24 @@ impl Node {
             Node::True => Node::False,
             Node::False => Node::True,
             other => Node::Not(Box::new(other)),
+        }
+    }
+
+    fn reads_only_its_row(&self, backend: Backend) -> bool {
+        match self {
+            Node::True | Node::False => true,
+            Node::And(nodes) | Node::Or(nodes) => {
+                nodes.iter().all(|n| n.reads_only_its_row(backend))
+            }
+            Node::Not(inner) => inner.reads_only_its_row(backend),
+            Node::Leaf(Leaf::Null { .. } | Leaf::In { .. }) => true,
+            Node::Leaf(Leaf::Compare { column, op, .. }) => {
+                backend == Backend::Sqlite
+                    || column.kind != ColumnKind::Text
+                    || matches!(op, CmpOp::Eq | CmpOp::Ne)
+            }
+            Node::Leaf(Leaf::Like { insensitive, .. }) => !insensitive,
+            Node::Leaf(Leaf::Exists { .. } | Leaf::Hierarchy(_)) => false,
         }
     }
 

@@ -3,9 +3,11 @@
 //! the outbox in the same transaction, so a rolled-back change sends nothing and a committed one
 //! cannot be lost.
 //!
-//! Before and after are decided in SQL on the touched ids: for each `transition` rule one search
-//! before the write (which of these records matched?) and one after, never one per record. A
-//! subscription's condition is one search after the change (before it, for `on_unlink`). Bodies
+//! Before and after are decided on the touched ids with `Tx::matching`: for each `transition` rule
+//! once before the write (which of these records matched?) and once after, never per record; in
+//! memory from the rows the transaction already holds (the lookup's, the UPDATE's `RETURNING`) when
+//! the domain reads only the record's own columns, else one search. A subscription's condition is
+//! checked after the change (before it, for `on_unlink`). Bodies
 //! are rendered in `before_commit`, so they show the records as the whole transaction left them;
 //! an `on_unlink` body is rendered before the delete, while the record still exists.
 
@@ -14,15 +16,12 @@ use crate::outbox::{self, Event};
 use crate::rule::{Mode, Rule};
 use crate::source::SourceKind;
 use crate::subscription::{Kind, Subscription};
-use serde_json::json;
 use std::collections::HashSet;
 use std::sync::Arc;
 use tokio::sync::Notify;
 use weft_domain::Domain;
 use weft_logstore::LogWriter;
-use weft_store::{
-    ChangeHook, ChangeKind, ChangeSet, HookError, HookState, Operation, SearchOptions, Touched, Tx,
-};
+use weft_store::{ChangeHook, ChangeKind, ChangeSet, HookError, HookState, Operation, Touched, Tx};
 
 pub struct OutboundHook {
     sources: Arc<Sources>,
@@ -158,17 +157,7 @@ async fn matching(
     domain: &Domain,
     ids: &[i64],
 ) -> Result<Vec<i64>, HookError> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let restricted = Domain::parse_json(&json!([["id", "in", ids]]))
-        .expect("an id domain")
-        .and(domain.clone());
-    let options = SearchOptions {
-        include_archived: true,
-        ..SearchOptions::default()
-    };
-    tx.search(model, &restricted, &options)
+    tx.matching(model, domain, ids)
         .await
         .map_err(|e| HookError(format!("checking {model} against a domain: {e}")))
 }

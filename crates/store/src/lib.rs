@@ -17,6 +17,7 @@ mod changeset;
 mod checkpoint;
 mod codec;
 mod connect;
+mod current;
 pub mod entity;
 pub mod env;
 mod error;

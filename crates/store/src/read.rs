@@ -12,7 +12,7 @@ use sea_orm::sea_query::{
 };
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashMap};
-use weft_domain::{Backend, BindOptions, Domain, Order};
+use weft_domain::{Backend, BindOptions, BoundDomain, Domain, Order, Records};
 use weft_registry::{Field, FieldType, Model};
 
 /// The alias of the searched table in every generated SELECT.
@@ -54,6 +54,10 @@ fn filtered_select(
             active_test: !include_archived,
         },
     )?;
+    Ok(bound_select(tx, model, &bound))
+}
+
+fn bound_select(tx: &Tx, model: &Model, bound: &BoundDomain) -> SelectStatement {
     let mut select = Query::select();
     select
         .from_as(Alias::new(&model.table), Alias::new(T0))
@@ -61,7 +65,62 @@ fn filtered_select(
     if let Some(scope) = company_scope(tx, model, T0) {
         select.cond_where(scope);
     }
-    Ok(select)
+    select
+}
+
+/// `Tx::matching`.
+pub(crate) async fn matching(
+    tx: &Tx,
+    model: &str,
+    domain: &Domain,
+    ids: &[i64],
+) -> Result<Vec<i64>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let m = tx.model(model)?;
+    let bound = domain.bind(
+        tx.registry.as_ref(),
+        &m.name,
+        &BindOptions { active_test: false },
+    )?;
+    if bound.reads_only_its_row(domain_backend(tx)) {
+        let (rows, missing) = tx.current.take_known(model, ids);
+        if missing.is_empty() {
+            let records = OwnRows { model, rows: &rows };
+            let visible = |row: &Row| {
+                !m.is_company_scoped()
+                    || tx
+                        .env
+                        .may_see_company(row.get("company_id").and_then(Value::as_i64))
+            };
+            return Ok(ids
+                .iter()
+                .copied()
+                .filter(|id| visible(&rows[id]) && bound.matches(&records, *id))
+                .collect());
+        }
+    }
+    let mut select = bound_select(tx, m, &bound);
+    select
+        .expr(col(T0, "id"))
+        .and_where(col(T0, "id").is_in(ids.iter().copied()));
+    let rows = tx.conn.query_all(&select).await?;
+    rows.iter()
+        .map(|r| Ok(r.try_get_by_index::<i64>(0)?))
+        .collect()
+}
+
+/// One model's rows, as the domain evaluator reads them.
+struct OwnRows<'r> {
+    model: &'r str,
+    rows: &'r HashMap<i64, Row>,
+}
+
+impl Records for OwnRows<'_> {
+    fn row(&self, model: &str, id: i64) -> Option<&Row> {
+        (model == self.model).then(|| self.rows.get(&id)).flatten()
+    }
 }
 
 pub(crate) async fn search(
@@ -110,16 +169,25 @@ pub(crate) async fn search_rows(
     let mut found = Vec::new();
     for result in tx.conn.query_all(&select).await? {
         let id: i64 = result.try_get_by_index(0)?;
-        let mut row = Map::with_capacity(columns.len());
-        for field in &columns {
-            row.insert(
-                field.name.clone(),
-                decode(&field.kind, &result, &field.name, backend)?,
-            );
-        }
-        found.push((id, row));
+        found.push((id, decode_row(&result, &columns, backend)?));
     }
     Ok(found)
+}
+
+/// The `columns` of one result row, as stored values (the `Row` format).
+pub(crate) fn decode_row(
+    result: &sea_orm::QueryResult,
+    columns: &[&Field],
+    backend: sea_orm::DatabaseBackend,
+) -> Result<Row> {
+    let mut row = Map::with_capacity(columns.len());
+    for field in columns {
+        row.insert(
+            field.name.clone(),
+            decode(&field.kind, result, &field.name, backend)?,
+        );
+    }
+    Ok(row)
 }
 
 /// The SELECT of a search: the ids first, ordered, limited.
@@ -205,9 +273,8 @@ impl Tx {
         fields: Option<&[&Field]>,
     ) -> Result<HashMap<i64, Row>> {
         let m = self.model(model)?;
-        let mut rows: HashMap<i64, Row> = HashMap::with_capacity(ids.len());
         if ids.is_empty() {
-            return Ok(rows);
+            return Ok(HashMap::new());
         }
         let chosen: Vec<&Field> = match fields {
             Some(f) => f.to_vec(),
@@ -218,23 +285,20 @@ impl Tx {
             .copied()
             .filter(|f| f.kind.is_stored_column())
             .collect();
-        let mut select = Query::select();
-        select.from(Alias::new(&m.table)).column(Alias::new("id"));
-        for field in columns.iter().filter(|f| f.name != "id") {
-            select.column(Alias::new(&field.name));
-        }
-        select.and_where(Expr::col(Alias::new("id")).is_in(ids.iter().copied()));
-        let backend = self.backend();
-        for result in self.conn.query_all(&select).await? {
-            let id: i64 = result.try_get("", "id")?;
-            let mut row = Map::with_capacity(chosen.len());
-            for field in &columns {
-                row.insert(
-                    field.name.clone(),
-                    decode(&field.kind, &result, &field.name, backend)?,
-                );
+        let whole = columns.len() == m.columns().count();
+        let (mut rows, missing) = self.current.take_known(model, ids);
+        if !whole {
+            for row in rows.values_mut() {
+                row.retain(|name, _| columns.iter().any(|f| f.name == *name));
             }
-            rows.insert(id, row);
+        }
+        if !missing.is_empty() {
+            let read = self.read_columns(m, &missing, &columns).await?;
+            if whole {
+                self.current
+                    .remember(model, read.iter().map(|(id, row)| (*id, row)));
+            }
+            rows.extend(read);
         }
         let found: Vec<i64> = rows.keys().copied().collect();
         for field in chosen.iter().filter(|f| f.kind.is_x2many()) {
@@ -245,6 +309,28 @@ impl Tx {
                     Value::from(lists.remove(id).unwrap_or_default()),
                 );
             }
+        }
+        Ok(rows)
+    }
+
+    /// `columns` of the rows of `ids`, in one query.
+    async fn read_columns(
+        &self,
+        m: &Model,
+        ids: &[i64],
+        columns: &[&Field],
+    ) -> Result<HashMap<i64, Row>> {
+        let mut rows = HashMap::with_capacity(ids.len());
+        let mut select = Query::select();
+        select.from(Alias::new(&m.table)).column(Alias::new("id"));
+        for field in columns.iter().filter(|f| f.name != "id") {
+            select.column(Alias::new(&field.name));
+        }
+        select.and_where(Expr::col(Alias::new("id")).is_in(ids.iter().copied()));
+        let backend = self.backend();
+        for result in self.conn.query_all(&select).await? {
+            let id: i64 = result.try_get("", "id")?;
+            rows.insert(id, decode_row(&result, columns, backend)?);
         }
         Ok(rows)
     }

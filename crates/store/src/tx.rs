@@ -4,6 +4,7 @@
 //! change behind.
 
 use crate::changeset::{ChangeKind, ChangeSet, RecordChange};
+use crate::current::CurrentRows;
 use crate::env::Env;
 use crate::error::{Result, StoreError};
 use crate::group::Turn;
@@ -40,6 +41,8 @@ pub struct Tx {
     /// Records this transaction created or found by a search (and has not deleted): they exist and
     /// are visible to the env, so a many2one pointing at them needs no existence query.
     known: std::sync::Mutex<std::collections::HashSet<(String, i64)>>,
+    /// Whole stored rows as this transaction last read or wrote them (`current.rs`).
+    pub(crate) current: CurrentRows,
     /// What hooks keep between `after` and `before_commit`, one value per type.
     stash: std::sync::Mutex<HashMap<TypeId, Box<dyn Any + Send>>>,
     /// Run once the commit is durable.
@@ -66,6 +69,7 @@ impl Tx {
             failed: false,
             now,
             known: Default::default(),
+            current: Default::default(),
             stash: Default::default(),
             on_commit: Default::default(),
             turn: None,
@@ -262,6 +266,7 @@ impl Tx {
     fn settle<T>(&mut self, result: Result<T>) -> Result<T> {
         if result.is_err() {
             self.failed = true;
+            self.current.forget_all();
         }
         result
     }
@@ -439,6 +444,29 @@ impl Tx {
         let ids = crate::read::search(self, model, domain, options).await?;
         self.note_known(model, &ids, true);
         Ok(ids)
+    }
+
+    /// `search` for records about to be written: their whole stored rows are read in the same
+    /// query and kept, so the write that follows need not read its before rows.
+    pub async fn search_for_write(
+        &self,
+        model: &str,
+        domain: &Domain,
+        options: &SearchOptions<'_>,
+    ) -> Result<Vec<i64>> {
+        let m = self.model(model)?;
+        let columns: Vec<&str> = m.columns().map(|f| f.name.as_str()).collect();
+        let rows = self.search_rows(model, domain, options, &columns).await?;
+        self.current
+            .remember(model, rows.iter().map(|(id, row)| (*id, row)));
+        Ok(rows.into_iter().map(|(id, _)| id).collect())
+    }
+
+    /// Which of `ids` match `domain` as the records are now, archived ones included: in memory
+    /// from the rows this transaction holds when the domain reads only the record's own columns
+    /// (`BoundDomain::reads_only_its_row`), otherwise one query.
+    pub async fn matching(&self, model: &str, domain: &Domain, ids: &[i64]) -> Result<Vec<i64>> {
+        crate::read::matching(self, model, domain, ids).await
     }
 
     /// `search`, returning with each id the stored values of `fields` (scalar and many2one fields),

@@ -263,15 +263,53 @@ impl Tx {
             let field = m.field(name).expect("checked by split_values");
             update.value(Alias::new(name), encode(&field.kind, value, backend));
         }
-        self.conn
-            .execute(&update)
-            .await
-            .map_err(|e| constraint_error(m, e))?;
+        self.update_rows(m, ids, update).await?;
         for (field, value) in x2many {
             for id in ids {
                 self.apply_x2many(field, *id, value, op).await?;
             }
         }
+        Ok(())
+    }
+
+    /// Run a write's UPDATE. When hooks will look at the records, it returns their whole rows,
+    /// kept for them (the after rows at no extra query); otherwise the kept rows of `ids` go.
+    async fn update_rows(
+        &self,
+        m: &Model,
+        ids: &[i64],
+        mut update: sea_orm::sea_query::UpdateStatement,
+    ) -> Result<()> {
+        if self.hooks.is_empty() {
+            self.current.forget(&m.name, ids);
+            self.conn
+                .execute(&update)
+                .await
+                .map_err(|e| constraint_error(m, e))?;
+            return Ok(());
+        }
+        let columns: Vec<&Field> = m.columns().collect();
+        let mut returning = vec![Alias::new("id")];
+        returning.extend(
+            columns
+                .iter()
+                .filter(|f| f.name != "id")
+                .map(|f| Alias::new(&f.name)),
+        );
+        update.returning(Query::returning().columns(returning));
+        let backend = self.backend();
+        let mut after = Vec::with_capacity(ids.len());
+        for result in self
+            .conn
+            .query_all(&update)
+            .await
+            .map_err(|e| constraint_error(m, e))?
+        {
+            let id: i64 = result.try_get("", "id")?;
+            after.push((id, crate::read::decode_row(&result, &columns, backend)?));
+        }
+        self.current
+            .remember(&m.name, after.iter().map(|(id, row)| (*id, row)));
         Ok(())
     }
 
@@ -342,6 +380,8 @@ impl Tx {
             .and_where(Expr::col(Alias::new("id")).is_in(ids.iter().copied()))
             .to_owned();
         self.conn.execute(&delete).await?;
+        // Gone, and `ondelete` may have changed rows of other models.
+        self.current.forget_all();
         Ok(())
     }
 
@@ -484,7 +524,21 @@ impl Tx {
         Ok(())
     }
 
+    /// Apply an x2many field's commands. They write lines and links by paths that do not keep
+    /// rows up to date, so the kept rows are forgotten, whatever the outcome.
     async fn apply_x2many(
+        &mut self,
+        field: &Field,
+        id: i64,
+        value: &Value,
+        op: &mut ChangeSet,
+    ) -> Result<()> {
+        let applied = self.apply_commands(field, id, value, op).await;
+        self.current.forget_all();
+        applied
+    }
+
+    async fn apply_commands(
         &mut self,
         field: &Field,
         id: i64,

@@ -177,7 +177,8 @@ fn update_result(ids: &[i64], search_key: &Map<String, Value>) -> Value {
     Value::Object(result)
 }
 
-/// The records `search_key` selects: a list value means `in`, anything else `=`, all ANDed.
+/// The records `search_key` selects: a list value means `in`, anything else `=`, all ANDed. Their
+/// rows are read in the same query, for the write that follows.
 pub(crate) async fn find(
     tx: &Tx,
     model: &Model,
@@ -199,7 +200,7 @@ pub(crate) async fn find(
     }
     let domain = Domain::parse_json(&Value::Array(leaves))
         .map_err(|e| CallError::invalid(&path, format!("is not a usable search: {e}")))?;
-    tx.search(&model.name, &domain, &SearchOptions::default())
+    tx.search_for_write(&model.name, &domain, &SearchOptions::default())
         .await
         .map_err(|e| match e {
             StoreError::InvalidDomain(d) => {
