@@ -140,6 +140,38 @@ async fn a_transition_rule_fires_once_when_a_record_comes_to_match() {
     }
 }
 
+/// A domain on a related record cannot be answered from the written row alone: before and after
+/// are then decided by searches, with the same outcome as a domain on the row itself.
+#[tokio::test]
+async fn a_transition_rule_on_a_related_field_fires_when_the_relation_comes_to_match() {
+    for backend in backends() {
+        let server = server(backend).await;
+        let receiver = Receiver::start().await;
+        create(
+            &server,
+            "/api/v1/outbound-rules",
+            json!({"name": "ACME contacts", "model": "res.partner",
+                   "trigger_domain": [["parent_id.name", "=", "ACME"]],
+                   "endpoint_source": "static", "endpoint_url": format!("{}/contacts", receiver.url)}),
+        )
+        .await;
+        let acme = partner(&server, json!({"name": "ACME", "company_type": "company"})).await;
+        let other = partner(&server, json!({"name": "Other", "company_type": "company"})).await;
+        let jane = partner(&server, json!({"name": "Jane", "parent_id": other})).await;
+        let joe = partner(&server, json!({"name": "Joe", "parent_id": acme})).await;
+        update(&server, jane, json!({"parent_id": acme})).await;
+        update(&server, jane, json!({"phone": "123"})).await;
+        let got = receiver.settle(QUIET).await;
+        let ids: Vec<Value> = got.iter().map(|r| r.json()["id"].clone()).collect();
+        assert_eq!(
+            ids,
+            vec![json!(joe), json!(jane)],
+            "{:?}",
+            receiver.received()
+        );
+    }
+}
+
 #[tokio::test]
 async fn a_matching_write_rule_fires_on_every_write_of_a_domain_field() {
     for backend in backends() {
