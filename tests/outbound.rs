@@ -172,6 +172,69 @@ async fn a_transition_rule_on_a_related_field_fires_when_the_relation_comes_to_m
     }
 }
 
+/// Lines written through their order's x2many commands are not the records the write was called
+/// on; their before rows still tell whether they came to match.
+#[tokio::test]
+async fn a_transition_rule_fires_for_lines_written_through_their_order() {
+    for backend in backends() {
+        let server = server(backend).await;
+        let receiver = Receiver::start().await;
+        create(
+            &server,
+            "/api/v1/outbound-rules",
+            json!({"name": "Bulk lines", "model": "sale.order.line",
+                   "trigger_domain": [["product_uom_qty", ">", 5]],
+                   "endpoint_source": "static", "endpoint_url": format!("{}/lines", receiver.url)}),
+        )
+        .await;
+        let acme = partner(&server, json!({"name": "ACME"})).await;
+        let desk = server
+            .call(
+                "/api/create_data",
+                "product.product",
+                json!({"payload": {"name": "Desk", "default_code": "DESK"}}),
+            )
+            .await;
+        ok(&desk);
+        let reply = server
+            .call(
+                "/api/create_data",
+                "sale.order",
+                json!({"payload": {"partner_id": {"id": acme}, "order_line": [
+                    {"product_id": {"default_code": "DESK"}, "product_uom_qty": 1},
+                    {"product_id": {"default_code": "DESK"}, "product_uom_qty": 9}]}}),
+            )
+            .await;
+        let order = ok(&reply)["id"].as_i64().unwrap();
+        let reply = server
+            .call(
+                "/api/search_data",
+                "sale.order.line",
+                json!({"payload": {"search_field": ["product_uom_qty"],
+                                   "search_domain": [["order_id", "=", order]], "order": "id"}}),
+            )
+            .await;
+        let lines = ok(&reply).as_array().unwrap().clone();
+        let (small, big) = (lines[0]["id"].clone(), lines[1]["id"].clone());
+        // Created matching: the big line fires at once.
+        let got = receiver.wait_for(1, WAIT).await;
+        assert_eq!(got[0].json(), json!({"id": big}));
+        // Both lines written through the order: only the one that comes to match fires.
+        let reply = server
+            .call(
+                "/api/update_data",
+                "sale.order",
+                json!({"search_key": {"id": order}, "payload": {"order_line": [
+                    [1, small, {"product_uom_qty": 6}], [1, big, {"product_uom_qty": 10}]]}}),
+            )
+            .await;
+        ok(&reply);
+        let got = receiver.settle(QUIET).await;
+        let ids: Vec<Value> = got.iter().map(|r| r.json()["id"].clone()).collect();
+        assert_eq!(ids, vec![big, small], "{:?}", receiver.received());
+    }
+}
+
 #[tokio::test]
 async fn a_matching_write_rule_fires_on_every_write_of_a_domain_field() {
     for backend in backends() {

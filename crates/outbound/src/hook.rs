@@ -189,6 +189,7 @@ async fn rule_events(
                         .filter(|id| b.touched.ids.contains(id) && !matched_before.contains(id)),
                 );
             }
+            candidates.extend(written_through(tx, rule, changes, before)?);
             matching(tx, &rule.model, &rule.domain, &candidates).await?
         }
         Mode::MatchingWrite => match before {
@@ -207,6 +208,39 @@ async fn rule_events(
     Ok(fired
         .into_iter()
         .map(|id| Event::new(SourceKind::Rule, rule.id, &rule.model, id, "rule"))
+        .collect())
+}
+
+/// Records updated by an operation called on another record (lines through their order's x2many
+/// command, contacts set null by an `ondelete`) that did not match before: `before` asked nothing
+/// about them, so their before rows answer, when the domain reads only the row (otherwise they
+/// cannot be told apart and do not fire).
+fn written_through(
+    tx: &Tx,
+    rule: &Rule,
+    changes: &ChangeSet,
+    before: Option<&Before>,
+) -> Result<Vec<i64>, HookError> {
+    let asked = |id: i64| before.is_some_and(|b| b.touched.ids.contains(&id));
+    let rows: Vec<(i64, &weft_store::Row)> = changes
+        .of_model(&rule.model)
+        .filter(|c| c.kind == ChangeKind::Updated && !asked(c.id))
+        .filter_map(|c| Some((c.id, c.before.as_ref()?)))
+        .collect();
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let matched = tx
+        .rows_matching(&rule.model, &rule.domain, rows.iter().copied())
+        .map_err(|e| HookError(format!("checking {} against a domain: {e}", rule.model)))?;
+    let Some(matched) = matched else {
+        return Ok(Vec::new());
+    };
+    let matched: HashSet<i64> = matched.into_iter().collect();
+    Ok(rows
+        .into_iter()
+        .map(|(id, _)| id)
+        .filter(|id| !matched.contains(id))
         .collect())
 }
 

@@ -87,17 +87,10 @@ pub(crate) async fn matching(
     if bound.reads_only_its_row(domain_backend(tx)) {
         let (rows, missing) = tx.current.take_known(model, ids);
         if missing.is_empty() {
-            let records = OwnRows { model, rows: &rows };
-            let visible = |row: &Row| {
-                !m.is_company_scoped()
-                    || tx
-                        .env
-                        .may_see_company(row.get("company_id").and_then(Value::as_i64))
-            };
             return Ok(ids
                 .iter()
                 .copied()
-                .filter(|id| visible(&rows[id]) && bound.matches(&records, *id))
+                .filter(|id| row_matches(tx, m, &bound, *id, &rows[id]))
                 .collect());
         }
     }
@@ -111,15 +104,58 @@ pub(crate) async fn matching(
         .collect()
 }
 
-/// One model's rows, as the domain evaluator reads them.
-struct OwnRows<'r> {
-    model: &'r str,
-    rows: &'r HashMap<i64, Row>,
+/// `Tx::rows_matching`.
+pub(crate) fn rows_matching<'r>(
+    tx: &Tx,
+    model: &str,
+    domain: &Domain,
+    rows: impl IntoIterator<Item = (i64, &'r Row)>,
+) -> Result<Option<Vec<i64>>> {
+    let m = tx.model(model)?;
+    let bound = domain.bind(
+        tx.registry.as_ref(),
+        &m.name,
+        &BindOptions { active_test: false },
+    )?;
+    if !bound.reads_only_its_row(domain_backend(tx)) {
+        return Ok(None);
+    }
+    Ok(Some(
+        rows.into_iter()
+            .filter(|(id, row)| row_matches(tx, m, &bound, *id, row))
+            .map(|(id, _)| id)
+            .collect(),
+    ))
 }
 
-impl Records for OwnRows<'_> {
+/// The SQL's answer for one whole stored row, company scope included, for a domain that reads only
+/// the row.
+fn row_matches(tx: &Tx, m: &Model, bound: &BoundDomain, id: i64, row: &Row) -> bool {
+    let visible = !m.is_company_scoped()
+        || tx
+            .env
+            .may_see_company(row.get("company_id").and_then(Value::as_i64));
+    visible
+        && bound.matches(
+            &OwnRow {
+                model: &m.name,
+                id,
+                row,
+            },
+            id,
+        )
+}
+
+/// One record's row, as the domain evaluator reads it.
+struct OwnRow<'r> {
+    model: &'r str,
+    id: i64,
+    row: &'r Row,
+}
+
+impl Records for OwnRow<'_> {
     fn row(&self, model: &str, id: i64) -> Option<&Row> {
-        (model == self.model).then(|| self.rows.get(&id)).flatten()
+        (model == self.model && id == self.id).then_some(self.row)
     }
 }
 

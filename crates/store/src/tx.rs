@@ -77,6 +77,8 @@ impl Tx {
     }
 
     /// The database transaction, for system entities written in the same commit (outbox rows, logs).
+    /// A record table changed through it behind `write` would leave the rows this transaction
+    /// keeps (`current.rs`) stale: only columns no domain reads (a created user's password hash).
     pub fn connection(&self) -> &DatabaseTransaction {
         &self.conn
     }
@@ -467,6 +469,17 @@ impl Tx {
     /// (`BoundDomain::reads_only_its_row`), otherwise one query.
     pub async fn matching(&self, model: &str, domain: &Domain, ids: &[i64]) -> Result<Vec<i64>> {
         crate::read::matching(self, model, domain, ids).await
+    }
+
+    /// Which of `rows` (whole stored rows by id, as a `ChangeSet` holds them) match `domain`,
+    /// archived or not, with the SQL's answer; None when the domain reads more than the rows.
+    pub fn rows_matching<'r>(
+        &self,
+        model: &str,
+        domain: &Domain,
+        rows: impl IntoIterator<Item = (i64, &'r crate::Row)>,
+    ) -> Result<Option<Vec<i64>>> {
+        crate::read::rows_matching(self, model, domain, rows)
     }
 
     /// `search`, returning with each id the stored values of `fields` (scalar and many2one fields),
