@@ -41,7 +41,8 @@ impl BoundDomain {
     /// Whether [`matches`](Self::matches) over just the record's own stored row gives the SQL's
     /// answer on `backend`: no related rows or hierarchy to read, and none of the known limits of
     /// the agreement (crate docs): no `ilike`, and text ordering only on SQLite, whose default
-    /// collation compares bytes as the evaluator does (PostgreSQL's depends on the database).
+    /// collation compares bytes as the evaluator does (PostgreSQL's depends on the database), as
+    /// is `like` on a non-text column there.
     pub fn reads_only_its_row(&self, backend: Backend) -> bool {
         self.root.reads_only_its_row(backend)
     }
@@ -114,7 +115,12 @@ impl Node {
                     || column.kind != ColumnKind::Text
                     || matches!(op, CmpOp::Eq | CmpOp::Ne)
             }
-            Node::Leaf(Leaf::Like { insensitive, .. }) => !insensitive,
+            // Non-text columns are cast to text, which PostgreSQL writes by its `DateStyle`.
+            Node::Leaf(Leaf::Like {
+                insensitive,
+                column,
+                ..
+            }) => !insensitive && (backend == Backend::Sqlite || column.kind == ColumnKind::Text),
             Node::Leaf(Leaf::Exists { .. } | Leaf::Hierarchy(_)) => false,
         }
     }

@@ -45,6 +45,8 @@ impl OutboundHook {
 struct Before {
     catalog: Arc<Catalog>,
     touched: Touched,
+    /// `touched.ids`, to look up.
+    asked: HashSet<i64>,
     /// For each `transition` rule of the touched model: the touched ids that matched before.
     matched: Vec<(i64, HashSet<i64>)>,
     /// `on_unlink` deliveries, rendered while the records existed; kept only if the delete succeeds.
@@ -61,6 +63,10 @@ pub(crate) struct Fired {
 
 #[async_trait::async_trait]
 impl ChangeHook for OutboundHook {
+    fn looks_at(&self, model: &str) -> bool {
+        self.sources.current().watches(model)
+    }
+
     fn watches(&self, model: &str) -> bool {
         self.sources.current().compares_values(model)
     }
@@ -86,6 +92,7 @@ impl ChangeHook for OutboundHook {
         }
         Ok(Some(Box::new(Before {
             catalog,
+            asked: touched.ids.iter().copied().collect(),
             touched: touched.clone(),
             matched,
             unlinked: unlinked_bodies,
@@ -186,7 +193,7 @@ async fn rule_events(
                 candidates.extend(
                     ids_of(changes, &rule.model, ChangeKind::Updated)
                         .into_iter()
-                        .filter(|id| b.touched.ids.contains(id) && !matched_before.contains(id)),
+                        .filter(|id| b.asked.contains(id) && !matched_before.contains(id)),
                 );
             }
             candidates.extend(written_through(tx, rule, changes, before)?);
@@ -221,7 +228,7 @@ fn written_through(
     changes: &ChangeSet,
     before: Option<&Before>,
 ) -> Result<Vec<i64>, HookError> {
-    let asked = |id: i64| before.is_some_and(|b| b.touched.ids.contains(&id));
+    let asked = |id: i64| before.is_some_and(|b| b.asked.contains(&id));
     let rows: Vec<(i64, &weft_store::Row)> = changes
         .of_model(&rule.model)
         .filter(|c| c.kind == ChangeKind::Updated && !asked(c.id))

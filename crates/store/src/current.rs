@@ -3,9 +3,11 @@
 //! its write, the write's `RETURNING` holds the after rows that hooks match and render.
 //!
 //! Only whole rows (every stored column) are kept, and only the plain paths keep them: a search for
-//! a write, a full read, the main UPDATE of a write. Every other write (unlink and its `ondelete`,
-//! x2many commands, sequences, data records) and every failed operation forgets them all, so a
-//! kept row is never older than the database.
+//! a write (`FOR UPDATE` on PostgreSQL), the main UPDATE of a write (`RETURNING`), and on SQLite,
+//! where the writer's turn keeps every other writer out, a full read. A row read on PostgreSQL
+//! without a lock is not kept: another transaction may commit a change to it. Unlink (with its
+//! `ondelete`), x2many commands and every failed operation forget them all, so a kept row is the
+//! row as this transaction would read it now.
 
 use crate::changeset::Row;
 use std::collections::HashMap;
@@ -200,6 +202,79 @@ mod tests {
                     .1
                     .is_empty()
             );
+            tx.rollback().await.unwrap();
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    async fn a_read_of_some_columns_is_not_kept_as_a_whole_row() {
+        each_backend(Registry::demo, async |store, _| {
+            let env = Env::superuser();
+            let mut tx = store.begin(&env).await.unwrap();
+            let jane = tx
+                .create(
+                    "res.partner",
+                    &vals(json!({"name": "Jane", "customer_rank": 3})),
+                )
+                .await
+                .unwrap();
+            // As many names as the model has columns, but one column repeated.
+            let columns = tx
+                .registry()
+                .model("res.partner")
+                .unwrap()
+                .columns()
+                .count();
+            tx.read("res.partner", &[jane], &vec!["name"; columns])
+                .await
+                .unwrap();
+            assert!(matches(&tx, "res.partner", "[('customer_rank', '=', 3)]", jane).await);
+            let rows = tx.stored_rows("res.partner", &[jane]).await.unwrap();
+            assert_eq!(rows[&jane]["customer_rank"], json!(3));
+            tx.rollback().await.unwrap();
+        })
+        .await;
+    }
+
+    /// On PostgreSQL, a row kept from a search for a write is locked: another transaction's write
+    /// waits for this one, so the kept row stays what the database holds.
+    #[tokio::test]
+    async fn rows_found_for_a_write_are_locked_on_postgres() {
+        each_backend(Registry::demo, async |store, backend| {
+            if backend != crate::testing::Backend::Postgres {
+                return;
+            }
+            let env = Env::superuser();
+            let mut tx = store.begin(&env).await.unwrap();
+            let jane = tx
+                .create("res.partner", &vals(json!({"name": "Jane"})))
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+
+            let tx = store.begin(&env).await.unwrap();
+            let found = domain(&format!("[('id', '=', {jane})]"));
+            tx.search_for_write("res.partner", &found, &SearchOptions::default())
+                .await
+                .unwrap();
+            let other = store.clone();
+            let meanwhile = tokio::spawn(async move {
+                let mut tx = other.begin(&Env::superuser()).await.unwrap();
+                let rank = vals(json!({"customer_rank": 7}));
+                tx.write("res.partner", &[jane], &rank).await.unwrap();
+                tx.commit().await.unwrap();
+            });
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+            assert!(
+                !meanwhile.is_finished(),
+                "the other write waits for the lock"
+            );
+            assert!(!matches(&tx, "res.partner", "[('customer_rank', '=', 7)]", jane).await);
+            tx.commit().await.unwrap();
+            meanwhile.await.unwrap();
+            let tx = store.begin(&env).await.unwrap();
+            assert!(matches(&tx, "res.partner", "[('customer_rank', '=', 7)]", jane).await);
             tx.rollback().await.unwrap();
         })
         .await;

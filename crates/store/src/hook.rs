@@ -33,6 +33,12 @@ pub struct HookError(pub String);
 
 #[async_trait::async_trait]
 pub trait ChangeHook: Send + Sync {
+    /// Whether the hook looks at `model`'s records at all: a write's UPDATE then returns their
+    /// rows, which `Tx::matching` and this transaction's reads use instead of querying.
+    fn looks_at(&self, _model: &str) -> bool {
+        true
+    }
+
     /// Whether `after` needs the after rows of `model`'s records (reading them costs queries).
     fn watches(&self, _model: &str) -> bool {
         true

@@ -8,7 +8,7 @@ use crate::error::{Result, StoreError};
 use crate::tx::{SearchOptions, Tx};
 use sea_orm::ConnectionTrait;
 use sea_orm::sea_query::{
-    Alias, Cond, Condition, Expr, ExprTrait, Order as SqlOrder, Query, SelectStatement,
+    Alias, Cond, Condition, Expr, ExprTrait, LockType, Order as SqlOrder, Query, SelectStatement,
 };
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashMap};
@@ -87,10 +87,11 @@ pub(crate) async fn matching(
     if bound.reads_only_its_row(domain_backend(tx)) {
         let (rows, missing) = tx.current.take_known(model, ids);
         if missing.is_empty() {
+            let mut seen = std::collections::HashSet::with_capacity(ids.len());
             return Ok(ids
                 .iter()
                 .copied()
-                .filter(|id| row_matches(tx, m, &bound, *id, &rows[id]))
+                .filter(|id| seen.insert(*id) && row_matches(tx, m, &bound, *id, &rows[id]))
                 .collect());
         }
     }
@@ -181,6 +182,7 @@ pub(crate) async fn search_rows(
     domain: &Domain,
     options: &SearchOptions<'_>,
     fields: &[&str],
+    lock: bool,
 ) -> Result<Vec<(i64, Row)>> {
     let m = tx.model(model)?;
     let columns = fields
@@ -200,6 +202,10 @@ pub(crate) async fn search_rows(
     let mut select = search_select(tx, m, domain, options)?;
     for field in &columns {
         select.expr_as(col(T0, &field.name), Alias::new(&field.name));
+    }
+    // SQLite has no row locks: the writer's turn already keeps everyone else out.
+    if lock && tx.backend() == sea_orm::DatabaseBackend::Postgres {
+        select.lock(LockType::Update);
     }
     let backend = tx.backend();
     let mut found = Vec::new();
@@ -321,16 +327,21 @@ impl Tx {
             .copied()
             .filter(|f| f.kind.is_stored_column())
             .collect();
-        let whole = columns.len() == m.columns().count();
+        let names: std::collections::HashSet<&str> =
+            columns.iter().map(|f| f.name.as_str()).collect();
+        let whole = m.columns().all(|f| names.contains(f.name.as_str()));
         let (mut rows, missing) = self.current.take_known(model, ids);
         if !whole {
             for row in rows.values_mut() {
-                row.retain(|name, _| columns.iter().any(|f| f.name == *name));
+                row.retain(|name, _| names.contains(name.as_str()));
             }
         }
         if !missing.is_empty() {
             let read = self.read_columns(m, &missing, &columns).await?;
-            if whole {
+            // On PostgreSQL a row read without a lock may be changed by another transaction's
+            // commit before this one writes it: there only locked (`search_for_write`) and
+            // written rows are kept.
+            if whole && self.backend() == sea_orm::DatabaseBackend::Sqlite {
                 self.current
                     .remember(model, read.iter().map(|(id, row)| (*id, row)));
             }

@@ -449,7 +449,8 @@ impl Tx {
     }
 
     /// `search` for records about to be written: their whole stored rows are read in the same
-    /// query and kept, so the write that follows need not read its before rows.
+    /// query (locked `FOR UPDATE` on PostgreSQL, so no other transaction changes them first) and
+    /// kept, so the write that follows need not read its before rows.
     pub async fn search_for_write(
         &self,
         model: &str,
@@ -458,7 +459,9 @@ impl Tx {
     ) -> Result<Vec<i64>> {
         let m = self.model(model)?;
         let columns: Vec<&str> = m.columns().map(|f| f.name.as_str()).collect();
-        let rows = self.search_rows(model, domain, options, &columns).await?;
+        let rows = crate::read::search_rows(self, model, domain, options, &columns, true).await?;
+        let ids: Vec<i64> = rows.iter().map(|(id, _)| *id).collect();
+        self.note_known(model, &ids, true);
         self.current
             .remember(model, rows.iter().map(|(id, row)| (*id, row)));
         Ok(rows.into_iter().map(|(id, _)| id).collect())
@@ -491,7 +494,7 @@ impl Tx {
         options: &SearchOptions<'_>,
         fields: &[&str],
     ) -> Result<Vec<(i64, crate::Row)>> {
-        let rows = crate::read::search_rows(self, model, domain, options, fields).await?;
+        let rows = crate::read::search_rows(self, model, domain, options, fields, false).await?;
         let ids: Vec<i64> = rows.iter().map(|(id, _)| *id).collect();
         self.note_known(model, &ids, true);
         Ok(rows)

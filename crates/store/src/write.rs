@@ -272,16 +272,17 @@ impl Tx {
         Ok(())
     }
 
-    /// Run a write's UPDATE. When hooks will look at the records, it returns their whole rows,
-    /// kept for them (the after rows at no extra query); otherwise the kept rows of `ids` go.
+    /// Run a write's UPDATE. When a hook looks at the model, it returns the whole rows, kept for
+    /// the hooks (the after rows at no extra query; an id it did not return is gone); otherwise
+    /// the kept rows of `ids` are forgotten.
     async fn update_rows(
         &self,
         m: &Model,
         ids: &[i64],
         mut update: sea_orm::sea_query::UpdateStatement,
     ) -> Result<()> {
-        if self.hooks.is_empty() {
-            self.current.forget(&m.name, ids);
+        self.current.forget(&m.name, ids);
+        if !self.hooks.iter().any(|h| h.looks_at(&m.name)) {
             self.conn
                 .execute(&update)
                 .await
