@@ -38,8 +38,9 @@ pub struct Args {
     /// Events of the end-to-end measurement.
     #[arg(long, default_value_t = 10_000)]
     events: u64,
-    /// Concurrent clients writing in the end-to-end measurement.
-    #[arg(long, default_value_t = 16)]
+    /// Concurrent clients writing in the end-to-end measurement (with fewer, each client's own
+    /// round trip leaves the SQLite writer idle between turns; BENCHMARKS.md has 16 too).
+    #[arg(long, default_value_t = 32)]
     clients: u64,
     /// Events per second of the latency measurement (for 10 s).
     #[arg(long, default_value_t = 500)]
