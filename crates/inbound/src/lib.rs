@@ -5,4 +5,5 @@
 pub mod auth;
 pub mod call;
 pub mod envelope;
+pub mod hook;
 pub mod identity;
