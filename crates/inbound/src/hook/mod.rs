@@ -1,9 +1,11 @@
 //! Inbound hooks (DESIGN.md §8, Odoo Studio's webhooks): a URL that an external system calls to
 //! update, create or call on records, without code. This part holds what a hook does, checked when
-//! it is saved (`definition`), and how its values are taken from the caller's payload (`payload`).
+//! it is saved (`definition`), how its values are taken from the caller's payload (`payload`), and
+//! the hooks as stored with their admin operations (`stored`).
 
 pub mod definition;
 pub mod payload;
+pub mod stored;
 
 pub use definition::{Action, ActionKind, Definition, DefinitionError, Target};
 pub use payload::PayloadPath;

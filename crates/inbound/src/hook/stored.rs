@@ -1,0 +1,293 @@
+//! Inbound hooks as stored (`weft_inbound_hook`) and their admin operations
+//! (`/api/v1/inbound-hooks`): create, list, read, update, delete, and rotate the URL secret, after
+//! which the old URL answers 404 at once. Input is checked field by field, the definition against
+//! the schema (`definition.rs`), before anything is written.
+
+use super::definition::Definition;
+use rand::Rng;
+use sea_orm::{ActiveModelTrait, ActiveValue, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use serde_json::{Map, Value, json};
+use sha2::{Digest, Sha256};
+use weft_outbound::signing::Secret;
+use weft_outbound::source::{self, Input, SourceError, invalid};
+use weft_store::Store;
+
+pub mod entity {
+    use sea_orm::entity::prelude::*;
+
+    /// An inbound hook (DESIGN.md §8).
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "weft_inbound_hook")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub name: String,
+        pub model: String,
+        pub active: bool,
+        /// JSON.
+        pub target: String,
+        /// JSON.
+        pub actions: String,
+        pub log_calls: bool,
+        pub require_signature: bool,
+        /// The URL secret, the hook's only credential.
+        pub secret: String,
+        /// SHA-256 of `secret`, hex: the lookup key.
+        pub secret_hash: String,
+        /// `whsec_...`: what signed calls are checked with.
+        pub signing_secret: String,
+        pub create_date: DateTime,
+        pub write_date: DateTime,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+use entity::{ActiveModel, Column, Entity, Model};
+
+/// The fields a client may send.
+const FIELDS: [&str; 8] = [
+    "name",
+    "model",
+    "active",
+    "target",
+    "actions",
+    "log_calls",
+    "require_signature",
+    "signing_secret",
+];
+
+/// The path of a hook's URL under `WEFT_PUBLIC_URL`.
+pub fn url(public_url: &str, secret: &str) -> String {
+    format!("{}/web/hook/{secret}", public_url.trim_end_matches('/'))
+}
+
+/// The hook as the API shows it; `signing_secret` only when `with_signing_secret` (a create or
+/// rotate reply), as the URL is the one credential every reply carries.
+pub fn view(row: &Model, public_url: &str, with_signing_secret: bool) -> Value {
+    let json_of = |text: &str| serde_json::from_str::<Value>(text).unwrap_or(Value::Null);
+    let mut view = json!({
+        "id": row.id,
+        "name": row.name,
+        "model": row.model,
+        "active": row.active,
+        "target": json_of(&row.target),
+        "actions": json_of(&row.actions),
+        "log_calls": row.log_calls,
+        "require_signature": row.require_signature,
+        "url": url(public_url, &row.secret),
+        "create_date": source::odoo_datetime(row.create_date),
+        "write_date": source::odoo_datetime(row.write_date),
+    });
+    if with_signing_secret {
+        view["signing_secret"] = json!(row.signing_secret);
+    }
+    view
+}
+
+/// 32 random base62 characters (190 bits), as hard to guess as Odoo's uuid4 and shorter.
+fn new_secret() -> String {
+    const ALPHABET: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    let mut rng = rand::rng();
+    (0..32)
+        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
+        .collect()
+}
+
+fn hash(secret: &str) -> String {
+    Sha256::digest(secret.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Equal, in a time that depends only on the lengths.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Check `input` into the columns of a hook.
+fn checked(input: &Input, store: &Store, row: &mut ActiveModel) -> Result<(), SourceError> {
+    let model = source::model(input, store.registry())?;
+    Definition::parse(
+        store.registry(),
+        &model,
+        input.raw("target"),
+        input.raw("actions"),
+    )
+    .map_err(|e| invalid(&e.at, e.message))?;
+    row.name = ActiveValue::Set(input.required_text("name")?);
+    row.model = ActiveValue::Set(model);
+    row.active = ActiveValue::Set(input.flag("active", true)?);
+    row.target = ActiveValue::Set(input.raw("target").to_string());
+    row.actions = ActiveValue::Set(input.raw("actions").to_string());
+    row.log_calls = ActiveValue::Set(input.flag("log_calls", false)?);
+    row.require_signature = ActiveValue::Set(input.flag("require_signature", false)?);
+    Ok(())
+}
+
+fn signing_secret(input: &Input) -> Result<String, SourceError> {
+    match input.text("signing_secret")? {
+        Some(s) => Secret::parse(&s)
+            .map(|s| s.to_string())
+            .map_err(|e| invalid("signing_secret", e.to_string())),
+        None => Ok(Secret::generate().to_string()),
+    }
+}
+
+pub async fn list(store: &Store) -> Result<Vec<Model>, SourceError> {
+    Ok(Entity::find()
+        .order_by_asc(Column::Id)
+        .all(store.connection())
+        .await?)
+}
+
+pub async fn get(store: &Store, id: i64) -> Result<Model, SourceError> {
+    Entity::find_by_id(id)
+        .one(store.connection())
+        .await?
+        .ok_or(SourceError::NotFound("inbound hook", id))
+}
+
+pub async fn create(store: &Store, values: &Map<String, Value>) -> Result<Model, SourceError> {
+    let input = Input::new(values, &FIELDS)?;
+    let now = source::now();
+    let secret = new_secret();
+    let mut row = ActiveModel {
+        id: ActiveValue::NotSet,
+        secret_hash: ActiveValue::Set(hash(&secret)),
+        secret: ActiveValue::Set(secret),
+        signing_secret: ActiveValue::Set(signing_secret(&input)?),
+        create_date: ActiveValue::Set(now),
+        write_date: ActiveValue::Set(now),
+        ..Default::default()
+    };
+    checked(&input, store, &mut row)?;
+    Ok(row.insert(store.writer()).await?)
+}
+
+/// Apply `patch` over the stored hook; the result is checked whole.
+pub async fn update(
+    store: &Store,
+    id: i64,
+    patch: &Map<String, Value>,
+) -> Result<Model, SourceError> {
+    Input::new(patch, &FIELDS)?;
+    let stored = get(store, id).await?;
+    let mut merged = view(&stored, "", false)
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
+    merged.retain(|k, _| FIELDS.contains(&k.as_str()));
+    merged.extend(patch.clone());
+    let input = Input::new(&merged, &FIELDS)?;
+    let mut row: ActiveModel = stored.into();
+    checked(&input, store, &mut row)?;
+    if input.has("signing_secret") {
+        row.signing_secret = ActiveValue::Set(signing_secret(&input)?);
+    }
+    row.write_date = ActiveValue::Set(source::now());
+    Ok(row.update(store.writer()).await?)
+}
+
+pub async fn delete(store: &Store, id: i64) -> Result<(), SourceError> {
+    let result = Entity::delete_by_id(id).exec(store.writer()).await?;
+    if result.rows_affected == 0 {
+        return Err(SourceError::NotFound("inbound hook", id));
+    }
+    Ok(())
+}
+
+/// A new URL secret: the old URL stops working with this commit.
+pub async fn rotate(store: &Store, id: i64) -> Result<Model, SourceError> {
+    let mut row: ActiveModel = get(store, id).await?.into();
+    let secret = new_secret();
+    row.secret_hash = ActiveValue::Set(hash(&secret));
+    row.secret = ActiveValue::Set(secret);
+    row.write_date = ActiveValue::Set(source::now());
+    Ok(row.update(store.writer()).await?)
+}
+
+/// The active hook whose URL secret is `secret`. Found by the secret's hash; the secret itself is
+/// then compared in constant time.
+pub async fn find_by_secret(store: &Store, secret: &str) -> Result<Option<Model>, SourceError> {
+    let found = Entity::find()
+        .filter(Column::SecretHash.eq(hash(secret)))
+        .one(store.connection())
+        .await?;
+    Ok(found
+        .filter(|hook| hook.active && constant_time_eq(hook.secret.as_bytes(), secret.as_bytes())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use weft_registry::Registry;
+    use weft_store::testing::each_backend;
+
+    fn object(value: Value) -> Map<String, Value> {
+        value.as_object().unwrap().clone()
+    }
+
+    #[tokio::test]
+    async fn hooks_are_checked_stored_found_by_secret_and_rotated() {
+        each_backend(Registry::demo, async |store, _| {
+            let err = create(
+                &store,
+                &object(json!({"name": "Bad", "model": "res.partner", "target": {"by": "none"},
+                               "actions": [{"type": "create", "values": {"colour": "red"}}]})),
+            )
+            .await
+            .unwrap_err();
+            assert!(
+                matches!(&err, SourceError::Invalid { field, .. } if field == "actions[0].values.colour"),
+                "{err}"
+            );
+            assert!(list(&store).await.unwrap().is_empty(), "nothing was written");
+
+            let hook = create(
+                &store,
+                &object(json!({"name": "New contact", "model": "res.partner",
+                               "target": {"by": "none"},
+                               "actions": [{"type": "create", "values": {"name": {"$payload": "name"}}}]})),
+            )
+            .await
+            .unwrap();
+            assert_eq!(hook.secret.len(), 32);
+            assert!(hook.signing_secret.starts_with("whsec_"));
+            let shown = view(&hook, "https://hub.example.com/", true);
+            assert_eq!(
+                shown["url"],
+                format!("https://hub.example.com/web/hook/{}", hook.secret)
+            );
+            assert_eq!(shown["actions"][0]["type"], "create");
+            assert!(view(&hook, "", false).get("signing_secret").is_none());
+
+            let found = find_by_secret(&store, &hook.secret).await.unwrap();
+            assert_eq!(found.map(|h| h.id), Some(hook.id));
+            assert!(find_by_secret(&store, "nope").await.unwrap().is_none());
+
+            let rotated = rotate(&store, hook.id).await.unwrap();
+            assert_ne!(rotated.secret, hook.secret);
+            assert!(find_by_secret(&store, &hook.secret).await.unwrap().is_none());
+            assert!(find_by_secret(&store, &rotated.secret).await.unwrap().is_some());
+
+            let off = update(&store, hook.id, &object(json!({"active": false})))
+                .await
+                .unwrap();
+            assert!(!off.active);
+            assert_eq!(off.secret, rotated.secret, "an update keeps the URL");
+            assert!(find_by_secret(&store, &rotated.secret).await.unwrap().is_none());
+
+            delete(&store, hook.id).await.unwrap();
+            assert!(matches!(
+                get(&store, hook.id).await,
+                Err(SourceError::NotFound(..))
+            ));
+        })
+        .await;
+    }
+}
