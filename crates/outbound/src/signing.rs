@@ -60,6 +60,20 @@ impl Secret {
         mac.update(body);
         format!("v1,{}", STANDARD.encode(mac.finalize().into_bytes()))
     }
+
+    /// Whether one of the space-separated signatures of a `webhook-signature` header is this
+    /// secret's for the message (compared in constant time).
+    pub fn verifies(&self, message_id: &str, timestamp: i64, body: &[u8], header: &str) -> bool {
+        let expected = self.sign(message_id, timestamp, body);
+        header.split(' ').fold(false, |found, given| {
+            found | constant_time_eq(given.as_bytes(), expected.as_bytes())
+        })
+    }
+}
+
+/// Equal, in a time that depends only on the lengths.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 impl std::fmt::Display for Secret {
@@ -116,6 +130,18 @@ mod tests {
             signature.1,
             "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
         );
+        let body = br#"{"test": 2432232314}"#;
+        let id = "msg_p5jXN8AQM9LWM0D4loKWxJek";
+        assert!(secret.verifies(id, 1614265330, body, &signature.1));
+        assert!(secret.verifies(
+            id,
+            1614265330,
+            body,
+            &format!("v1,bm90IGl0 {}", signature.1)
+        ));
+        assert!(!secret.verifies(id, 1614265331, body, &signature.1));
+        assert!(!secret.verifies(id, 1614265330, b"{}", &signature.1));
+        assert!(!secret.verifies(id, 1614265330, body, ""));
     }
 
     #[test]

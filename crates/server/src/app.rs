@@ -3,6 +3,7 @@
 
 use crate::admin::AdminApi;
 use crate::api::OdooApi;
+use crate::hooks::HooksApi;
 use crate::logs::LogsApi;
 use crate::outbound::OutboundApi;
 use crate::state::AppState;
@@ -14,7 +15,9 @@ use serde_json::json;
 use tracing::Instrument;
 
 /// The OpenAPI service (also used by `weft openapi` and the staleness test).
-pub fn openapi(state: AppState) -> OpenApiService<(OdooApi, AdminApi, LogsApi, OutboundApi), ()> {
+pub fn openapi(
+    state: AppState,
+) -> OpenApiService<(OdooApi, AdminApi, LogsApi, OutboundApi, HooksApi), ()> {
     let server = state.public_url.clone();
     let apis = (
         OdooApi {
@@ -26,7 +29,10 @@ pub fn openapi(state: AppState) -> OpenApiService<(OdooApi, AdminApi, LogsApi, O
         LogsApi {
             state: state.clone(),
         },
-        OutboundApi { state },
+        OutboundApi {
+            state: state.clone(),
+        },
+        HooksApi { state },
     );
     OpenApiService::new(apis, "Weft", env!("CARGO_PKG_VERSION"))
         .description("An integration hub that speaks the ecosoft \"REST API for Webhook\" routes of an Odoo server.")
@@ -42,13 +48,24 @@ pub fn app(state: AppState, max_body: usize) -> impl Endpoint {
         .at("/openapi.json", spec)
         .nest("/docs", docs)
         .nest("/restapi/1.0", crate::restapi::routes(state.clone()))
+        .at(
+            "/web/hook/:secret",
+            poem::get(crate::hooks::call_hook)
+                .post(crate::hooks::call_hook)
+                .data(state.clone()),
+        )
         .at("/healthz", get(healthz))
         .at("/metrics", get(crate::metrics::metrics).data(state.clone()))
         .at("/readyz", get(readyz).data(state))
         .around(move |endpoint, mut req: Request| async move {
             let request_id = next_request_id();
             // Everything logged while handling this request carries its id (and so does the reply).
-            let span = tracing::info_span!("request", id = %request_id, method = %req.method(), path = %req.uri().path());
+            // A hook's URL holds its credential: logs show the route instead.
+            let path = match req.uri().path() {
+                p if p.starts_with("/web/hook/") => "/web/hook/{secret}",
+                p => p,
+            };
+            let span = tracing::info_span!("request", id = %request_id, method = %req.method(), path = %path);
             let route = route_label(req.uri().path());
             let handled = async move {
                 match limit_body(&mut req, max_body).await {

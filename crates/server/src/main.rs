@@ -4,6 +4,7 @@ mod admin;
 mod api;
 mod app;
 mod config;
+mod hooks;
 mod idempotency;
 mod logs;
 mod metrics;

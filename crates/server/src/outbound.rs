@@ -718,7 +718,7 @@ fn not_found(message: &str) -> AdminError {
     AdminError::NotFound(body("not_found", message))
 }
 
-fn internal(message: &str) -> AdminError {
+pub(crate) fn internal(message: &str) -> AdminError {
     tracing::error!(error = %message, "outbound API failed");
     AdminError::Internal(body(
         "internal_error",

@@ -245,6 +245,57 @@ async fn execute(
     finish(tx, result, settings).await
 }
 
+/// How one route ran inside a transaction that someone else ends.
+pub(crate) enum InTx {
+    Done,
+    /// The caller's mistake, as a call would report it.
+    Refused(ApiError),
+    /// A fault (logged); `transient` when running it all again may succeed (a deadlock).
+    Fault {
+        transient: bool,
+    },
+}
+
+/// Run one write route inside `tx`: an inbound hook runs its actions so, all in one transaction.
+pub(crate) async fn run_in(
+    tx: &mut Tx,
+    registry: Arc<Registry>,
+    env: &Env,
+    route: Route,
+    model: &str,
+    vals: &Map<String, Value>,
+    settings: &CallSettings,
+) -> InTx {
+    let Some(m) = registry.model(model) else {
+        return InTx::Refused(
+            CallError::plain(Code::UnknownModel, format!("unknown model '{model}'")).to_api(),
+        );
+    };
+    let call = Call {
+        model: m,
+        vals,
+        settings,
+        registry: registry.clone(),
+        env,
+    };
+    let result = match route {
+        Route::CreateData => write::create_data(&call, tx).await,
+        Route::UpdateData => write::update_data(&call, tx).await,
+        Route::CreateUpdateData => write::create_update_data(&call, tx).await,
+        Route::CallFunction => function::call_function(&call, tx).await,
+        Route::SearchData => return InTx::Done,
+    };
+    match result {
+        Ok(_) => InTx::Done,
+        Err(error @ (CallError::Internal(_) | CallError::Transient(_))) => {
+            let transient = matches!(error, CallError::Transient(_));
+            failure(route, model, error);
+            InTx::Fault { transient }
+        }
+        Err(error) => InTx::Refused(error.to_api()),
+    }
+}
+
 /// Commit a success; roll back a failure unless rollback is turned off for it.
 async fn finish(
     tx: Tx,

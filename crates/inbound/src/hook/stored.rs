@@ -8,7 +8,7 @@ use rand::Rng;
 use sea_orm::{ActiveModelTrait, ActiveValue, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
-use weft_outbound::signing::Secret;
+use weft_outbound::signing::{Secret, constant_time_eq};
 use weft_outbound::source::{self, Input, SourceError, invalid};
 use weft_store::Store;
 
@@ -102,11 +102,6 @@ fn hash(secret: &str) -> String {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
-}
-
-/// Equal, in a time that depends only on the lengths.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// Check `input` into the columns of a hook.

@@ -1,0 +1,421 @@
+//! One call of an inbound hook's URL (DESIGN.md §8, research odoo §3.6): check the signature when
+//! the hook requires one, check the payload has what the actions require, find the target, and run
+//! the actions in order in one transaction, each as the matching ecosoft route would (so values
+//! use the friendly format, and changes fire outbound rules like any other change). A refused or
+//! failed action rolls everything back.
+
+use super::definition::{ActionKind, Definition, Target};
+use super::payload::resolve;
+use super::stored::entity::Model as Hook;
+use crate::call::{self, CallSettings, InTx, Route};
+use chrono::Utc;
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
+use sea_orm::{ConnectionTrait, DbErr};
+use serde_json::{Map, Value, json};
+use weft_outbound::signing::Secret;
+use weft_registry::{FieldType, Model};
+use weft_store::{Env, Store};
+
+/// How far a signed call's timestamp may be from now (Standard Webhooks' usual tolerance).
+pub const SIGNATURE_WINDOW_S: i64 = 15 * 60;
+
+/// How often a call that loses a race (a deadlock) is run again.
+const ATTEMPTS: u32 = 3;
+
+/// The answer to a call of a hook's URL.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reply {
+    /// 200 `{"status": "ok"}`.
+    Ok,
+    /// 404 `{"status": "error"}`: no active hook has this secret.
+    NotFound,
+    /// 400: the request itself is unusable (a body that is not a JSON object).
+    BadRequest(String),
+    /// 401: a missing, bad, stale or replayed signature.
+    Unauthorized(String),
+    /// 422: the payload does not fit the hook (a required value missing, no target, a bad value).
+    Refused(String),
+    /// 500: a fault, logged; the message says no more than that.
+    Fault,
+}
+
+impl Reply {
+    pub fn status(&self) -> u16 {
+        match self {
+            Reply::Ok => 200,
+            Reply::NotFound => 404,
+            Reply::BadRequest(_) => 400,
+            Reply::Unauthorized(_) => 401,
+            Reply::Refused(_) => 422,
+            Reply::Fault => 500,
+        }
+    }
+
+    pub fn body(&self) -> Value {
+        match self {
+            Reply::Ok => json!({"status": "ok"}),
+            Reply::NotFound => json!({"status": "error"}),
+            Reply::BadRequest(m) | Reply::Unauthorized(m) | Reply::Refused(m) => {
+                json!({"status": "error", "message": m})
+            }
+            Reply::Fault => json!({"status": "error", "message": "internal error"}),
+        }
+    }
+}
+
+/// The Standard Webhooks headers of a call, when it has them.
+#[derive(Debug, Clone, Default)]
+pub struct Signed<'a> {
+    pub id: Option<&'a str>,
+    pub timestamp: Option<&'a str>,
+    pub signature: Option<&'a str>,
+}
+
+/// What a call sent.
+pub struct Payload<'a> {
+    pub value: &'a Value,
+    /// From a query string: every value is text, converted by the type of the field it fills.
+    pub texts: bool,
+    /// The raw body, as signed.
+    pub body: &'a [u8],
+}
+
+/// Run `hook` for a call.
+pub async fn run(
+    store: &Store,
+    settings: &CallSettings,
+    hook: &Hook,
+    sent: &Payload<'_>,
+    signed: &Signed<'_>,
+) -> Reply {
+    let (payload, body) = (sent.value, sent.body);
+    let webhook_id = match hook.require_signature {
+        true => match check_signature(hook, body, signed) {
+            Ok(id) => Some(id),
+            Err(reply) => return reply,
+        },
+        false => None,
+    };
+    let definition = match Definition::parse(
+        store.registry(),
+        &hook.model,
+        &parse(&hook.target),
+        &parse(&hook.actions),
+    ) {
+        Ok(definition) => definition,
+        Err(e) => {
+            tracing::error!(hook = hook.id, error = %e, "an inbound hook no longer fits the schema");
+            return Reply::Fault;
+        }
+    };
+    if let Some(reply) = missing(&definition, payload) {
+        return reply;
+    }
+    let target = match target(&definition.target, &hook.model, payload) {
+        Ok(target) => target,
+        Err(reply) => return reply,
+    };
+    // One transaction, all or nothing: a failed action must not leave the ones before it.
+    let settings = CallSettings {
+        rollback_except: true,
+        ..settings.clone()
+    };
+    let mut attempt = 1;
+    loop {
+        let run = Run {
+            store,
+            settings: &settings,
+            hook,
+            webhook_id,
+            texts: sent.texts,
+        };
+        match run.actions(&definition, &target, payload).await {
+            Err(Fault::Transient) if attempt < ATTEMPTS => attempt += 1,
+            Err(_) => return Reply::Fault,
+            Ok(reply) => return reply,
+        }
+    }
+}
+
+enum Fault {
+    Transient,
+    Other,
+}
+
+fn parse(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or(Value::Null)
+}
+
+/// 422 naming every required payload path that holds no value.
+fn missing(definition: &Definition, payload: &Value) -> Option<Reply> {
+    let mut missing: Vec<String> = Vec::new();
+    for path in definition.actions.iter().flat_map(|a| &a.required) {
+        let text = path.to_string();
+        if path.find(payload).is_none() && !missing.contains(&text) {
+            missing.push(text);
+        }
+    }
+    (!missing.is_empty()).then(|| {
+        Reply::Refused(format!(
+            "the payload has no value for {}, which this hook requires",
+            missing.join(", ")
+        ))
+    })
+}
+
+/// The `search_key` that selects the target record(s); None for `target.by: none`.
+fn target(target: &Target, model: &str, payload: &Value) -> Result<Option<Value>, Reply> {
+    match target {
+        Target::None => Ok(None),
+        Target::Search { key } => Ok(Some(resolve(&Value::Object(key.clone()), payload))),
+        Target::ModelId => {
+            let named = payload.get("_model").and_then(Value::as_str);
+            if named != Some(model) {
+                return Err(Reply::Refused(format!(
+                    "_model: expected '{model}' (this hook's model), got {}",
+                    payload.get("_model").unwrap_or(&Value::Null)
+                )));
+            }
+            let id = match payload.get("_id") {
+                Some(Value::Number(n)) => n.as_i64(),
+                Some(Value::String(s)) => s.trim().parse::<i64>().ok(),
+                _ => None,
+            };
+            match id.filter(|id| *id > 0) {
+                Some(id) => Ok(Some(json!({"id": id}))),
+                None => Err(Reply::Refused(
+                    "_id: expected the record's id, a positive integer".into(),
+                )),
+            }
+        }
+    }
+}
+
+/// One run of a hook's actions.
+struct Run<'a> {
+    store: &'a Store,
+    settings: &'a CallSettings,
+    hook: &'a Hook,
+    /// A signed call's `webhook-id`, kept in the same transaction as the change: a call refused
+    /// or failed can be sent again with it, one that committed cannot.
+    webhook_id: Option<&'a str>,
+    /// The payload came from a query string.
+    texts: bool,
+}
+
+impl Run<'_> {
+    async fn actions(
+        &self,
+        definition: &Definition,
+        target: &Option<Value>,
+        payload: &Value,
+    ) -> Result<Reply, Fault> {
+        let Run {
+            store,
+            hook,
+            webhook_id,
+            ..
+        } = *self;
+        let env = Env::superuser();
+        let tx = store
+            .begin(&env)
+            .await
+            .map_err(|e| fault(hook, "could not begin", &e))?;
+        if let Some(id) = webhook_id {
+            let first = remember(tx.connection(), hook.id, id)
+                .await
+                .map_err(|e| fault(hook, "could not keep its webhook-id", &e))?;
+            if !first {
+                let _ = tx.rollback().await;
+                return Ok(Reply::Unauthorized(
+                    "this webhook-id was accepted before (a replayed call)".into(),
+                ));
+            }
+        }
+        self.run_in(tx, definition, target, payload).await
+    }
+
+    async fn run_in(
+        &self,
+        mut tx: weft_store::Tx,
+        definition: &Definition,
+        target: &Option<Value>,
+        payload: &Value,
+    ) -> Result<Reply, Fault> {
+        let Run {
+            store,
+            settings,
+            hook,
+            ..
+        } = *self;
+        let env = Env::superuser();
+        for (i, action) in definition.actions.iter().enumerate() {
+            let (route, model, mut vals) = action_call(&action.kind, &hook.model, target, payload);
+            if self.texts
+                && let (Some(m), Some(Value::Object(values))) =
+                    (store.registry().model(model), vals.get_mut("payload"))
+            {
+                typed_texts(m, values);
+            }
+            let ran = call::run_in(
+                &mut tx,
+                store.registry().clone(),
+                &env,
+                route,
+                model,
+                &vals,
+                settings,
+            )
+            .await;
+            let failed = match ran {
+                InTx::Done => continue,
+                InTx::Refused(error) => Ok(Reply::Refused(match &error.path {
+                    Some(path) => format!("actions[{i}]: {path}: {}", error.message),
+                    None => format!("actions[{i}]: {}", error.message),
+                })),
+                InTx::Fault { transient: true } => Err(Fault::Transient),
+                InTx::Fault { transient: false } => Err(Fault::Other),
+            };
+            if let Err(e) = tx.rollback().await {
+                tracing::warn!(hook = hook.id, error = %e, "rolling back an inbound hook failed");
+            }
+            return failed;
+        }
+        tx.commit_only().await.map_err(|e| {
+            tracing::error!(hook = hook.id, error = %e, "an inbound hook's commit failed");
+            if e.is_transient() {
+                Fault::Transient
+            } else {
+                Fault::Other
+            }
+        })?;
+        Ok(Reply::Ok)
+    }
+}
+
+fn fault(hook: &Hook, what: &str, error: &dyn std::fmt::Display) -> Fault {
+    tracing::error!(hook = hook.id, error = %error, "an inbound hook {what}");
+    Fault::Other
+}
+
+/// The route, model and `vals` an action runs as.
+fn action_call<'a>(
+    kind: &'a ActionKind,
+    hook_model: &'a str,
+    target: &Option<Value>,
+    payload: &Value,
+) -> (Route, &'a str, Map<String, Value>) {
+    let mut vals = Map::new();
+    if let Some(key) = target {
+        vals.insert("search_key".into(), key.clone());
+    }
+    match kind {
+        ActionKind::Update { values } => {
+            vals.insert(
+                "payload".into(),
+                resolve(&Value::Object(values.clone()), payload),
+            );
+            (Route::UpdateData, hook_model, vals)
+        }
+        ActionKind::Create { model, values } => {
+            vals.remove("search_key");
+            vals.insert(
+                "payload".into(),
+                resolve(&Value::Object(values.clone()), payload),
+            );
+            (Route::CreateData, model.as_str(), vals)
+        }
+        ActionKind::Call { method, parameter } => {
+            vals.insert(
+                "payload".into(),
+                json!({"method": method, "parameter": resolve(parameter, payload)}),
+            );
+            (Route::CallFunction, hook_model, vals)
+        }
+    }
+}
+
+/// Query-string values are text: those filling a boolean, number or many2one field are read as
+/// such (`1`/`0`, `true`/`false`, `yes`/`no`, `on`/`off`; digits; an id), the rest stay text. A
+/// text that reads as neither is left for the field's own check to refuse, naming the field.
+fn typed_texts(m: &Model, values: &mut Map<String, Value>) {
+    for (name, value) in values.iter_mut() {
+        let (Some(field), Value::String(text)) = (m.field(name), &*value) else {
+            continue;
+        };
+        let text = text.trim();
+        let typed = match &field.kind {
+            FieldType::Boolean => match text.to_ascii_lowercase().as_str() {
+                "1" | "true" | "yes" | "on" => Some(Value::Bool(true)),
+                "0" | "false" | "no" | "off" | "" => Some(Value::Bool(false)),
+                _ => None,
+            },
+            FieldType::Integer | FieldType::Many2one { .. } => {
+                text.parse::<i64>().ok().map(Value::from)
+            }
+            FieldType::Float | FieldType::Monetary => text.parse::<f64>().ok().map(Value::from),
+            _ => None,
+        };
+        if let Some(typed) = typed {
+            *value = typed;
+        }
+    }
+}
+
+/// Standard Webhooks: the signature is the hook's and the timestamp within the window; the
+/// `webhook-id` it returns is checked for replay in the transaction of the change.
+fn check_signature<'s>(hook: &Hook, body: &[u8], signed: &Signed<'s>) -> Result<&'s str, Reply> {
+    let unauthorized = |why: &str| Err(Reply::Unauthorized(why.to_string()));
+    let (Some(id), Some(timestamp), Some(signature)) =
+        (signed.id, signed.timestamp, signed.signature)
+    else {
+        return unauthorized(
+            "this hook requires webhook-id, webhook-timestamp and webhook-signature headers",
+        );
+    };
+    let Ok(timestamp) = timestamp.trim().parse::<i64>() else {
+        return unauthorized("webhook-timestamp: expected seconds since the epoch");
+    };
+    let now = Utc::now().timestamp();
+    if (now - timestamp).abs() > SIGNATURE_WINDOW_S {
+        return unauthorized("webhook-timestamp is more than 15 minutes from now");
+    }
+    let Ok(secret) = Secret::parse(&hook.signing_secret) else {
+        tracing::error!(
+            hook = hook.id,
+            "an inbound hook's signing secret is unreadable"
+        );
+        return Err(Reply::Fault);
+    };
+    if !secret.verifies(id, timestamp, body, signature) {
+        return unauthorized("webhook-signature does not match this hook's signing secret");
+    }
+    Ok(id)
+}
+
+/// Keep `webhook_id` for the window; false when it is already kept. Ids older than the window go.
+async fn remember(conn: &impl ConnectionTrait, hook: i64, webhook_id: &str) -> Result<bool, DbErr> {
+    let seen = || Alias::new("weft_inbound_hook_seen");
+    let now = Utc::now().naive_utc();
+    let cutoff = now - chrono::Duration::seconds(SIGNATURE_WINDOW_S);
+    let forget = Query::delete()
+        .from_table(seen())
+        .and_where(Expr::col(Alias::new("seen_at")).lt(cutoff))
+        .to_owned();
+    conn.execute(&forget).await?;
+    let keep = Query::insert()
+        .into_table(seen())
+        .columns([
+            Alias::new("hook_id"),
+            Alias::new("webhook_id"),
+            Alias::new("seen_at"),
+        ])
+        .values_panic([hook.into(), webhook_id.into(), now.into()])
+        .on_conflict(
+            OnConflict::columns([Alias::new("hook_id"), Alias::new("webhook_id")])
+                .do_nothing()
+                .to_owned(),
+        )
+        .to_owned();
+    Ok(conn.execute(&keep).await?.rows_affected() == 1)
+}

@@ -1,0 +1,295 @@
+//! Inbound hooks (DESIGN.md §8): `/api/v1/inbound-hooks` to manage them (admin key), and
+//! `GET|POST /web/hook/{secret}`, the URL an external system calls with no key: the secret in the
+//! path is the credential.
+
+use crate::admin::{AdminResult, Created, Deleted, require_admin};
+use crate::outbound::source_error;
+use crate::state::AppState;
+use poem::http::StatusCode;
+use poem::web::{Data, Path as UrlPath};
+use poem::{Body, Request, Response, handler};
+use poem_openapi::param::Path;
+use poem_openapi::payload::Json;
+use poem_openapi::types::{ParseFromJSON, ToJSON};
+use poem_openapi::{Object, OpenApi, Tags};
+use serde_json::{Map, Value};
+use weft_inbound::hook::run::{self, Signed};
+use weft_inbound::hook::stored;
+use weft_logstore::{Body as LogBody, Entry, LogType};
+
+#[derive(Tags)]
+enum HookTags {
+    /// Inbound hooks: URLs that update, create or call on records when an external system calls.
+    InboundHooks,
+}
+
+/// An inbound hook (DESIGN.md §8).
+#[derive(Object)]
+pub struct InboundHook {
+    pub id: i64,
+    pub name: String,
+    pub model: String,
+    pub active: bool,
+    /// `{"by": "model_id"}`, `{"by": "search", "key": {...}}` or `{"by": "none"}`.
+    pub target: Value,
+    /// `update`, `create` and `call` actions, run in order in one transaction.
+    pub actions: Value,
+    pub log_calls: bool,
+    pub require_signature: bool,
+    /// The URL to call: `WEFT_PUBLIC_URL` + `/web/hook/<secret>`. It is the credential.
+    pub url: String,
+    pub create_date: String,
+    pub write_date: String,
+    /// The `whsec_` secret signed calls are checked with: returned when the hook is created.
+    pub signing_secret: Option<String>,
+}
+
+/// A new inbound hook; `name`, `model`, `target` and `actions` are required.
+#[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
+pub struct NewInboundHook {
+    pub name: Option<String>,
+    pub model: Option<String>,
+    pub active: Option<bool>,
+    pub target: Option<Value>,
+    pub actions: Option<Value>,
+    pub log_calls: Option<bool>,
+    pub require_signature: Option<bool>,
+    /// A `whsec_` secret of your own; generated when absent.
+    pub signing_secret: Option<String>,
+}
+
+#[derive(Object)]
+pub struct InboundHookList {
+    pub items: Vec<InboundHook>,
+}
+
+pub struct HooksApi {
+    pub state: AppState,
+}
+
+#[OpenApi(prefix_path = "/api/v1")]
+impl HooksApi {
+    /// Every inbound hook, by id.
+    #[oai(
+        path = "/inbound-hooks",
+        method = "get",
+        tag = "HookTags::InboundHooks"
+    )]
+    async fn list_hooks(&self, req: &Request) -> AdminResult<Json<InboundHookList>> {
+        require_admin(&self.state, req).await?;
+        let rows = stored::list(&self.state.store)
+            .await
+            .map_err(source_error)?;
+        let items = rows
+            .iter()
+            .map(|row| self.typed(row, false))
+            .collect::<AdminResult<_>>()?;
+        Ok(Json(InboundHookList { items }))
+    }
+
+    /// Create a hook; the reply holds its URL and signing secret.
+    #[oai(
+        path = "/inbound-hooks",
+        method = "post",
+        tag = "HookTags::InboundHooks"
+    )]
+    async fn create_hook(
+        &self,
+        req: &Request,
+        new: Json<NewInboundHook>,
+    ) -> AdminResult<Created<InboundHook>> {
+        require_admin(&self.state, req).await?;
+        let row = stored::create(&self.state.store, &object(&new.0))
+            .await
+            .map_err(source_error)?;
+        Ok(Created::Created(Json(self.typed(&row, true)?)))
+    }
+
+    #[oai(
+        path = "/inbound-hooks/:id",
+        method = "get",
+        tag = "HookTags::InboundHooks"
+    )]
+    async fn get_hook(&self, req: &Request, id: Path<i64>) -> AdminResult<Json<InboundHook>> {
+        require_admin(&self.state, req).await?;
+        let row = stored::get(&self.state.store, id.0)
+            .await
+            .map_err(source_error)?;
+        Ok(Json(self.typed(&row, false)?))
+    }
+
+    /// Change some fields; the hook is checked whole. Its URL stays.
+    #[oai(
+        path = "/inbound-hooks/:id",
+        method = "patch",
+        tag = "HookTags::InboundHooks"
+    )]
+    async fn update_hook(
+        &self,
+        req: &Request,
+        id: Path<i64>,
+        patch: Json<NewInboundHook>,
+    ) -> AdminResult<Json<InboundHook>> {
+        require_admin(&self.state, req).await?;
+        let row = stored::update(&self.state.store, id.0, &object(&patch.0))
+            .await
+            .map_err(source_error)?;
+        Ok(Json(self.typed(&row, false)?))
+    }
+
+    #[oai(
+        path = "/inbound-hooks/:id",
+        method = "delete",
+        tag = "HookTags::InboundHooks"
+    )]
+    async fn delete_hook(&self, req: &Request, id: Path<i64>) -> AdminResult<Deleted> {
+        require_admin(&self.state, req).await?;
+        stored::delete(&self.state.store, id.0)
+            .await
+            .map_err(source_error)?;
+        Ok(Deleted::Deleted)
+    }
+
+    /// A new URL: the old one answers 404 from now on.
+    #[oai(
+        path = "/inbound-hooks/:id/rotate",
+        method = "post",
+        tag = "HookTags::InboundHooks"
+    )]
+    async fn rotate_hook(&self, req: &Request, id: Path<i64>) -> AdminResult<Json<InboundHook>> {
+        require_admin(&self.state, req).await?;
+        let row = stored::rotate(&self.state.store, id.0)
+            .await
+            .map_err(source_error)?;
+        Ok(Json(self.typed(&row, false)?))
+    }
+}
+
+impl HooksApi {
+    fn typed(&self, row: &stored::entity::Model, with_secret: bool) -> AdminResult<InboundHook> {
+        let view = stored::view(row, &self.state.public_url, with_secret);
+        InboundHook::parse_from_json(Some(view))
+            .map_err(|e| crate::outbound::internal(&e.into_message()))
+    }
+}
+
+fn object(value: &impl ToJSON) -> Map<String, Value> {
+    match value.to_json() {
+        Some(Value::Object(map)) => map,
+        _ => Map::new(),
+    }
+}
+
+/// `GET|POST /web/hook/{secret}`. The payload is the body parsed as JSON whatever its content
+/// type; a call without a JSON body (a GET) takes the query string, each value a string.
+#[handler]
+pub async fn call_hook(
+    req: &Request,
+    UrlPath(secret): UrlPath<String>,
+    body: Body,
+    state: Data<&AppState>,
+) -> Response {
+    let started = std::time::Instant::now();
+    let reply = match stored::find_by_secret(&state.store, &secret).await {
+        Ok(Some(hook)) => match body.into_bytes().await {
+            Err(e) => run::Reply::BadRequest(format!("the body could not be read: {e}")),
+            Ok(bytes) => {
+                let payload = payload(req, &bytes);
+                let reply = match &payload {
+                    Ok(payload) => {
+                        let parameters = state.parameters();
+                        let settings = state.call_settings(&parameters);
+                        let header =
+                            |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
+                        let signed = Signed {
+                            id: header("webhook-id"),
+                            timestamp: header("webhook-timestamp"),
+                            signature: header("webhook-signature"),
+                        };
+                        let sent = run::Payload {
+                            value: payload,
+                            texts: is_blank(&bytes),
+                            body: &bytes,
+                        };
+                        run::run(&state.store, &settings, &hook, &sent, &signed).await
+                    }
+                    Err(reply) => reply.clone(),
+                };
+                if hook.log_calls {
+                    // What the actions read: the JSON body, or the query string of a GET.
+                    let request = match payload {
+                        Ok(payload) => LogBody::Json(payload),
+                        Err(_) => LogBody::Bytes(bytes.to_vec()),
+                    };
+                    log_call(&state, &hook, request, &reply, started.elapsed()).await;
+                }
+                reply
+            }
+        },
+        Ok(None) => run::Reply::NotFound,
+        Err(e) => {
+            tracing::error!(error = %e, "looking up an inbound hook failed");
+            run::Reply::Fault
+        }
+    };
+    Response::builder()
+        .status(StatusCode::from_u16(reply.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR))
+        .content_type("application/json")
+        .body(reply.body().to_string())
+}
+
+/// The `receive` log of a call of a hook that logs its calls (`log_calls`).
+async fn log_call(
+    state: &AppState,
+    hook: &stored::entity::Model,
+    request: LogBody,
+    reply: &run::Reply,
+    duration: std::time::Duration,
+) {
+    let entry = Entry {
+        at: chrono::Utc::now().naive_utc(),
+        log_type: LogType::Receive,
+        // The route, never the URL: the secret in it is the hook's credential.
+        route: "/web/hook/{secret}".into(),
+        function_name: hook.name.clone(),
+        model: Some(hook.model.clone()),
+        res_model: None,
+        res_id: None,
+        callback_url: None,
+        success: *reply == run::Reply::Ok,
+        request,
+        response: LogBody::Json(reply.body()),
+        preview_limit: state.parameters().count("webhook.preview_limit") as usize,
+        duration,
+        user_id: None,
+        idempotency_key: None,
+    };
+    state.logs.record(entry).await;
+}
+
+/// No body: the payload is the query string.
+fn is_blank(body: &[u8]) -> bool {
+    body.iter().all(u8::is_ascii_whitespace)
+}
+
+/// The body as a JSON object, or else the query string (as Odoo reads a hook's payload).
+fn payload(req: &Request, body: &[u8]) -> Result<Value, run::Reply> {
+    match serde_json::from_slice::<Value>(body) {
+        Ok(value @ Value::Object(_)) => Ok(value),
+        Ok(_) => Err(run::Reply::BadRequest(
+            "the body must be a JSON object".into(),
+        )),
+        Err(_) if is_blank(body) => {
+            let pairs: Vec<(String, String)> = req
+                .params()
+                .map_err(|e| run::Reply::BadRequest(format!("the query string: {e}")))?;
+            let mut query = Map::new();
+            for (key, value) in pairs {
+                query.entry(key).or_insert(Value::String(value));
+            }
+            Ok(Value::Object(query))
+        }
+        Err(e) => Err(run::Reply::BadRequest(format!("the body is not JSON: {e}"))),
+    }
+}
