@@ -3,7 +3,7 @@
 
 use crate::admin::AdminApi;
 use crate::api::OdooApi;
-use crate::hooks::HooksApi;
+use crate::hooks::{HookUrlApi, HooksApi};
 use crate::logs::LogsApi;
 use crate::outbound::OutboundApi;
 use crate::state::AppState;
@@ -17,7 +17,17 @@ use tracing::Instrument;
 /// The OpenAPI service (also used by `weft openapi` and the staleness test).
 pub fn openapi(
     state: AppState,
-) -> OpenApiService<(OdooApi, AdminApi, LogsApi, OutboundApi, HooksApi), ()> {
+) -> OpenApiService<
+    (
+        OdooApi,
+        AdminApi,
+        LogsApi,
+        OutboundApi,
+        HooksApi,
+        HookUrlApi,
+    ),
+    (),
+> {
     let server = state.public_url.clone();
     let apis = (
         OdooApi {
@@ -32,7 +42,10 @@ pub fn openapi(
         OutboundApi {
             state: state.clone(),
         },
-        HooksApi { state },
+        HooksApi {
+            state: state.clone(),
+        },
+        HookUrlApi { state },
     );
     OpenApiService::new(apis, "Weft", env!("CARGO_PKG_VERSION"))
         .description("An integration hub that speaks the ecosoft \"REST API for Webhook\" routes of an Odoo server.")
@@ -48,12 +61,6 @@ pub fn app(state: AppState, max_body: usize) -> impl Endpoint {
         .at("/openapi.json", spec)
         .nest("/docs", docs)
         .nest("/restapi/1.0", crate::restapi::routes(state.clone()))
-        .at(
-            "/web/hook/:secret",
-            poem::get(crate::hooks::call_hook)
-                .post(crate::hooks::call_hook)
-                .data(state.clone()),
-        )
         .at("/healthz", get(healthz))
         .at("/metrics", get(crate::metrics::metrics).data(state.clone()))
         .at("/readyz", get(readyz).data(state))

@@ -5,13 +5,14 @@
 use crate::admin::{AdminResult, Created, Deleted, require_admin};
 use crate::outbound::source_error;
 use crate::state::AppState;
-use poem::http::StatusCode;
-use poem::web::{Data, Path as UrlPath};
-use poem::{Body, Request, Response, handler};
+use poem::{Request, RequestBody};
 use poem_openapi::param::Path;
 use poem_openapi::payload::Json;
-use poem_openapi::types::{ParseFromJSON, ToJSON};
-use poem_openapi::{Object, OpenApi, Tags};
+use poem_openapi::registry::{MetaMediaType, MetaRequest};
+use poem_openapi::types::{ParseFromJSON, ToJSON, Type};
+use poem_openapi::{
+    ApiExtractor, ApiExtractorType, ApiResponse, ExtractParamOptions, Object, OpenApi, Tags,
+};
 use serde_json::{Map, Value};
 use weft_inbound::hook::run::{self, Signed};
 use weft_inbound::hook::stored;
@@ -181,62 +182,150 @@ fn object(value: &impl ToJSON) -> Map<String, Value> {
     }
 }
 
-/// `GET|POST /web/hook/{secret}`. The payload is the body parsed as JSON whatever its content
-/// type; a call without a JSON body (a GET) takes the query string, each value a string.
-#[handler]
-pub async fn call_hook(
-    req: &Request,
-    UrlPath(secret): UrlPath<String>,
-    body: Body,
-    state: Data<&AppState>,
-) -> Response {
+/// `GET|POST /web/hook/{secret}`, in the OpenAPI document beside the admin routes.
+pub struct HookUrlApi {
+    pub state: AppState,
+}
+
+/// What a hook's URL answers.
+#[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
+pub struct HookReply {
+    /// `ok` or `error`.
+    pub status: String,
+    /// What is wrong (not on 200, nor on 404, which says no more than Odoo does).
+    pub message: Option<String>,
+}
+
+#[derive(ApiResponse)]
+pub enum HookResponse {
+    /// The actions ran and committed.
+    #[oai(status = 200)]
+    Ok(Json<HookReply>),
+    /// The body is not a JSON object.
+    #[oai(status = 400)]
+    BadRequest(Json<HookReply>),
+    /// The hook requires a signature and this one is missing, wrong, stale or replayed.
+    #[oai(status = 401)]
+    Unauthorized(Json<HookReply>),
+    /// No active hook has this secret.
+    #[oai(status = 404)]
+    NotFound(Json<HookReply>),
+    /// The payload does not fit the hook; nothing was changed.
+    #[oai(status = 422)]
+    Refused(Json<HookReply>),
+    /// A fault, logged; nothing was changed.
+    #[oai(status = 500)]
+    Fault(Json<HookReply>),
+}
+
+/// Whatever body the caller sent, read whole whatever its content type (Odoo parses a hook's
+/// body as JSON regardless of it); documented as the JSON object it should be.
+pub struct HookBody(Vec<u8>);
+
+impl<'a> ApiExtractor<'a> for HookBody {
+    const TYPES: &'static [ApiExtractorType] = &[ApiExtractorType::RequestObject];
+    type ParamType = ();
+    type ParamRawType = ();
+
+    fn request_meta() -> Option<MetaRequest> {
+        Some(MetaRequest {
+            description: Some("The payload: a JSON object, whatever the content type."),
+            content: vec![MetaMediaType {
+                content_type: "application/json",
+                schema: <std::collections::BTreeMap<String, Value> as Type>::schema_ref(),
+            }],
+            required: false,
+        })
+    }
+
+    async fn from_request(
+        _request: &'a Request,
+        body: &mut RequestBody,
+        _options: ExtractParamOptions<()>,
+    ) -> poem::Result<Self> {
+        Ok(HookBody(body.take()?.into_vec().await?))
+    }
+}
+
+#[OpenApi]
+impl HookUrlApi {
+    /// Call a hook with a JSON payload. No key: the secret in the URL is the credential.
+    #[oai(
+        path = "/web/hook/:secret",
+        method = "post",
+        tag = "HookTags::InboundHooks"
+    )]
+    async fn post_hook(&self, req: &Request, secret: Path<String>, body: HookBody) -> HookResponse {
+        respond(answer(&self.state, req, &secret.0, &body.0).await)
+    }
+
+    /// Call a hook with the query string as its payload (each value text, read by field type).
+    #[oai(
+        path = "/web/hook/:secret",
+        method = "get",
+        tag = "HookTags::InboundHooks"
+    )]
+    async fn get_hook(&self, req: &Request, secret: Path<String>) -> HookResponse {
+        respond(answer(&self.state, req, &secret.0, &[]).await)
+    }
+}
+
+fn respond(reply: run::Reply) -> HookResponse {
+    let status = reply.status();
+    let body = Json(HookReply {
+        status: if status == 200 { "ok" } else { "error" }.into(),
+        message: reply.body()["message"].as_str().map(str::to_string),
+    });
+    match status {
+        200 => HookResponse::Ok(body),
+        400 => HookResponse::BadRequest(body),
+        401 => HookResponse::Unauthorized(body),
+        404 => HookResponse::NotFound(body),
+        422 => HookResponse::Refused(body),
+        _ => HookResponse::Fault(body),
+    }
+}
+
+/// Find the hook, read the payload, run it, and log the call when the hook says so.
+async fn answer(state: &AppState, req: &Request, secret: &str, bytes: &[u8]) -> run::Reply {
     let started = std::time::Instant::now();
-    let reply = match stored::find_by_secret(&state.store, &secret).await {
-        Ok(Some(hook)) => match body.into_bytes().await {
-            Err(e) => run::Reply::BadRequest(format!("the body could not be read: {e}")),
-            Ok(bytes) => {
-                let payload = payload(req, &bytes);
-                let reply = match &payload {
-                    Ok(payload) => {
-                        let parameters = state.parameters();
-                        let settings = state.call_settings(&parameters);
-                        let header =
-                            |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
-                        let signed = Signed {
-                            id: header("webhook-id"),
-                            timestamp: header("webhook-timestamp"),
-                            signature: header("webhook-signature"),
-                        };
-                        let sent = run::Payload {
-                            value: payload,
-                            texts: is_blank(&bytes),
-                            body: &bytes,
-                        };
-                        run::run(&state.store, &settings, &hook, &sent, &signed).await
-                    }
-                    Err(reply) => reply.clone(),
-                };
-                if hook.log_calls {
-                    // What the actions read: the JSON body, or the query string of a GET.
-                    let request = match payload {
-                        Ok(payload) => LogBody::Json(payload),
-                        Err(_) => LogBody::Bytes(bytes.to_vec()),
-                    };
-                    log_call(&state, &hook, request, &reply, started.elapsed()).await;
-                }
-                reply
-            }
-        },
-        Ok(None) => run::Reply::NotFound,
+    let hook = match stored::find_by_secret(&state.store, secret).await {
+        Ok(Some(hook)) => hook,
+        Ok(None) => return run::Reply::NotFound,
         Err(e) => {
             tracing::error!(error = %e, "looking up an inbound hook failed");
-            run::Reply::Fault
+            return run::Reply::Fault;
         }
     };
-    Response::builder()
-        .status(StatusCode::from_u16(reply.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR))
-        .content_type("application/json")
-        .body(reply.body().to_string())
+    let payload = payload(req, bytes);
+    let reply = match &payload {
+        Ok(payload) => {
+            let settings = state.call_settings(&state.parameters());
+            let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
+            let signed = Signed {
+                id: header("webhook-id"),
+                timestamp: header("webhook-timestamp"),
+                signature: header("webhook-signature"),
+            };
+            let sent = run::Payload {
+                value: payload,
+                texts: is_blank(bytes),
+                body: bytes,
+            };
+            run::run(&state.store, &settings, &hook, &sent, &signed).await
+        }
+        Err(reply) => reply.clone(),
+    };
+    if hook.log_calls {
+        // What the actions read: the JSON body, or the query string of a GET.
+        let request = match payload {
+            Ok(payload) => LogBody::Json(payload),
+            Err(_) => LogBody::Bytes(bytes.to_vec()),
+        };
+        log_call(state, &hook, request, &reply, started.elapsed()).await;
+    }
+    reply
 }
 
 /// The `receive` log of a call of a hook that logs its calls (`log_calls`).

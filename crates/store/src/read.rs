@@ -68,6 +68,21 @@ fn bound_select(tx: &Tx, model: &Model, bound: &BoundDomain) -> SelectStatement 
     select
 }
 
+/// `domain` bound on `model` for the hooks' questions, which see archived records too.
+fn bind_archived_too<'t>(
+    tx: &'t Tx,
+    model: &str,
+    domain: &Domain,
+) -> Result<(&'t Model, BoundDomain)> {
+    let m = tx.model(model)?;
+    let bound = domain.bind(
+        tx.registry.as_ref(),
+        &m.name,
+        &BindOptions { active_test: false },
+    )?;
+    Ok((m, bound))
+}
+
 /// `Tx::matching`.
 pub(crate) async fn matching(
     tx: &Tx,
@@ -78,12 +93,7 @@ pub(crate) async fn matching(
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let m = tx.model(model)?;
-    let bound = domain.bind(
-        tx.registry.as_ref(),
-        &m.name,
-        &BindOptions { active_test: false },
-    )?;
+    let (m, bound) = bind_archived_too(tx, model, domain)?;
     if bound.reads_only_its_row(domain_backend(tx)) {
         let (rows, missing) = tx.current.take_known(model, ids);
         if missing.is_empty() {
@@ -112,12 +122,7 @@ pub(crate) fn rows_matching<'r>(
     domain: &Domain,
     rows: impl IntoIterator<Item = (i64, &'r Row)>,
 ) -> Result<Option<Vec<i64>>> {
-    let m = tx.model(model)?;
-    let bound = domain.bind(
-        tx.registry.as_ref(),
-        &m.name,
-        &BindOptions { active_test: false },
-    )?;
+    let (m, bound) = bind_archived_too(tx, model, domain)?;
     if !bound.reads_only_its_row(domain_backend(tx)) {
         return Ok(None);
     }

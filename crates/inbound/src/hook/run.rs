@@ -210,18 +210,13 @@ impl Run<'_> {
         target: &Option<Value>,
         payload: &Value,
     ) -> Result<Reply, Fault> {
-        let Run {
-            store,
-            hook,
-            webhook_id,
-            ..
-        } = *self;
+        let (store, hook) = (self.store, self.hook);
         let env = Env::superuser();
-        let tx = store
+        let mut tx = store
             .begin(&env)
             .await
             .map_err(|e| fault(hook, "could not begin", &e))?;
-        if let Some(id) = webhook_id {
+        if let Some(id) = self.webhook_id {
             let first = remember(tx.connection(), hook.id, id)
                 .await
                 .map_err(|e| fault(hook, "could not keep its webhook-id", &e))?;
@@ -232,23 +227,6 @@ impl Run<'_> {
                 ));
             }
         }
-        self.run_in(tx, definition, target, payload).await
-    }
-
-    async fn run_in(
-        &self,
-        mut tx: weft_store::Tx,
-        definition: &Definition,
-        target: &Option<Value>,
-        payload: &Value,
-    ) -> Result<Reply, Fault> {
-        let Run {
-            store,
-            settings,
-            hook,
-            ..
-        } = *self;
-        let env = Env::superuser();
         for (i, action) in definition.actions.iter().enumerate() {
             let (route, model, mut vals) = action_call(&action.kind, &hook.model, target, payload);
             if self.texts
@@ -264,15 +242,15 @@ impl Run<'_> {
                 route,
                 model,
                 &vals,
-                settings,
+                self.settings,
             )
             .await;
             let failed = match ran {
                 InTx::Done => continue,
-                InTx::Refused(error) => Ok(Reply::Refused(match &error.path {
-                    Some(path) => format!("actions[{i}]: {path}: {}", error.message),
-                    None => format!("actions[{i}]: {}", error.message),
-                })),
+                // The message names the field (`parent_id: no res.partner matches ...`).
+                InTx::Refused(error) => {
+                    Ok(Reply::Refused(format!("actions[{i}]: {}", error.message)))
+                }
                 InTx::Fault { transient: true } => Err(Fault::Transient),
                 InTx::Fault { transient: false } => Err(Fault::Other),
             };
