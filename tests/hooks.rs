@@ -321,8 +321,36 @@ async fn unknown_rotated_unsigned_stale_and_replayed_calls_change_nothing() {
             "{reply}"
         );
 
-        // Rotated: the old URL is gone at once, the new one works.
+        // A query string is not signed: a signed hook refuses it, and an unsigned body of any kind.
+        let response = reqwest::Client::new()
+            .get(format!("{}{hook_path}?name=Sneaky", server.url))
+            .headers(
+                sign("msg_7", now, "")
+                    .into_iter()
+                    .map(|(k, v)| (k.parse().unwrap(), v.parse().unwrap()))
+                    .collect(),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 401);
+        let (status, _) = post(&server, &hook_path, "not json", &[]).await;
+        assert_eq!(status, 401);
+        // The signing secret can be read again by an admin.
         let id = signed["id"].as_i64().unwrap();
+        let (status, again) = server
+            .admin(
+                "GET",
+                &format!("/api/v1/inbound-hooks/{id}/signing-secret"),
+                None,
+            )
+            .await;
+        assert_eq!(
+            (status, &again["signing_secret"]),
+            (200, &signed["signing_secret"])
+        );
+
+        // Rotated: the old URL is gone at once, the new one works.
         let (status, rotated) = server
             .admin("POST", &format!("/api/v1/inbound-hooks/{id}/rotate"), None)
             .await;
@@ -332,6 +360,18 @@ async fn unknown_rotated_unsigned_stale_and_replayed_calls_change_nothing() {
         assert_eq!(status, 404);
         let (status, _) = post(&server, &path(&rotated), &body, &sign("msg_6", now, &body)).await;
         assert_eq!(status, 200);
+        // Switched off: 404, as for an unknown secret.
+        let (status, _) = server
+            .admin(
+                "PATCH",
+                &format!("/api/v1/inbound-hooks/{id}"),
+                Some(json!({"active": false})),
+            )
+            .await;
+        assert_eq!(status, 200);
+        let (status, reply) =
+            post(&server, &path(&rotated), &body, &sign("msg_8", now, &body)).await;
+        assert_eq!((status, reply), (404, json!({"status": "error"})));
 
         // Only the two accepted calls created anything.
         let all = read(&server, "res.partner", json!([]), json!(["name"])).await;
@@ -423,10 +463,38 @@ async fn a_search_target_and_a_call_action_confirm_the_customers_order() {
         )
         .await;
         assert_eq!(orders[0]["note"], "ship fast");
-        // No such order: 422.
-        let body = json!({"order": {"ref": "PO-9"}}).to_string();
-        let (status, reply) = post(&server, &path(&confirm), &body, &[]).await;
+        // No such order, no value to search with, or more than one order: 422, nothing changed.
+        for (body, says) in [
+            (json!({"order": {"ref": "PO-9"}}), "no sale.order matches"),
+            (json!({"order": {"note": "x"}}), "target.key.name"),
+            (json!({"order": {"ref": null}}), "target.key.name"),
+        ] {
+            let (status, reply) = post(&server, &path(&confirm), &body.to_string(), &[]).await;
+            assert_eq!(status, 422, "{reply}");
+            assert!(reply["message"].as_str().unwrap().contains(says), "{reply}");
+        }
+        let by_partner = hook(
+            &server,
+            json!({"name": "By partner", "model": "sale.order",
+                   "target": {"by": "search", "key": {"partner_id": {"$payload": "partner"}}},
+                   "actions": [{"type": "update", "values": {"note": "bulk"}}]}),
+        )
+        .await;
+        let body = json!({"partner": partner}).to_string();
+        let (status, reply) = post(&server, &path(&by_partner), &body, &[]).await;
         assert_eq!(status, 422, "{reply}");
+        assert!(
+            reply["message"].as_str().unwrap().contains("2 records"),
+            "{reply}"
+        );
+        let notes = read(
+            &server,
+            "sale.order",
+            json!([["note", "=", "bulk"]]),
+            json!(["id"]),
+        )
+        .await;
+        assert_eq!(notes, json!([]));
     }
 }
 

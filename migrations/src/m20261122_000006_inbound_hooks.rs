@@ -1,5 +1,6 @@
 //! Inbound hooks (DESIGN.md §8): the hooks themselves, and the `webhook-id`s of signed calls
-//! accepted in the last 15 minutes, so a replayed call is refused.
+//! accepted, each kept until its timestamp leaves the 15-minute window, so a replayed call is
+//! refused for as long as its signature would still be taken.
 //!
 //! A hook's URL secret is its only credential; it is kept beside its SHA-256 (`secret_hash`, the
 //! lookup key), so finding a hook by URL never compares the secret itself in SQL.
@@ -40,7 +41,7 @@ impl MigrationTrait for Migration {
                     .table(Alias::new("weft_inbound_hook_seen"))
                     .col(big_integer(Alias::new("hook_id")))
                     .col(text(Alias::new("webhook_id")))
-                    .col(date_time(Alias::new("seen_at")))
+                    .col(date_time(Alias::new("expires_at")))
                     .primary_key(
                         Index::create()
                             .col(Alias::new("hook_id"))
@@ -52,9 +53,9 @@ impl MigrationTrait for Migration {
         manager
             .create_index(
                 Index::create()
-                    .name("weft_inbound_hook_seen_at_index")
+                    .name("weft_inbound_hook_seen_expires_index")
                     .table(Alias::new("weft_inbound_hook_seen"))
-                    .col(Alias::new("seen_at"))
+                    .col(Alias::new("expires_at"))
                     .to_owned(),
             )
             .await

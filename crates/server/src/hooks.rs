@@ -41,7 +41,8 @@ pub struct InboundHook {
     pub url: String,
     pub create_date: String,
     pub write_date: String,
-    /// The `whsec_` secret signed calls are checked with: returned when the hook is created.
+    /// The `whsec_` secret signed calls are checked with: returned when the hook is created,
+    /// otherwise at `.../signing-secret`.
     pub signing_secret: Option<String>,
 }
 
@@ -58,6 +59,11 @@ pub struct NewInboundHook {
     pub require_signature: Option<bool>,
     /// A `whsec_` secret of your own; generated when absent.
     pub signing_secret: Option<String>,
+}
+
+#[derive(Object)]
+pub struct HookSigningSecret {
+    pub signing_secret: String,
 }
 
 #[derive(Object)]
@@ -150,6 +156,26 @@ impl HooksApi {
             .await
             .map_err(source_error)?;
         Ok(Deleted::Deleted)
+    }
+
+    /// The `whsec_` secret signed calls must be signed with.
+    #[oai(
+        path = "/inbound-hooks/:id/signing-secret",
+        method = "get",
+        tag = "HookTags::InboundHooks"
+    )]
+    async fn hook_signing_secret(
+        &self,
+        req: &Request,
+        id: Path<i64>,
+    ) -> AdminResult<Json<HookSigningSecret>> {
+        require_admin(&self.state, req).await?;
+        let row = stored::get(&self.state.store, id.0)
+            .await
+            .map_err(source_error)?;
+        Ok(Json(HookSigningSecret {
+            signing_secret: row.signing_secret,
+        }))
     }
 
     /// A new URL: the old one answers 404 from now on.
@@ -298,16 +324,27 @@ async fn answer(state: &AppState, req: &Request, secret: &str, bytes: &[u8]) -> 
             return run::Reply::Fault;
         }
     };
+    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
+    let signed = Signed {
+        id: header("webhook-id"),
+        timestamp: header("webhook-timestamp"),
+        signature: header("webhook-signature"),
+    };
     let payload = payload(req, bytes);
-    let reply = match &payload {
-        Ok(payload) => {
+    // An unsigned call to a hook that requires a signature is refused as such, whatever its body.
+    let unsigned = run::Payload {
+        value: &Value::Null,
+        texts: is_blank(bytes),
+        body: bytes,
+    };
+    let refused = hook
+        .require_signature
+        .then(|| run::check_signature(&hook, &unsigned, &signed).err())
+        .flatten();
+    let reply = match (&payload, refused) {
+        (_, Some(refused)) => refused,
+        (Ok(payload), None) => {
             let settings = state.call_settings(&state.parameters());
-            let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
-            let signed = Signed {
-                id: header("webhook-id"),
-                timestamp: header("webhook-timestamp"),
-                signature: header("webhook-signature"),
-            };
             let sent = run::Payload {
                 value: payload,
                 texts: is_blank(bytes),
@@ -315,7 +352,7 @@ async fn answer(state: &AppState, req: &Request, secret: &str, bytes: &[u8]) -> 
             };
             run::run(&state.store, &settings, &hook, &sent, &signed).await
         }
-        Err(reply) => reply.clone(),
+        (Err(reply), None) => reply.clone(),
     };
     if hook.log_calls {
         // What the actions read: the JSON body, or the query string of a GET.

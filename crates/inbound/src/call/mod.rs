@@ -271,6 +271,9 @@ pub(crate) async fn run_in(
             CallError::plain(Code::UnknownModel, format!("unknown model '{model}'")).to_api(),
         );
     };
+    if let Err(e) = limits::check(vals) {
+        return InTx::Refused(e.to_api());
+    }
     let call = Call {
         model: m,
         vals,
@@ -294,6 +297,21 @@ pub(crate) async fn run_in(
         }
         Err(error) => InTx::Refused(error.to_api()),
     }
+}
+
+/// The records of `model` a `search_key` selects, inside `tx` (an inbound hook's search target).
+pub(crate) async fn find(
+    tx: &Tx,
+    registry: Arc<Registry>,
+    model: &str,
+    search_key: &Map<String, Value>,
+) -> Result<Vec<i64>, ApiError> {
+    let Some(m) = registry.model(model) else {
+        return Err(
+            CallError::plain(Code::UnknownModel, format!("unknown model '{model}'")).to_api(),
+        );
+    };
+    write::find(tx, m, search_key).await.map_err(|e| e.to_api())
 }
 
 /// Commit a success; roll back a failure unless rollback is turned off for it.

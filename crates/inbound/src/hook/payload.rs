@@ -57,8 +57,14 @@ impl PayloadPath {
     }
 
     /// The value the path names in `payload`; None when a key or index is missing. A `null` counts
-    /// as missing: the caller sent no value.
+    /// as missing: the caller sent no value. A query string has flat keys only, so a key spelled
+    /// as the whole path (`customer.code=C1`) is taken too.
     pub fn find<'p>(&self, payload: &'p Value) -> Option<&'p Value> {
+        self.follow(payload)
+            .or_else(|| payload.get(&self.text).filter(|v| !v.is_null()))
+    }
+
+    fn follow<'p>(&self, payload: &'p Value) -> Option<&'p Value> {
         let mut at = payload;
         for step in &self.steps {
             at = match step {

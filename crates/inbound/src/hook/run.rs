@@ -88,14 +88,17 @@ pub async fn run(
     sent: &Payload<'_>,
     signed: &Signed<'_>,
 ) -> Reply {
-    let (payload, body) = (sent.value, sent.body);
-    let webhook_id = match hook.require_signature {
-        true => match check_signature(hook, body, signed) {
-            Ok(id) => Some(id),
+    let payload = sent.value;
+    let verified = match hook.require_signature {
+        true => match check_signature(hook, sent, signed) {
+            Ok(verified) => Some(verified),
             Err(reply) => return reply,
         },
         false => None,
     };
+    if verified.is_some() {
+        forget_expired(store).await;
+    }
     let definition = match Definition::parse(
         store.registry(),
         &hook.model,
@@ -111,7 +114,8 @@ pub async fn run(
     if let Some(reply) = missing(&definition, payload) {
         return reply;
     }
-    let target = match target(&definition.target, &hook.model, payload) {
+    let model = store.registry().model(&hook.model);
+    let target = match target(&definition.target, model, payload, sent.texts) {
         Ok(target) => target,
         Err(reply) => return reply,
     };
@@ -126,7 +130,7 @@ pub async fn run(
             store,
             settings: &settings,
             hook,
-            webhook_id,
+            verified: verified.as_ref(),
             texts: sent.texts,
         };
         match run.actions(&definition, &target, payload).await {
@@ -164,10 +168,30 @@ fn missing(definition: &Definition, payload: &Value) -> Option<Reply> {
 }
 
 /// The `search_key` that selects the target record(s); None for `target.by: none`.
-fn target(target: &Target, model: &str, payload: &Value) -> Result<Option<Value>, Reply> {
+fn target(
+    target: &Target,
+    m: Option<&Model>,
+    payload: &Value,
+    texts: bool,
+) -> Result<Option<Value>, Reply> {
+    let model = m.map_or("", |m| m.name.as_str());
     match target {
         Target::None => Ok(None),
-        Target::Search { key } => Ok(Some(resolve(&Value::Object(key.clone()), payload))),
+        Target::Search { key } => {
+            let Value::Object(mut resolved) = resolve(&Value::Object(key.clone()), payload) else {
+                return Err(Reply::Fault);
+            };
+            // A value the payload lacks would widen the search to whatever the rest matches.
+            if let Some((field, _)) = key.iter().find(|(k, _)| !resolved.contains_key(*k)) {
+                return Err(Reply::Refused(format!(
+                    "target.key.{field}: the payload has no value for it"
+                )));
+            }
+            if let (true, Some(m)) = (texts, m) {
+                typed_texts(m, &mut resolved);
+            }
+            Ok(Some(Value::Object(resolved)))
+        }
         Target::ModelId => {
             let named = payload.get("_model").and_then(Value::as_str);
             if named != Some(model) {
@@ -196,9 +220,9 @@ struct Run<'a> {
     store: &'a Store,
     settings: &'a CallSettings,
     hook: &'a Hook,
-    /// A signed call's `webhook-id`, kept in the same transaction as the change: a call refused
-    /// or failed can be sent again with it, one that committed cannot.
-    webhook_id: Option<&'a str>,
+    /// A signed call, whose `webhook-id` is kept in the same transaction as the change: a call
+    /// refused or failed can be sent again with it, one that committed cannot.
+    verified: Option<&'a Verified<'a>>,
     /// The payload came from a query string.
     texts: bool,
 }
@@ -216,10 +240,18 @@ impl Run<'_> {
             .begin(&env)
             .await
             .map_err(|e| fault(hook, "could not begin", &e))?;
-        if let Some(id) = self.webhook_id {
-            let first = remember(tx.connection(), hook.id, id)
+        if let Some(call) = self.verified {
+            let first = remember(tx.connection(), hook.id, call)
                 .await
-                .map_err(|e| fault(hook, "could not keep its webhook-id", &e))?;
+                .map_err(|e| {
+                    let transient = weft_store::StoreError::Database(e).is_transient();
+                    tracing::warn!(hook = hook.id, transient, "keeping a webhook-id failed");
+                    if transient {
+                        Fault::Transient
+                    } else {
+                        Fault::Other
+                    }
+                })?;
             if !first {
                 let _ = tx.rollback().await;
                 return Ok(Reply::Unauthorized(
@@ -227,6 +259,14 @@ impl Run<'_> {
                 ));
             }
         }
+        let target = match self.one_record(&tx, definition, target).await {
+            Ok(target) => target,
+            Err(reply) => {
+                let _ = tx.rollback().await;
+                return Ok(reply);
+            }
+        };
+        let target = &target;
         for (i, action) in definition.actions.iter().enumerate() {
             let (route, model, mut vals) = action_call(&action.kind, &hook.model, target, payload);
             if self.texts
@@ -268,6 +308,36 @@ impl Run<'_> {
             }
         })?;
         Ok(Reply::Ok)
+    }
+}
+
+impl Run<'_> {
+    /// A search target must find exactly one record: its `search_key` becomes that id.
+    async fn one_record(
+        &self,
+        tx: &weft_store::Tx,
+        definition: &Definition,
+        target: &Option<Value>,
+    ) -> Result<Option<Value>, Reply> {
+        let (Target::Search { .. }, Some(Value::Object(key))) = (&definition.target, target) else {
+            return Ok(target.clone());
+        };
+        let registry = self.store.registry().clone();
+        match call::find(tx, registry, &self.hook.model, key).await {
+            Ok(ids) if ids.len() == 1 => Ok(Some(json!({"id": ids[0]}))),
+            Ok(ids) if ids.is_empty() => Err(Reply::Refused(format!(
+                "target.key: no {} matches {}",
+                self.hook.model,
+                Value::Object(key.clone())
+            ))),
+            Ok(ids) => Err(Reply::Refused(format!(
+                "target.key: {} records of {} match {}; a hook acts on one",
+                ids.len(),
+                self.hook.model,
+                Value::Object(key.clone())
+            ))),
+            Err(error) => Err(Reply::Refused(format!("target.key: {}", error.message))),
+        }
     }
 }
 
@@ -331,7 +401,11 @@ fn typed_texts(m: &Model, values: &mut Map<String, Value>) {
             FieldType::Integer | FieldType::Many2one { .. } => {
                 text.parse::<i64>().ok().map(Value::from)
             }
-            FieldType::Float | FieldType::Monetary => text.parse::<f64>().ok().map(Value::from),
+            FieldType::Float | FieldType::Monetary => text
+                .parse::<f64>()
+                .ok()
+                .filter(|f| f.is_finite())
+                .map(Value::from),
             _ => None,
         };
         if let Some(typed) = typed {
@@ -340,9 +414,20 @@ fn typed_texts(m: &Model, values: &mut Map<String, Value>) {
     }
 }
 
+/// A signed call's `webhook-id` and timestamp (seconds since the epoch).
+pub struct Verified<'s> {
+    pub id: &'s str,
+    pub timestamp: i64,
+}
+
 /// Standard Webhooks: the signature is the hook's and the timestamp within the window; the
-/// `webhook-id` it returns is checked for replay in the transaction of the change.
-fn check_signature<'s>(hook: &Hook, body: &[u8], signed: &Signed<'s>) -> Result<&'s str, Reply> {
+/// `webhook-id` is checked for replay in the transaction of the change. A payload from a query
+/// string is not covered by a signature, so a hook that requires one takes a JSON body only.
+pub fn check_signature<'s>(
+    hook: &Hook,
+    sent: &Payload<'_>,
+    signed: &Signed<'s>,
+) -> Result<Verified<'s>, Reply> {
     let unauthorized = |why: &str| Err(Reply::Unauthorized(why.to_string()));
     let (Some(id), Some(timestamp), Some(signature)) =
         (signed.id, signed.timestamp, signed.signature)
@@ -354,9 +439,13 @@ fn check_signature<'s>(hook: &Hook, body: &[u8], signed: &Signed<'s>) -> Result<
     let Ok(timestamp) = timestamp.trim().parse::<i64>() else {
         return unauthorized("webhook-timestamp: expected seconds since the epoch");
     };
-    let now = Utc::now().timestamp();
-    if (now - timestamp).abs() > SIGNATURE_WINDOW_S {
+    if Utc::now().timestamp().abs_diff(timestamp) > SIGNATURE_WINDOW_S as u64 {
         return unauthorized("webhook-timestamp is more than 15 minutes from now");
+    }
+    if sent.texts {
+        return unauthorized(
+            "a signed call carries its payload as a JSON body, not a query string",
+        );
     }
     let Ok(secret) = Secret::parse(&hook.signing_secret) else {
         tracing::error!(
@@ -365,30 +454,34 @@ fn check_signature<'s>(hook: &Hook, body: &[u8], signed: &Signed<'s>) -> Result<
         );
         return Err(Reply::Fault);
     };
-    if !secret.verifies(id, timestamp, body, signature) {
+    if !secret.verifies(id, timestamp, sent.body, signature) {
         return unauthorized("webhook-signature does not match this hook's signing secret");
     }
-    Ok(id)
+    Ok(Verified { id, timestamp })
 }
 
-/// Keep `webhook_id` for the window; false when it is already kept. Ids older than the window go.
-async fn remember(conn: &impl ConnectionTrait, hook: i64, webhook_id: &str) -> Result<bool, DbErr> {
-    let seen = || Alias::new("weft_inbound_hook_seen");
-    let now = Utc::now().naive_utc();
-    let cutoff = now - chrono::Duration::seconds(SIGNATURE_WINDOW_S);
-    let forget = Query::delete()
-        .from_table(seen())
-        .and_where(Expr::col(Alias::new("seen_at")).lt(cutoff))
-        .to_owned();
-    conn.execute(&forget).await?;
+fn seen_table() -> Alias {
+    Alias::new("weft_inbound_hook_seen")
+}
+
+/// Keep a signed call's `webhook-id` until its timestamp leaves the window (so it is refused for
+/// as long as its signature would be taken); false when it is kept already.
+async fn remember(
+    conn: &impl ConnectionTrait,
+    hook: i64,
+    call: &Verified<'_>,
+) -> Result<bool, DbErr> {
+    let expires = chrono::DateTime::from_timestamp(call.timestamp + SIGNATURE_WINDOW_S, 0)
+        .map(|at| at.naive_utc())
+        .unwrap_or_else(|| Utc::now().naive_utc());
     let keep = Query::insert()
-        .into_table(seen())
+        .into_table(seen_table())
         .columns([
             Alias::new("hook_id"),
             Alias::new("webhook_id"),
-            Alias::new("seen_at"),
+            Alias::new("expires_at"),
         ])
-        .values_panic([hook.into(), webhook_id.into(), now.into()])
+        .values_panic([hook.into(), call.id.into(), expires.into()])
         .on_conflict(
             OnConflict::columns([Alias::new("hook_id"), Alias::new("webhook_id")])
                 .do_nothing()
@@ -396,4 +489,57 @@ async fn remember(conn: &impl ConnectionTrait, hook: i64, webhook_id: &str) -> R
         )
         .to_owned();
     Ok(conn.execute(&keep).await?.rows_affected() == 1)
+}
+
+/// Forget the `webhook-id`s whose window has passed; outside any call's transaction, so calls do
+/// not wait on each other's purge.
+async fn forget_expired(store: &Store) {
+    let forget = Query::delete()
+        .from_table(seen_table())
+        .and_where(Expr::col(Alias::new("expires_at")).lt(Utc::now().naive_utc()))
+        .to_owned();
+    if let Err(e) = store.writer().execute(&forget).await {
+        tracing::warn!(error = %e, "forgetting expired webhook-ids failed");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use weft_registry::Registry;
+    use weft_store::testing::each_backend;
+
+    /// A webhook-id is refused for as long as its timestamp is inside the window, however long
+    /// ago it was received: one signed 14 minutes ahead stays kept past 15 minutes of receipt.
+    #[tokio::test]
+    async fn webhook_ids_are_kept_until_their_timestamp_leaves_the_window() {
+        each_backend(Registry::demo, async |store, _| {
+            let now = Utc::now().timestamp();
+            let ahead = Verified {
+                id: "msg_ahead",
+                timestamp: now + 14 * 60,
+            };
+            let old = Verified {
+                id: "msg_old",
+                timestamp: now - 20 * 60,
+            };
+            assert!(remember(store.writer(), 1, &ahead).await.unwrap());
+            assert!(!remember(store.writer(), 1, &ahead).await.unwrap());
+            assert!(
+                remember(store.writer(), 2, &ahead).await.unwrap(),
+                "per hook"
+            );
+            assert!(remember(store.writer(), 1, &old).await.unwrap());
+            forget_expired(&store).await;
+            assert!(
+                !remember(store.writer(), 1, &ahead).await.unwrap(),
+                "still inside its window"
+            );
+            assert!(
+                remember(store.writer(), 1, &old).await.unwrap(),
+                "its window has passed: forgotten"
+            );
+        })
+        .await;
+    }
 }

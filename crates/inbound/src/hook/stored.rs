@@ -65,8 +65,8 @@ pub fn url(public_url: &str, secret: &str) -> String {
     format!("{}/web/hook/{secret}", public_url.trim_end_matches('/'))
 }
 
-/// The hook as the API shows it; `signing_secret` only when `with_signing_secret` (a create or
-/// rotate reply), as the URL is the one credential every reply carries.
+/// The hook as the API shows it; `signing_secret` only when `with_signing_secret` (the create
+/// reply; later at `.../signing-secret`): the URL is the one credential every reply carries.
 pub fn view(row: &Model, public_url: &str, with_signing_secret: bool) -> Value {
     let json_of = |text: &str| serde_json::from_str::<Value>(text).unwrap_or(Value::Null);
     let mut view = json!({
