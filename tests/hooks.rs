@@ -25,10 +25,11 @@ async fn hook(server: &TestServer, body: Value) -> Value {
     created
 }
 
-/// The hook URL's path on this server (the reply's `url` is under `WEFT_PUBLIC_URL`).
+/// The hook URL's path (the reply's `url` is this server's: `WEFT_PUBLIC_URL` is not set).
 fn path(hook: &Value) -> String {
     let url = hook["url"].as_str().expect("a url");
-    let secret = url.rsplit('/').next().expect("a secret");
+    let (base, secret) = url.rsplit_once("/web/hook/").expect("a hook url");
+    assert!(!base.ends_with(":0"), "the bound port, not 0: {url}");
     format!("/web/hook/{secret}")
 }
 
@@ -336,6 +337,20 @@ async fn unknown_rotated_unsigned_stale_and_replayed_calls_change_nothing() {
         assert_eq!(response.status(), 401);
         let (status, _) = post(&server, &hook_path, "not json", &[]).await;
         assert_eq!(status, 401);
+        // Listed and read back: the URL, never the signing secret.
+        let (status, list) = server.admin("GET", "/api/v1/inbound-hooks", None).await;
+        assert_eq!(status, 200);
+        assert_eq!(list["items"][0]["url"], signed["url"], "{list}");
+        assert!(list["items"][0].get("signing_secret").is_none(), "{list}");
+        let (status, one) = server
+            .admin(
+                "GET",
+                &format!("/api/v1/inbound-hooks/{}", signed["id"]),
+                None,
+            )
+            .await;
+        assert_eq!((status, &one["name"]), (200, &json!("Signed")));
+        assert!(one.get("signing_secret").is_none(), "{one}");
         // The signing secret can be read again by an admin.
         let id = signed["id"].as_i64().unwrap();
         let (status, again) = server

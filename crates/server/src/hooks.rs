@@ -26,6 +26,7 @@ enum HookTags {
 
 /// An inbound hook (DESIGN.md §8).
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct InboundHook {
     pub id: i64,
     pub name: String,

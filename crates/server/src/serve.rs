@@ -55,6 +55,11 @@ pub async fn serve(settings: &Settings, dispatch: bool) -> anyhow::Result<()> {
         address.trim_start_matches("socket://")
     );
     tracing::info!(%address, "serving");
+    // Unset, the public URL is this address as bound (a port of 0 is known only now): hook URLs
+    // and `web.base.url` name it.
+    if settings.public_url.is_none() {
+        state.public_url = format!("http://{}", address.trim_start_matches("socket://"));
+    }
     Server::new_with_acceptor(acceptor)
         .run_with_graceful_shutdown(
             app::app(state, settings.max_body),
