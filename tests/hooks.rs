@@ -52,6 +52,15 @@ async fn post(
     (status, response.json().await.unwrap_or(Value::Null))
 }
 
+/// POST `body` to a hook path: a 422 whose message holds `says`; the message.
+async fn refused(server: &TestServer, path: &str, body: Value, says: &str) -> String {
+    let (status, reply) = post(server, path, &body.to_string(), &[]).await;
+    assert_eq!(status, 422, "{reply}");
+    let message = reply["message"].as_str().unwrap_or_default().to_string();
+    assert!(message.contains(says), "{reply}");
+    message
+}
+
 async fn read(server: &TestServer, model: &str, domain: Value, fields: Value) -> Value {
     let reply = server
         .call(
@@ -120,16 +129,10 @@ async fn the_sales_order_currency_is_set_to_usd_by_model_and_id() {
         assert_eq!(got[0].json(), json!({"id": order}));
 
         // The wrong model, or no such record: 422, naming the problem.
-        let body = json!({"_model": "res.partner", "_id": order}).to_string();
-        let (status, reply) = post(&server, &path(&currency), &body, &[]).await;
-        assert_eq!(status, 422, "{reply}");
-        assert!(
-            reply["message"].as_str().unwrap().contains("_model"),
-            "{reply}"
-        );
-        let body = json!({"_model": "sale.order", "_id": 999999}).to_string();
-        let (status, reply) = post(&server, &path(&currency), &body, &[]).await;
-        assert_eq!(status, 422, "{reply}");
+        let wrong = json!({"_model": "res.partner", "_id": order});
+        refused(&server, &path(&currency), wrong, "_model").await;
+        let missing = json!({"_model": "sale.order", "_id": 999999});
+        refused(&server, &path(&currency), missing, "999999").await;
         // Not JSON at all: 400.
         let (status, _) = post(&server, &path(&currency), "{not json", &[]).await;
         assert_eq!(status, 400);
@@ -175,9 +178,7 @@ async fn a_contact_is_created_from_name_email_and_phone_or_refused_naming_what_i
             (json!({"name": "No Mail"}), vec!["email"]),
             (json!({"phone": "1"}), vec!["name", "email"]),
         ] {
-            let (status, reply) = post(&server, &path(&contact), &body.to_string(), &[]).await;
-            assert_eq!(status, 422, "{reply}");
-            let message = reply["message"].as_str().unwrap();
+            let message = refused(&server, &path(&contact), body, "which this hook requires").await;
             for name in names {
                 assert!(message.contains(name), "{message}");
             }
@@ -259,9 +260,7 @@ async fn a_failed_action_rolls_back_the_ones_before_it() {
         )
         .await;
         let body = json!({"name": "Orphan", "parent": "NO-SUCH-REF"});
-        let (status, reply) = post(&server, &path(&two), &body.to_string(), &[]).await;
-        assert_eq!(status, 422, "{reply}");
-        let message = reply["message"].as_str().unwrap();
+        let message = refused(&server, &path(&two), body, "parent_id").await;
         assert!(message.starts_with("actions[1]"), "{message}");
         assert!(message.contains("parent_id"), "{message}");
         let all = read(&server, "res.partner", json!([]), json!(["name"])).await;
@@ -463,13 +462,9 @@ async fn a_search_target_and_a_call_action_confirm_the_customers_order() {
 
         // Confirmed already: the method's `require` refuses, and the note written before it in
         // the same call is rolled back.
-        let body = json!({"order": {"ref": "PO-2", "note": "again"}}).to_string();
-        let (status, reply) = post(&server, &path(&confirm), &body, &[]).await;
-        assert_eq!(status, 422, "{reply}");
-        assert!(
-            reply["message"].as_str().unwrap().starts_with("actions[1]"),
-            "{reply}"
-        );
+        let again = json!({"order": {"ref": "PO-2", "note": "again"}});
+        let message = refused(&server, &path(&confirm), again, "action_confirm").await;
+        assert!(message.starts_with("actions[1]"), "{message}");
         let orders = read(
             &server,
             "sale.order",
@@ -484,9 +479,7 @@ async fn a_search_target_and_a_call_action_confirm_the_customers_order() {
             (json!({"order": {"note": "x"}}), "target.key.name"),
             (json!({"order": {"ref": null}}), "target.key.name"),
         ] {
-            let (status, reply) = post(&server, &path(&confirm), &body.to_string(), &[]).await;
-            assert_eq!(status, 422, "{reply}");
-            assert!(reply["message"].as_str().unwrap().contains(says), "{reply}");
+            refused(&server, &path(&confirm), body, says).await;
         }
         let by_partner = hook(
             &server,
@@ -495,13 +488,8 @@ async fn a_search_target_and_a_call_action_confirm_the_customers_order() {
                    "actions": [{"type": "update", "values": {"note": "bulk"}}]}),
         )
         .await;
-        let body = json!({"partner": partner}).to_string();
-        let (status, reply) = post(&server, &path(&by_partner), &body, &[]).await;
-        assert_eq!(status, 422, "{reply}");
-        assert!(
-            reply["message"].as_str().unwrap().contains("2 records"),
-            "{reply}"
-        );
+        let body = json!({"partner": partner});
+        refused(&server, &path(&by_partner), body, "2 records").await;
         let notes = read(
             &server,
             "sale.order",

@@ -15,6 +15,7 @@ use sea_orm::{
 };
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
+use weft_outbound::signing::constant_time_eq;
 use weft_store::entity::{api_key, session};
 use weft_store::{Env, Store, StoreError};
 
@@ -85,10 +86,6 @@ fn random_hex(bytes: usize) -> String {
     let mut buf = vec![0u8; bytes];
     rand::rng().fill_bytes(&mut buf);
     buf.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// The lookup prefix of a key: its own for `weft_<prefix>_<secret>`, else one derived from its hash.

@@ -8,7 +8,6 @@ use crate::rule::{Endpoint, Payload, Rule};
 use crate::source::SourceKind;
 use crate::subscription::{Format, Subscription};
 use crate::template;
-use rand::Rng;
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, QueryFilter, Statement};
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
@@ -324,14 +323,7 @@ fn labels(
 
 /// `msg_` and 24 random base62 characters (143 bits).
 pub fn new_message_id() -> String {
-    const ALPHABET: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-    let mut rng = rand::rng();
-    let mut id = String::with_capacity(28);
-    id.push_str("msg_");
-    for _ in 0..24 {
-        id.push(ALPHABET[rng.random_range(0..ALPHABET.len())] as char);
-    }
-    id
+    format!("msg_{}", crate::signing::random_base62(24))
 }
 
 /// Deliveries with the same key go in order: the same source, URL and record.

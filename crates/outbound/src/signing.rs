@@ -7,7 +7,7 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use hmac::{Hmac, Mac};
-use rand::RngCore;
+use rand::{Rng, RngCore};
 use sha2::Sha256;
 
 const PREFIX: &str = "whsec_";
@@ -69,6 +69,15 @@ impl Secret {
             found | constant_time_eq(given.as_bytes(), expected.as_bytes())
         })
     }
+}
+
+/// `len` random characters of `[0-9A-Za-z]` (5.95 bits each): message ids, URL secrets.
+pub fn random_base62(len: usize) -> String {
+    const ALPHABET: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    let mut rng = rand::rng();
+    (0..len)
+        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
+        .collect()
 }
 
 /// Equal, in a time that depends only on the lengths.

@@ -3,13 +3,13 @@
 //! path is the credential.
 
 use crate::admin::{AdminResult, Created, Deleted, require_admin};
-use crate::outbound::source_error;
+use crate::outbound::{object, source_error, typed};
 use crate::state::AppState;
 use poem::{Request, RequestBody};
 use poem_openapi::param::Path;
 use poem_openapi::payload::Json;
 use poem_openapi::registry::{MetaMediaType, MetaRequest};
-use poem_openapi::types::{ParseFromJSON, ToJSON, Type};
+use poem_openapi::types::Type;
 use poem_openapi::{
     ApiExtractor, ApiExtractorType, ApiResponse, ExtractParamOptions, Object, OpenApi, Tags,
 };
@@ -196,16 +196,7 @@ impl HooksApi {
 
 impl HooksApi {
     fn typed(&self, row: &stored::entity::Model, with_secret: bool) -> AdminResult<InboundHook> {
-        let view = stored::view(row, &self.state.public_url, with_secret);
-        InboundHook::parse_from_json(Some(view))
-            .map_err(|e| crate::outbound::internal(&e.into_message()))
-    }
-}
-
-fn object(value: &impl ToJSON) -> Map<String, Value> {
-    match value.to_json() {
-        Some(Value::Object(map)) => map,
-        _ => Map::new(),
+        typed(stored::view(row, &self.state.public_url, with_secret))
     }
 }
 
@@ -302,7 +293,7 @@ fn respond(reply: run::Reply) -> HookResponse {
     let status = reply.status();
     let body = Json(HookReply {
         status: if status == 200 { "ok" } else { "error" }.into(),
-        message: reply.body()["message"].as_str().map(str::to_string),
+        message: reply.message().map(str::to_string),
     });
     match status {
         200 => HookResponse::Ok(body),
@@ -331,29 +322,16 @@ async fn answer(state: &AppState, req: &Request, secret: &str, bytes: &[u8]) -> 
         timestamp: header("webhook-timestamp"),
         signature: header("webhook-signature"),
     };
+    let texts = is_blank(bytes);
     let payload = payload(req, bytes);
-    // An unsigned call to a hook that requires a signature is refused as such, whatever its body.
-    let unsigned = run::Payload {
-        value: &Value::Null,
-        texts: is_blank(bytes),
-        body: bytes,
-    };
-    let refused = hook
-        .require_signature
-        .then(|| run::check_signature(&hook, &unsigned, &signed).err())
-        .flatten();
-    let reply = match (&payload, refused) {
-        (_, Some(refused)) => refused,
-        (Ok(payload), None) => {
+    let reply = match (run::verify(&hook, bytes, texts, &signed), &payload) {
+        (Err(refused), _) => refused,
+        (Ok(_), Err(reply)) => reply.clone(),
+        (Ok(verified), Ok(value)) => {
             let settings = state.call_settings(&state.parameters());
-            let sent = run::Payload {
-                value: payload,
-                texts: is_blank(bytes),
-                body: bytes,
-            };
-            run::run(&state.store, &settings, &hook, &sent, &signed).await
+            let sent = run::Payload { value, texts };
+            run::run(&state.store, &settings, &hook, &sent, verified).await
         }
-        (Err(reply), None) => reply.clone(),
     };
     if hook.log_calls {
         // What the actions read: the JSON body, or the query string of a GET.

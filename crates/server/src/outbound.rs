@@ -685,7 +685,7 @@ fn secret(
 }
 
 /// A request object as the JSON map the outbound crate checks (absent fields left out).
-fn object(value: &impl ToJSON) -> Map<String, Value> {
+pub(crate) fn object(value: &impl ToJSON) -> Map<String, Value> {
     match value.to_json() {
         Some(Value::Object(map)) => map,
         _ => Map::new(),
@@ -693,7 +693,7 @@ fn object(value: &impl ToJSON) -> Map<String, Value> {
 }
 
 /// One of our JSON views as its documented type.
-fn typed<T: ParseFromJSON>(value: Value) -> AdminResult<T> {
+pub(crate) fn typed<T: ParseFromJSON>(value: Value) -> AdminResult<T> {
     T::parse_from_json(Some(value)).map_err(|e| internal(&e.into_message()))
 }
 
@@ -718,7 +718,7 @@ fn not_found(message: &str) -> AdminError {
     AdminError::NotFound(body("not_found", message))
 }
 
-pub(crate) fn internal(message: &str) -> AdminError {
+fn internal(message: &str) -> AdminError {
     tracing::error!(error = %message, "outbound API failed");
     AdminError::Internal(body(
         "internal_error",

@@ -51,14 +51,20 @@ impl Reply {
         }
     }
 
-    pub fn body(&self) -> Value {
+    /// What is wrong: none on 200, nor on 404, which says no more than Odoo does.
+    pub fn message(&self) -> Option<&str> {
         match self {
-            Reply::Ok => json!({"status": "ok"}),
-            Reply::NotFound => json!({"status": "error"}),
-            Reply::BadRequest(m) | Reply::Unauthorized(m) | Reply::Refused(m) => {
-                json!({"status": "error", "message": m})
-            }
-            Reply::Fault => json!({"status": "error", "message": "internal error"}),
+            Reply::Ok | Reply::NotFound => None,
+            Reply::BadRequest(m) | Reply::Unauthorized(m) | Reply::Refused(m) => Some(m),
+            Reply::Fault => Some("internal error"),
+        }
+    }
+
+    pub fn body(&self) -> Value {
+        let status = if *self == Reply::Ok { "ok" } else { "error" };
+        match self.message() {
+            Some(message) => json!({"status": status, "message": message}),
+            None => json!({"status": status}),
         }
     }
 }
@@ -76,28 +82,21 @@ pub struct Payload<'a> {
     pub value: &'a Value,
     /// From a query string: every value is text, converted by the type of the field it fills.
     pub texts: bool,
-    /// The raw body, as signed.
-    pub body: &'a [u8],
 }
 
-/// Run `hook` for a call.
+/// Run `hook` for a call; `verified` is what `verify` found of its signature.
 pub async fn run(
     store: &Store,
     settings: &CallSettings,
     hook: &Hook,
     sent: &Payload<'_>,
-    signed: &Signed<'_>,
+    verified: Option<Verified<'_>>,
 ) -> Reply {
     let payload = sent.value;
-    let verified = match hook.require_signature {
-        true => match check_signature(hook, sent, signed) {
-            Ok(verified) => Some(verified),
-            Err(reply) => return reply,
-        },
-        false => None,
-    };
-    if verified.is_some() {
-        forget_expired(store).await;
+    match (&verified, hook.require_signature) {
+        (None, true) => return Reply::Unauthorized("this hook requires a signed call".into()),
+        (Some(_), _) => forget_expired(store).await,
+        (None, false) => {}
     }
     let definition = match Definition::parse(
         store.registry(),
@@ -420,14 +419,21 @@ pub struct Verified<'s> {
     pub timestamp: i64,
 }
 
-/// Standard Webhooks: the signature is the hook's and the timestamp within the window; the
-/// `webhook-id` is checked for replay in the transaction of the change. A payload from a query
-/// string is not covered by a signature, so a hook that requires one takes a JSON body only.
-pub fn check_signature<'s>(
+/// The signature of a call to `hook`, when the hook requires one (checked before the body is read
+/// as a payload: an unsigned call is refused as such, whatever its body).
+///
+/// Standard Webhooks: the signature is the hook's over `body` and the timestamp within the window;
+/// the `webhook-id` is checked for replay in the transaction of the change. A payload from a query
+/// string (`texts`) is not covered by a signature, so a hook that requires one takes a JSON body.
+pub fn verify<'s>(
     hook: &Hook,
-    sent: &Payload<'_>,
+    body: &[u8],
+    texts: bool,
     signed: &Signed<'s>,
-) -> Result<Verified<'s>, Reply> {
+) -> Result<Option<Verified<'s>>, Reply> {
+    if !hook.require_signature {
+        return Ok(None);
+    }
     let unauthorized = |why: &str| Err(Reply::Unauthorized(why.to_string()));
     let (Some(id), Some(timestamp), Some(signature)) =
         (signed.id, signed.timestamp, signed.signature)
@@ -442,7 +448,7 @@ pub fn check_signature<'s>(
     if Utc::now().timestamp().abs_diff(timestamp) > SIGNATURE_WINDOW_S as u64 {
         return unauthorized("webhook-timestamp is more than 15 minutes from now");
     }
-    if sent.texts {
+    if texts {
         return unauthorized(
             "a signed call carries its payload as a JSON body, not a query string",
         );
@@ -454,10 +460,10 @@ pub fn check_signature<'s>(
         );
         return Err(Reply::Fault);
     };
-    if !secret.verifies(id, timestamp, sent.body, signature) {
+    if !secret.verifies(id, timestamp, body, signature) {
         return unauthorized("webhook-signature does not match this hook's signing secret");
     }
-    Ok(Verified { id, timestamp })
+    Ok(Some(Verified { id, timestamp }))
 }
 
 fn seen_table() -> Alias {

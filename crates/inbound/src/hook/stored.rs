@@ -4,11 +4,10 @@
 //! the schema (`definition.rs`), before anything is written.
 
 use super::definition::Definition;
-use rand::Rng;
+use crate::identity::sha256_hex;
 use sea_orm::{ActiveModelTrait, ActiveValue, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::{Map, Value, json};
-use sha2::{Digest, Sha256};
-use weft_outbound::signing::{Secret, constant_time_eq};
+use weft_outbound::signing::{Secret, constant_time_eq, random_base62};
 use weft_outbound::source::{self, Input, SourceError, invalid};
 use weft_store::Store;
 
@@ -90,18 +89,11 @@ pub fn view(row: &Model, public_url: &str, with_signing_secret: bool) -> Value {
 
 /// 32 random base62 characters (190 bits), as hard to guess as Odoo's uuid4 and shorter.
 fn new_secret() -> String {
-    const ALPHABET: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-    let mut rng = rand::rng();
-    (0..32)
-        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
-        .collect()
+    random_base62(32)
 }
 
 fn hash(secret: &str) -> String {
-    Sha256::digest(secret.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    sha256_hex(secret.as_bytes())
 }
 
 /// Check `input` into the columns of a hook.
