@@ -205,3 +205,32 @@ pub fn ok(reply: &Value) -> &Value {
     assert_eq!(reply["result"]["is_success"], json!(true), "{reply}");
     &reply["result"]["result"]
 }
+
+impl TestServer {
+    /// A new user of `role` in the main company and an API key of theirs limited to `models`
+    /// (None = all): the key's text.
+    pub async fn user_key(&self, login: &str, role: &str, models: Option<&[&str]>) -> String {
+        let (status, user) = self
+            .admin(
+                "POST",
+                "/api/v1/users",
+                Some(json!({"login": login, "role": role, "password": format!("{login}-password")})),
+            )
+            .await;
+        assert_eq!(status, 201, "{user}");
+        let (status, key) = self
+            .admin(
+                "POST",
+                "/api/v1/api-keys",
+                Some(json!({"user_id": user["id"], "name": login, "allowed_models": models})),
+            )
+            .await;
+        assert_eq!(status, 201, "{key}");
+        key["key"].as_str().expect("the key text").to_string()
+    }
+
+    /// `user_key` for the `integration` role: what a hostile integrator holds.
+    pub async fn integration_key(&self, login: &str, models: Option<&[&str]>) -> String {
+        self.user_key(login, "integration", models).await
+    }
+}
