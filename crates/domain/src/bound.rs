@@ -21,7 +21,26 @@ pub struct BoundDomain {
 impl BoundDomain {
     /// The condition for a `SELECT` whose outer table has the alias `alias`.
     pub fn to_condition(&self, backend: Backend, alias: &str) -> sea_query::Condition {
-        sql::compile(&self.root, backend, alias)
+        sql::compile(&self.root, backend, alias, &|_, _| None)
+    }
+
+    /// `to_condition` where every related row a sub-query reads must also pass `scope` (the
+    /// reader's visibility of its model): the condition of a reader who may not see every record.
+    pub fn to_scoped_condition(
+        &self,
+        backend: Backend,
+        alias: &str,
+        scope: sql::Scope<'_>,
+    ) -> sea_query::Condition {
+        sql::compile(&self.root, backend, alias, scope)
+    }
+
+    /// Every model whose rows the domain reads: the bound model, then each one a dotted path,
+    /// `any` or a hierarchy reaches.
+    pub fn models(&self) -> std::collections::BTreeSet<&str> {
+        let mut models = std::collections::BTreeSet::from([self.model.as_str()]);
+        self.root.collect_models(&mut models);
+        models
     }
 
     /// Whether record `id` of the bound model matches, with exactly the SQL's answer.
@@ -122,6 +141,25 @@ impl Node {
                 ..
             }) => !insensitive && (backend == Backend::Sqlite || column.kind == ColumnKind::Text),
             Node::Leaf(Leaf::Exists { .. } | Leaf::Hierarchy(_)) => false,
+        }
+    }
+
+    fn collect_models<'a>(&'a self, into: &mut std::collections::BTreeSet<&'a str>) {
+        match self {
+            Node::True | Node::False => {}
+            Node::And(nodes) | Node::Or(nodes) => {
+                nodes.iter().for_each(|n| n.collect_models(into));
+            }
+            Node::Not(inner) => inner.collect_models(into),
+            Node::Leaf(Leaf::Exists { link, sub, .. }) => {
+                into.insert(&link.comodel);
+                sub.collect_models(into);
+            }
+            Node::Leaf(Leaf::Hierarchy(h)) => {
+                into.insert(&h.model);
+                h.roots.collect_models(into);
+            }
+            Node::Leaf(_) => {}
         }
     }
 

@@ -40,7 +40,7 @@ pub use operator::Operator;
 pub use order::{Order, OrderTerm};
 pub use parse::{Domain, Term, Token};
 pub use schema::{FieldInfo, FieldKind, Records, Schema};
-pub use sql::Backend;
+pub use sql::{Backend, Scope};
 pub use value::Value;
 
 /// Read Python-literal text (lists, tuples, dicts, strings, numbers, `True`/`False`/`None`) or JSON

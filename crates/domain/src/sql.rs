@@ -23,19 +23,26 @@ pub enum Backend {
     Postgres,
 }
 
-pub(crate) fn compile(root: &Node, backend: Backend, alias: &str) -> Condition {
+/// Which rows of a model the reader may see, as a condition on the table aliased `alias`
+/// (`scope(model, alias)`); None = every row. Applied to every related row a sub-query reads, so a
+/// domain cannot test records the reader may not see.
+pub type Scope<'s> = &'s dyn Fn(&str, &str) -> Option<Condition>;
+
+pub(crate) fn compile(root: &Node, backend: Backend, alias: &str, scope: Scope<'_>) -> Condition {
     let mut compiler = Compiler {
         backend,
         outer: alias.to_string(),
         next_alias: 0,
+        scope,
     };
     compiler.condition(root, alias)
 }
 
-struct Compiler {
+struct Compiler<'s> {
     backend: Backend,
     outer: String,
     next_alias: usize,
+    scope: Scope<'s>,
 }
 
 fn col(alias: &str, name: &str) -> Expr {
@@ -48,7 +55,7 @@ fn select_one() -> SelectStatement {
     select
 }
 
-impl Compiler {
+impl Compiler<'_> {
     /// An alias for a sub-query table, unique within this condition and distinct from the caller's.
     fn fresh(&mut self, prefix: &str) -> String {
         loop {
@@ -170,6 +177,9 @@ impl Compiler {
             }
         };
         let mut condition = Condition::all().add(joined);
+        if let Some(visible) = (self.scope)(&link.comodel, &co) {
+            condition = condition.add(visible);
+        }
         if *sub != Node::True {
             condition = condition.add(self.condition(sub, &co));
         }
@@ -190,6 +200,9 @@ impl Compiler {
         base.expr(col(&root, "id"))
             .from_as(Alias::new(&h.table), Alias::new(&root))
             .cond_where(self.condition(&h.roots, &root));
+        if let Some(visible) = (self.scope)(&h.model, &root) {
+            base.cond_where(visible);
+        }
         base.union(UnionType::Distinct, self.hierarchy_step(h, &cte));
 
         let mut table = CommonTableExpression::new();
@@ -225,6 +238,9 @@ impl Compiler {
                         Alias::new(cte),
                         col(&child, &h.parent).eq(col(cte, "id")),
                     );
+                if let Some(visible) = (self.scope)(&h.model, &child) {
+                    step.cond_where(visible);
+                }
             }
             Direction::ParentOf => {
                 // Joining the parent row (not just reading the column) keeps dangling ids out.
@@ -242,6 +258,9 @@ impl Compiler {
                         Alias::new(cte),
                         col(&child, "id").eq(col(cte, "id")),
                     );
+                if let Some(visible) = (self.scope)(&h.model, &parent) {
+                    step.cond_where(visible);
+                }
             }
         }
         step

@@ -248,6 +248,8 @@ pub async fn caller_by_key(store: &Store, key: &str) -> Result<Option<Caller>, S
     Ok(caller_of(store, found.user_id, None)
         .await?
         .map(|c| Caller {
+            // The store bounds every model a call touches by the key's list (access.rs).
+            env: c.env.clone().with_models(allowed_models.as_deref()),
             allowed_models,
             ..c
         }))

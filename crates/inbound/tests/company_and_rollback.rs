@@ -16,6 +16,7 @@ fn user() -> Env {
         company_id: 1,
         company_ids: vec![1, 2],
         superuser: false,
+        models: None,
     }
 }
 

@@ -42,6 +42,9 @@ pub struct ModelSpec {
     pub order: Option<String>,
     #[serde(default)]
     pub parent_field: Option<String>,
+    /// A many2one whose record's company this model's records share (order lines: `order_id`).
+    #[serde(default)]
+    pub company_from: Option<String>,
     #[serde(default)]
     pub fields: toml::Table,
     #[serde(default)]

@@ -365,6 +365,9 @@ impl Loader {
                     )),
                 }
             }
+            if let Err(reason) = check_company_from(registry, model) {
+                self.errors.push(SchemaError::model(&model.name, reason));
+            }
             for field in model.fields() {
                 if let FieldType::Many2many {
                     comodel,
@@ -457,6 +460,49 @@ impl Loader {
     }
 }
 
+/// `company_from` names a many2one of the model to a model that has a company (its own
+/// `company_id`, or a `company_from` of its own, without a cycle), and the model has no
+/// `company_id` of its own.
+fn check_company_from(registry: &Registry, model: &Model) -> Result<(), String> {
+    let Some(name) = &model.company_from else {
+        return Ok(());
+    };
+    if model.is_company_scoped() {
+        return Err(format!(
+            "company_from '{name}': the model has a company_id of its own"
+        ));
+    }
+    let mut seen = vec![model.name.as_str()];
+    let mut current = model;
+    while let Some(field) = current.company_from.as_deref() {
+        let comodel = match current.field(field).map(|f| &f.kind) {
+            Some(FieldType::Many2one { comodel, .. }) => comodel,
+            _ => {
+                return Err(format!(
+                    "company_from '{field}' of {} is not a many2one field",
+                    current.name
+                ));
+            }
+        };
+        if seen.contains(&comodel.as_str()) {
+            return Err(format!("company_from '{name}' leads back to {comodel}"));
+        }
+        seen.push(comodel);
+        current = registry
+            .models
+            .get(comodel)
+            .ok_or_else(|| format!("company_from '{field}': no model {comodel}"))?;
+    }
+    if current.is_company_scoped() {
+        Ok(())
+    } else {
+        Err(format!(
+            "company_from '{name}' leads to {}, which has no company_id",
+            current.name
+        ))
+    }
+}
+
 fn new_model(name: &str, spec: &ModelSpec, builtin: bool) -> Model {
     let mut model = Model {
         name: name.to_string(),
@@ -475,6 +521,7 @@ fn new_model(name: &str, spec: &ModelSpec, builtin: bool) -> Model {
             let comodel = parent.get("comodel")?.as_str()?;
             (comodel == name).then(|| "parent_id".to_string())
         }),
+        company_from: spec.company_from.clone(),
         builtin,
         fields: Vec::new(),
         by_name: HashMap::new(),

@@ -282,6 +282,9 @@ pub struct Model {
     /// Default order, already checked (`Order::parse` and every field exists).
     pub order: String,
     pub parent_field: Option<String>,
+    /// The many2one through which records without a `company_id` of their own belong to a scoped
+    /// parent's company (`company_from = "order_id"`), checked by the loader.
+    pub company_from: Option<String>,
     /// Built-in models (`res.company`, `res.users`) are backed by system tables.
     pub builtin: bool,
     pub(crate) fields: Vec<Field>,
@@ -307,6 +310,13 @@ impl Model {
     pub fn is_company_scoped(&self) -> bool {
         matches!(self.field("company_id").map(|f| &f.kind),
             Some(FieldType::Many2one { comodel, .. }) if comodel == "res.company")
+    }
+
+    /// The many2one field and its comodel that give this model's records their company, when
+    /// they have none of their own (`company_from`).
+    pub fn company_parent(&self) -> Option<(&str, &str)> {
+        let field = self.field(self.company_from.as_deref()?)?;
+        Some((field.name.as_str(), field.kind.comodel()?))
     }
 
     pub fn has_active(&self) -> bool {

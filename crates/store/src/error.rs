@@ -114,11 +114,19 @@ impl From<weft_domain::DomainError> for StoreError {
     }
 }
 
+/// The ids an error names: the first ten, then how many more (a message stays one short line).
 fn join_ids(ids: &[i64]) -> String {
-    ids.iter()
+    const SHOWN: usize = 10;
+    let mut text = ids
+        .iter()
+        .take(SHOWN)
         .map(i64::to_string)
         .collect::<Vec<_>>()
-        .join(", ")
+        .join(", ");
+    if ids.len() > SHOWN {
+        text.push_str(&format!(" and {} more", ids.len() - SHOWN));
+    }
+    text
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -11,6 +11,7 @@
 //! let changes = tx.commit().await?;
 //! ```
 
+mod access;
 mod announce;
 mod bulk;
 mod changeset;
@@ -40,6 +41,7 @@ pub use changeset::{ChangeKind, ChangeSet, FieldChange, RecordChange, Row};
 pub use connect::{ConnectSettings, SqliteDurability};
 pub use env::Env;
 pub use error::{Result, StoreError};
+pub use expand::AnswerBudget;
 pub use hook::{ChangeHook, HookError, HookState, Operation, Touched};
 pub use schema::{SchemaPlan, SchemaStep};
 pub use tx::{SearchOptions, Tx};

@@ -2,13 +2,14 @@
 //! read() format. Every read is batched: one query for the rows, one per x2many field, one per
 //! many2one comodel for display names, never one per record.
 
+use crate::access::Purpose;
 use crate::changeset::Row;
 use crate::codec::decode;
 use crate::error::{Result, StoreError};
 use crate::tx::{SearchOptions, Tx};
 use sea_orm::ConnectionTrait;
 use sea_orm::sea_query::{
-    Alias, Cond, Condition, Expr, ExprTrait, LockType, Order as SqlOrder, Query, SelectStatement,
+    Alias, Expr, ExprTrait, LockType, Order as SqlOrder, Query, SelectStatement,
 };
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashMap};
@@ -29,18 +30,6 @@ pub(crate) fn domain_backend(tx: &Tx) -> Backend {
     }
 }
 
-/// Records of other companies are invisible; records without a company are shared.
-fn company_scope(tx: &Tx, model: &Model, table: &str) -> Option<Condition> {
-    if tx.env.superuser || !model.is_company_scoped() {
-        return None;
-    }
-    Some(
-        Cond::any()
-            .add(col(table, "company_id").is_null())
-            .add(col(table, "company_id").is_in(tx.env.company_ids.iter().copied())),
-    )
-}
-
 fn filtered_select(
     tx: &Tx,
     model: &Model,
@@ -54,18 +43,28 @@ fn filtered_select(
             active_test: !include_archived,
         },
     )?;
+    tx.allow_domain(&bound)?;
     Ok(bound_select(tx, model, &bound))
 }
 
+/// The rows of `model` matching `bound` that the env may see (related rows the domain reads
+/// included: `Tx::domain_scope`).
 fn bound_select(tx: &Tx, model: &Model, bound: &BoundDomain) -> SelectStatement {
     let mut select = Query::select();
+    let scope = tx.domain_scope();
     select
         .from_as(Alias::new(&model.table), Alias::new(T0))
-        .cond_where(bound.to_condition(domain_backend(tx), T0));
-    if let Some(scope) = company_scope(tx, model, T0) {
-        select.cond_where(scope);
+        .cond_where(bound.to_scoped_condition(domain_backend(tx), T0, &scope));
+    if let Some(visible) = tx.visibility(model, T0, Purpose::Read) {
+        select.cond_where(visible);
     }
     select
+}
+
+/// Whether the evaluator can apply the env's visibility to a row by itself: it knows the row's
+/// `company_id`, not a parent's company or who the identity rows belong to.
+fn memory_can_scope(tx: &Tx, model: &Model) -> bool {
+    !tx.is_limited(model) || (model.is_company_scoped() && model.company_from.is_none())
 }
 
 /// `domain` bound on `model` for the hooks' questions, which see archived records too.
@@ -94,7 +93,7 @@ pub(crate) async fn matching(
         return Ok(Vec::new());
     }
     let (m, bound) = bind_archived_too(tx, model, domain)?;
-    if bound.reads_only_its_row(domain_backend(tx)) {
+    if bound.reads_only_its_row(domain_backend(tx)) && memory_can_scope(tx, m) {
         let (rows, missing) = tx.current.take_known(model, ids);
         if missing.is_empty() {
             let mut seen = std::collections::HashSet::with_capacity(ids.len());
@@ -123,7 +122,7 @@ pub(crate) fn rows_matching<'r>(
     rows: impl IntoIterator<Item = (i64, &'r Row)>,
 ) -> Result<Option<Vec<i64>>> {
     let (m, bound) = bind_archived_too(tx, model, domain)?;
-    if !bound.reads_only_its_row(domain_backend(tx)) {
+    if !bound.reads_only_its_row(domain_backend(tx)) || !memory_can_scope(tx, m) {
         return Ok(None);
     }
     Ok(Some(
@@ -430,37 +429,6 @@ impl Tx {
         Ok(out)
     }
 
-    /// The company of each existing record (None when unscoped or shared).
-    pub(crate) async fn companies_of(
-        &self,
-        model: &Model,
-        ids: &[i64],
-    ) -> Result<HashMap<i64, Option<i64>>> {
-        let mut out = HashMap::with_capacity(ids.len());
-        if ids.is_empty() {
-            return Ok(out);
-        }
-        let scoped = model.is_company_scoped();
-        let mut select = Query::select();
-        select
-            .from(Alias::new(&model.table))
-            .column(Alias::new("id"));
-        if scoped {
-            select.column(Alias::new("company_id"));
-        }
-        select.and_where(Expr::col(Alias::new("id")).is_in(ids.iter().copied()));
-        for row in self.conn.query_all(&select).await? {
-            let id: i64 = row.try_get_by_index(0)?;
-            let company: Option<i64> = if scoped {
-                row.try_get_by_index(1)?
-            } else {
-                None
-            };
-            out.insert(id, company);
-        }
-        Ok(out)
-    }
-
     /// Display names (`rec_name`, or `model,id` for a model without one) of existing ids.
     pub(crate) async fn display_names(
         &self,
@@ -478,7 +446,17 @@ impl Tx {
                 .map(|id| (*id, format!("{model},{id}")))
                 .collect());
         };
-        let rows = self.load_rows(model, ids, Some(&[field])).await?;
+        // The name of a record the env may not see is left out (shown as `model,id`).
+        let shown: Vec<i64> = if self.visibility(m, "v", Purpose::Name).is_some() {
+            let visible = self.visible_ids(m, ids, Purpose::Name).await?;
+            ids.iter()
+                .copied()
+                .filter(|id| visible.get(id) == Some(&true))
+                .collect()
+        } else {
+            ids.to_vec()
+        };
+        let rows = self.load_rows(model, &shown, Some(&[field])).await?;
         for (id, row) in rows {
             let name = match row.get(&field.name) {
                 Some(Value::String(s)) => s.clone(),
@@ -513,13 +491,10 @@ pub(crate) async fn read(
         }
         chosen
     };
-    let companies = tx.companies_of(m, ids).await?;
-    if let Some((id, _)) = companies.iter().find(|(_, c)| !tx.env.may_see_company(**c)) {
-        return Err(StoreError::AccessDenied(format!(
-            "{model} record {id} belongs to a company you are not allowed"
-        )));
-    }
+    tx.allow(model, false)?;
+    check_visible(tx, m, ids).await?;
     let mut rows = tx.load_rows(model, ids, Some(&chosen)).await?;
+    hide_invisible_links(tx, &chosen, &mut rows).await?;
     let names = many2one_names(tx, &chosen, rows.values()).await?;
     let mut out = Vec::with_capacity(rows.len());
     for id in ids {
@@ -535,6 +510,55 @@ pub(crate) async fn read(
         out.push(record);
     }
     Ok(out)
+}
+
+/// Refuse a read of records the env may not see (ids that do not exist are left to the caller).
+async fn check_visible(tx: &Tx, m: &Model, ids: &[i64]) -> Result<()> {
+    if !tx.is_limited(m) || ids.iter().all(|id| tx.known_to_exist(&m.name, *id)) {
+        return Ok(());
+    }
+    let found = tx.visible_ids(m, ids, Purpose::Read).await?;
+    match ids.iter().find(|id| found.get(id) == Some(&false)) {
+        Some(id) => Err(StoreError::AccessDenied(format!(
+            "{} record {id} belongs to a company you are not allowed",
+            m.name
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// Leave out of x2many values the related records the env may not see, as Odoo's read does.
+async fn hide_invisible_links(
+    tx: &Tx,
+    fields: &[&Field],
+    rows: &mut HashMap<i64, Row>,
+) -> Result<()> {
+    for field in fields.iter().filter(|f| f.kind.is_x2many()) {
+        let Some(co) = field.kind.comodel().and_then(|c| tx.registry.model(c)) else {
+            continue;
+        };
+        if !tx.is_limited(co) {
+            continue;
+        }
+        let linked: Vec<i64> = rows
+            .values()
+            .filter_map(|row| row.get(&field.name)?.as_array())
+            .flatten()
+            .filter_map(Value::as_i64)
+            .collect();
+        let visible = tx
+            .visible_ids(co, &crate::access::unique_ids(&linked), Purpose::Read)
+            .await?;
+        for row in rows.values_mut() {
+            if let Some(Value::Array(ids)) = row.get_mut(&field.name) {
+                ids.retain(|id| {
+                    id.as_i64()
+                        .is_some_and(|id| visible.get(&id) == Some(&true))
+                });
+            }
+        }
+    }
+    Ok(())
 }
 
 /// comodel -> id -> display name, for every many2one value among `rows`.

@@ -45,6 +45,9 @@ pub struct Tx {
     pub(crate) current: CurrentRows,
     /// What hooks keep between `after` and `before_commit`, one value per type.
     stash: std::sync::Mutex<HashMap<TypeId, Box<dyn Any + Send>>>,
+    /// How many change hooks are running now: what they read is not bounded by the caller's
+    /// model allow-list (`access.rs`).
+    hooks_running: std::sync::atomic::AtomicU32,
     /// Run once the commit is durable.
     on_commit: std::sync::Mutex<Vec<Box<dyn FnOnce() + Send>>>,
     /// The writer's turn on a SQLite file, where `conn` is a savepoint in a group commit. Declared
@@ -71,6 +74,7 @@ impl Tx {
             known: Default::default(),
             current: Default::default(),
             stash: Default::default(),
+            hooks_running: Default::default(),
             on_commit: Default::default(),
             turn: None,
         }
@@ -220,7 +224,22 @@ impl Tx {
         Ok(())
     }
 
+    /// Whether a change hook is running (`access.rs`).
+    pub(crate) fn in_hooks(&self) -> bool {
+        self.hooks_running
+            .load(std::sync::atomic::Ordering::Relaxed)
+            > 0
+    }
+
+    /// Mark hooks as running until the guard is dropped.
+    fn hooks_run(&self) -> HooksRunning<'_> {
+        self.hooks_running
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        HooksRunning(&self.hooks_running)
+    }
+
     async fn hooks_before_commit(&self) -> Result<()> {
+        let _running = self.hooks_run();
         for hook in &self.hooks {
             hook.before_commit(self)
                 .await
@@ -275,6 +294,7 @@ impl Tx {
 
     async fn create_op(&mut self, model: &str, vals: &Map<String, Value>) -> Result<i64> {
         self.model(model)?;
+        self.allow(model, true)?;
         let touched = Touched {
             model: model.to_string(),
             operation: Operation::Create,
@@ -294,6 +314,7 @@ impl Tx {
         ids: &[i64],
         vals: &Map<String, Value>,
     ) -> Result<()> {
+        self.allow(model, true)?;
         let ids = self.check_access(model, ids).await?;
         let touched = Touched {
             model: model.to_string(),
@@ -308,6 +329,7 @@ impl Tx {
     }
 
     async fn unlink_op(&mut self, model: &str, ids: &[i64]) -> Result<()> {
+        self.allow(model, true)?;
         let ids = self.check_access(model, ids).await?;
         let touched = Touched {
             model: model.to_string(),
@@ -328,6 +350,7 @@ impl Tx {
             let hooks = self.hooks.clone();
             self.fill_after_rows(&mut op, |model| hooks.iter().any(|h| h.watches(model)))
                 .await?;
+            let _running = self.hooks_run();
             for (hook, state) in hooks.iter().zip(states) {
                 hook.after(self, &op, state)
                     .await
@@ -339,6 +362,7 @@ impl Tx {
     }
 
     async fn hooks_before(&self, touched: &Touched) -> Result<Vec<HookState>> {
+        let _running = self.hooks_run();
         let mut states = Vec::with_capacity(self.hooks.len());
         for hook in &self.hooks {
             states.push(
@@ -396,44 +420,6 @@ impl Tx {
                 after: None,
             }],
         });
-    }
-
-    /// Ids that exist, are visible to this env, deduplicated in the given order.
-    /// Missing ids are `not_found`; records of another company are `access_denied`.
-    pub(crate) async fn check_access(&self, model: &str, ids: &[i64]) -> Result<Vec<i64>> {
-        let m = self.model(model)?;
-        let mut unique = Vec::with_capacity(ids.len());
-        for &id in ids {
-            if !unique.contains(&id) {
-                unique.push(id);
-            }
-        }
-        // Found by a search of this transaction (which applied the company scope) or created by
-        // it: they exist and are visible, no need to ask again.
-        if unique.iter().all(|id| self.known_to_exist(model, *id)) {
-            return Ok(unique);
-        }
-        let companies = self.companies_of(m, &unique).await?;
-        let missing: Vec<i64> = unique
-            .iter()
-            .copied()
-            .filter(|id| !companies.contains_key(id))
-            .collect();
-        if !missing.is_empty() {
-            return Err(StoreError::NotFound {
-                model: model.to_string(),
-                ids: missing,
-            });
-        }
-        if let Some((id, _)) = companies
-            .iter()
-            .find(|(_, c)| !self.env.may_see_company(**c))
-        {
-            return Err(StoreError::AccessDenied(format!(
-                "{model} record {id} belongs to a company you are not allowed"
-            )));
-        }
-        Ok(unique)
     }
 
     /// Search with a domain; the result is ordered and limited as asked.
@@ -511,6 +497,7 @@ impl Tx {
         ids: &[i64],
     ) -> Result<std::collections::HashMap<i64, crate::Row>> {
         self.model(model)?;
+        self.allow(model, false)?;
         self.load_rows(model, ids, None).await
     }
 
@@ -539,6 +526,15 @@ impl Tx {
         fields: &[&str],
     ) -> Result<Vec<Map<String, Value>>> {
         crate::read::read(self, model, ids, fields).await
+    }
+}
+
+/// Counts a running hook until dropped (also when the hook fails or its future is dropped).
+struct HooksRunning<'t>(&'t std::sync::atomic::AtomicU32);
+
+impl Drop for HooksRunning<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
     }
 }
 

@@ -2,6 +2,7 @@
 //! Odoo's x2many commands. Values are checked per field type before any SQL runs; errors name the
 //! field by its path from the record the caller wrote (`order_line[2].product_id`).
 
+use crate::access::{IDS_PER_QUERY, Purpose};
 use crate::changeset::{ChangeKind, ChangeSet};
 use crate::codec::{encode, encode_now};
 use crate::env::MAIN_COMPANY;
@@ -10,7 +11,7 @@ use crate::tx::Tx;
 use sea_orm::ConnectionTrait;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query, SimpleExpr};
 use serde_json::{Map, Value};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use weft_registry::value::{coerce, describe, is_empty};
 use weft_registry::{Field, FieldType, Model, OnDelete, SequenceSpec};
 
@@ -467,14 +468,19 @@ impl Tx {
                 && !self.known_to_exist(comodel, id)
             {
                 let co = self.model(comodel)?;
-                match self.companies_of(co, &[id]).await?.get(&id) {
+                match self.visible_ids(co, &[id], Purpose::Read).await?.get(&id) {
                     None => {
                         return Err(StoreError::invalid(
                             name,
                             format!("{comodel} record {id} does not exist"),
                         ));
                     }
-                    Some(company) if !self.env.may_see_company(*company) => {
+                    Some(false) if comodel == "res.company" && name == "company_id" => {
+                        return Err(StoreError::AccessDenied(format!(
+                            "you are not allowed company {id}"
+                        )));
+                    }
+                    Some(false) => {
                         return Err(StoreError::invalid(
                             name,
                             format!(
@@ -482,15 +488,7 @@ impl Tx {
                             ),
                         ));
                     }
-                    Some(_) => {}
-                }
-                if comodel == "res.company"
-                    && name == "company_id"
-                    && !self.env.may_see_company(Some(id))
-                {
-                    return Err(StoreError::AccessDenied(format!(
-                        "you are not allowed company {id}"
-                    )));
+                    Some(true) => {}
                 }
             }
             if field.unique && !value.is_null() {
@@ -557,6 +555,8 @@ impl Tx {
             }
             self.flush_creates(field, id, &mut creates, op).await?;
             let path = format!("{}[{index}]", field.name);
+            self.allow_command(field, &command)
+                .map_err(|e| e.under(&path))?;
             let result = match &field.kind {
                 FieldType::One2many { comodel, inverse } => {
                     self.one2many_command(comodel, inverse, id, command, op)
@@ -578,6 +578,18 @@ impl Tx {
         self.flush_creates(field, id, &mut creates, op).await
     }
 
+    /// A command reads or writes the field's comodel: refused when the env may not. Linking,
+    /// unlinking or setting many2many records writes only the relation, so it needs read access.
+    fn allow_command(&self, field: &Field, command: &Command<'_>) -> Result<()> {
+        let comodel = field.kind.comodel().expect("an x2many field");
+        let writes_comodel = matches!(field.kind, FieldType::One2many { .. })
+            || matches!(
+                command,
+                Command::Create(_) | Command::Update(..) | Command::Delete(_)
+            );
+        self.allow(comodel, writes_comodel)
+    }
+
     async fn flush_creates(
         &mut self,
         field: &Field,
@@ -591,6 +603,8 @@ impl Tx {
         if creates.is_empty() {
             return Ok(());
         }
+        self.allow(comodel, true)
+            .map_err(|e| e.under(&format!("{}[{}]", field.name, creates[0].0)))?;
         let lines = std::mem::take(creates);
         self.create_lines(&field.name, comodel, inverse, parent, &lines, op)
             .await
@@ -636,15 +650,19 @@ impl Tx {
                 self.detach_lines(comodel, inverse, &lines, op).await?;
             }
             Command::Set(ids) => {
-                self.check_access(comodel, &ids).await?;
+                let ids = self.check_access(comodel, &ids).await?;
                 let current = self.lines_of(comodel, inverse, parent).await?;
-                let gone: Vec<i64> = current
-                    .iter()
-                    .copied()
-                    .filter(|l| !ids.contains(l))
-                    .collect();
+                let (gone, new) = difference(&current, ids);
+                if new.len() > IDS_PER_QUERY {
+                    return Err(StoreError::invalid(
+                        "ids",
+                        format!(
+                            "moves at most {IDS_PER_QUERY} lines at once ({} given)",
+                            new.len()
+                        ),
+                    ));
+                }
                 self.detach_lines(comodel, inverse, &gone, op).await?;
-                let new: Vec<i64> = ids.into_iter().filter(|l| !current.contains(l)).collect();
                 if !new.is_empty() {
                     Box::pin(self.write_records(comodel, &new, &set_inverse(Some(parent)), op))
                         .await?;
@@ -764,30 +782,27 @@ impl Tx {
             }
             Command::Clear => (vec![], current().await?),
             Command::Set(ids) => {
-                self.check_access(comodel, &ids).await?;
-                let now = current().await?;
-                let remove = now.iter().copied().filter(|i| !ids.contains(i)).collect();
-                (
-                    ids.into_iter().filter(|i| !now.contains(i)).collect(),
-                    remove,
-                )
+                let ids = self.check_access(comodel, &ids).await?;
+                let (remove, add) = difference(&current().await?, ids);
+                (add, remove)
             }
         };
-        if !remove.is_empty() {
+        // In chunks: a list of 100,000 ids is more parameters than one statement may bind.
+        for chunk in remove.chunks(IDS_PER_QUERY) {
             let delete = Query::delete()
                 .from_table(Alias::new(relation))
                 .and_where(Expr::col(Alias::new(column1)).eq(owner))
-                .and_where(Expr::col(Alias::new(column2)).is_in(remove))
+                .and_where(Expr::col(Alias::new(column2)).is_in(chunk.iter().copied()))
                 .to_owned();
             self.conn.execute(&delete).await?;
         }
-        if !add.is_empty() {
+        for chunk in add.chunks(IDS_PER_QUERY) {
             let mut insert = Query::insert();
             insert
                 .into_table(Alias::new(relation))
                 .columns([Alias::new(column1), Alias::new(column2)]);
-            for id in add {
-                insert.values_panic([owner.into(), id.into()]);
+            for id in chunk {
+                insert.values_panic([owner.into(), (*id).into()]);
             }
             insert.on_conflict(
                 OnConflict::columns([Alias::new(column1), Alias::new(column2)])
@@ -900,6 +915,20 @@ impl Tx {
     }
 }
 
+/// From the `current` ids to the `wanted` ones (without repeats): (what goes, what comes), in
+/// linear time.
+fn difference(current: &[i64], wanted: Vec<i64>) -> (Vec<i64>, Vec<i64>) {
+    let keep: HashSet<i64> = wanted.iter().copied().collect();
+    let had: HashSet<i64> = current.iter().copied().collect();
+    let gone = current
+        .iter()
+        .copied()
+        .filter(|id| !keep.contains(id))
+        .collect();
+    let new = wanted.into_iter().filter(|id| !had.contains(id)).collect();
+    (gone, new)
+}
+
 /// Check every key of `vals` against the model: unknown fields, system columns, scalar types.
 fn split_values<'v>(model: &'v Model, vals: &'v Map<String, Value>) -> Result<Split<'v>> {
     let mut split = Split {
@@ -928,6 +957,10 @@ fn split_values<'v>(model: &'v Model, vals: &'v Map<String, Value>) -> Result<Sp
     Ok(split)
 }
 
+/// The most ids (or commands) one x2many value may carry: each costs the single writer work, and a
+/// larger list is a bulk job, not a field value.
+pub const MAX_COMMAND_IDS: usize = 100_000;
+
 /// `[[0,0,{..}],[1,id,{..}],[2,id],[3,id],[4,id],[5],[6,0,ids]]`, or a bare id list (= SET).
 fn parse_commands<'v>(field: &str, value: &'v Value) -> Result<Vec<Command<'v>>> {
     if is_empty(value) {
@@ -939,6 +972,15 @@ fn parse_commands<'v>(field: &str, value: &'v Value) -> Result<Vec<Command<'v>>>
             format!("expected a list of commands, got {}", describe(value)),
         )
     })?;
+    if items.len() > MAX_COMMAND_IDS {
+        return Err(StoreError::invalid(
+            field,
+            format!(
+                "takes at most {MAX_COMMAND_IDS} commands or ids at once ({} given)",
+                items.len()
+            ),
+        ));
+    }
     if !items.is_empty() && items.iter().all(Value::is_i64) {
         return Ok(vec![Command::Set(
             items.iter().filter_map(Value::as_i64).collect(),
@@ -987,6 +1029,12 @@ fn parse_command(item: &Value) -> Result<Command<'_>, String> {
                 .get(2)
                 .and_then(Value::as_array)
                 .ok_or("command 6 needs a list of ids: [6, 0, [ids]]")?;
+            if ids.len() > MAX_COMMAND_IDS {
+                return Err(format!(
+                    "command 6 takes at most {MAX_COMMAND_IDS} ids ({} given)",
+                    ids.len()
+                ));
+            }
             Command::Set(
                 ids.iter()
                     .map(|v| v.as_i64().ok_or("command 6 takes integer ids"))

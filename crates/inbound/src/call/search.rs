@@ -14,8 +14,12 @@ use weft_store::{SearchOptions, StoreError, Tx};
 
 pub(crate) const SEARCHED: &str = "Record search successfully";
 
-/// `limit` and `offset` above this are refused (DESIGN.md §4 limits).
+/// `offset` above this is refused (DESIGN.md §4 limits).
 const MAX_WINDOW: u64 = 1 << 31;
+
+/// The most records one `search_data` returns: a larger `limit` is refused, and a search without
+/// one that matches more asks the caller to page with `limit` and `offset`.
+pub const MAX_LIMIT: u64 = 10_000;
 
 struct SearchRequest {
     fields: Vec<FieldSpec>,
@@ -30,7 +34,8 @@ pub(crate) async fn search_data(call: &Call<'_>, tx: &Tx) -> CallResult<Success>
     let request = read_request(&call.registry, call.model, payload)?;
     let options = SearchOptions {
         order: request.order.as_deref(),
-        limit: request.limit,
+        // One more than the cap tells a search without a limit that matches too many.
+        limit: Some(request.limit.unwrap_or(MAX_LIMIT + 1)),
         offset: request.offset,
         include_archived: false,
     };
@@ -38,9 +43,19 @@ pub(crate) async fn search_data(call: &Call<'_>, tx: &Tx) -> CallResult<Success>
         .search(&call.model.name, &request.domain, &options)
         .await
         .map_err(search_error)?;
+    if ids.len() as u64 > MAX_LIMIT {
+        return Err(CallError::invalid(
+            &Path::of("limit"),
+            format!(
+                "more than {MAX_LIMIT} records match: page through them with limit (at most \
+                 {MAX_LIMIT}) and offset"
+            ),
+        ));
+    }
     let rows = tx
         .read_specs(&call.model.name, &ids, &request.fields)
-        .await?;
+        .await
+        .map_err(|e| CallError::from_store_at(e, &Path::of("search_field")))?;
     Ok(Success {
         result: Value::Array(rows.into_iter().map(Value::Object).collect()),
         message: SEARCHED.into(),
@@ -56,7 +71,7 @@ fn read_request(
     Ok(SearchRequest {
         fields: search_fields(registry, model, payload.get("search_field"))?,
         domain: search_domain(payload.get("search_domain"))?,
-        limit: window(payload.get("limit"), "limit")?.filter(|&l| l > 0),
+        limit: limit(payload.get("limit"))?,
         offset: window(payload.get("offset"), "offset")?.unwrap_or(0),
         order: order(payload.get("order"))?,
     })
@@ -128,6 +143,17 @@ fn window(value: Option<&Value>, key: &str) -> CallResult<Option<u64>> {
                     format!("expected an integer from 0 to {MAX_WINDOW}, got {v}"),
                 )
             }),
+    }
+}
+
+/// `limit`: 0 or absent is none (up to `MAX_LIMIT`), more than `MAX_LIMIT` is refused.
+fn limit(value: Option<&Value>) -> CallResult<Option<u64>> {
+    match value {
+        Some(v) if v.as_u64().is_some_and(|n| n > MAX_LIMIT) => Err(CallError::invalid(
+            &Path::of("limit"),
+            format!("is at most {MAX_LIMIT} (got {v}): page with offset"),
+        )),
+        other => Ok(window(other, "limit")?.filter(|&l| l > 0)),
     }
 }
 
