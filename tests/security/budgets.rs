@@ -9,7 +9,7 @@ use weft_store::testing::backends;
 
 #[tokio::test]
 async fn an_expansion_that_multiplies_a_wide_tree_is_refused() {
-    for backend in backends().await {
+    for backend in backends() {
         let server = TestServer::start(backend).await;
         let key = server.integration_key("wide", None).await;
         let children: Vec<_> = (0..20)
@@ -24,7 +24,8 @@ async fn an_expansion_that_multiplies_a_wide_tree_is_refused() {
         .await;
         // 21 partners; each level of child_ids{parent_id{..}} copies the 20 children again:
         // 20^4 = 160,000 records at the fourth child_ids.
-        let spec = "child_ids{parent_id{child_ids{parent_id{child_ids{parent_id{child_ids}}}}}}";
+        let spec =
+            "child_ids{parent_id{child_ids{parent_id{child_ids{parent_id{child_ids{name}}}}}}}";
         let reply = call(
             &server,
             &key,
@@ -37,7 +38,7 @@ async fn an_expansion_that_multiplies_a_wide_tree_is_refused() {
         assert_eq!(error["code"], "invalid_value", "{backend:?} {reply}");
         let path = error["path"].as_str().unwrap_or_default();
         assert!(
-            path.starts_with("search_field.child_ids.parent_id.child_ids"),
+            path.starts_with("search_field.child_ids"),
             "{backend:?} {reply}"
         );
         assert!(
@@ -66,7 +67,7 @@ async fn an_expansion_that_multiplies_a_wide_tree_is_refused() {
 
 #[tokio::test]
 async fn limit_is_capped_and_an_unlimited_search_pages() {
-    for backend in backends().await {
+    for backend in backends() {
         let server = TestServer::start(backend).await;
         let key = server.integration_key("pager", None).await;
         let reply = call(
@@ -101,7 +102,7 @@ async fn limit_is_capped_and_an_unlimited_search_pages() {
 
 #[tokio::test]
 async fn an_x2many_command_with_too_many_ids_is_refused_and_dedup_is_linear() {
-    for backend in backends().await {
+    for backend in backends() {
         let server = TestServer::start(backend).await;
         let key = server.integration_key("bulk", None).await;
         let partner = create(&server, &key, "res.partner", json!({"name": "ACME"})).await;

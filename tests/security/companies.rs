@@ -74,8 +74,18 @@ pub(crate) async fn search(
 
 /// The error of a refused call, asserting it was refused.
 pub(crate) fn refused(reply: &Value) -> &Value {
-    assert_eq!(reply["result"]["is_success"], json!(false), "{reply}");
+    assert_eq!(
+        reply["result"]["is_success"],
+        json!(false),
+        "{}",
+        brief(reply)
+    );
     &reply["result"]["error"]
+}
+
+/// A reply cut to its first 600 characters, for an assertion's message.
+pub(crate) fn brief(reply: &Value) -> String {
+    reply.to_string().chars().take(600).collect()
 }
 
 /// Company B's secret customer and order with a line, made by B's own user.
@@ -134,7 +144,7 @@ pub(crate) async fn create(server: &TestServer, key: &str, model: &str, payload:
 
 #[tokio::test]
 async fn dotted_paths_and_any_answer_nothing_about_another_company() {
-    for backend in backends().await {
+    for backend in backends() {
         let server = TestServer::start(backend).await;
         let s = secret(&server).await;
         // A's own order, whose customer is a shared contact, so the questions have rows to ask of.
@@ -198,7 +208,7 @@ async fn dotted_paths_and_any_answer_nothing_about_another_company() {
 
 #[tokio::test]
 async fn order_lines_belong_to_their_orders_company() {
-    for backend in backends().await {
+    for backend in backends() {
         let server = TestServer::start(backend).await;
         let s = secret(&server).await;
         let lines = search(
@@ -267,7 +277,7 @@ async fn order_lines_belong_to_their_orders_company() {
 
 #[tokio::test]
 async fn display_names_of_another_companys_records_are_not_shown() {
-    for backend in backends().await {
+    for backend in backends() {
         let server = TestServer::start(backend).await;
         let s = secret(&server).await;
         // A shared contact (no company) B's user created under B's secret customer.

@@ -31,7 +31,7 @@ async fn identities(server: &TestServer) -> (Value, Value) {
 
 #[tokio::test]
 async fn identity_models_are_not_writable_through_the_data_routes() {
-    for backend in backends().await {
+    for backend in backends() {
         let server = TestServer::start(backend).await;
         let other = company(&server, "Other Co").await;
         let key = server.integration_key("mallory", None).await;
@@ -115,7 +115,7 @@ async fn identity_models_are_not_writable_through_the_data_routes() {
 
 #[tokio::test]
 async fn identity_models_read_as_an_ordinary_user_would() {
-    for backend in backends().await {
+    for backend in backends() {
         let server = TestServer::start(backend).await;
         company(&server, "Other Co").await;
         let key = server.integration_key("mallory", None).await;
@@ -150,7 +150,7 @@ async fn identity_models_read_as_an_ordinary_user_would() {
 
 #[tokio::test]
 async fn allowed_models_bound_every_model_a_call_touches() {
-    for backend in backends().await {
+    for backend in backends() {
         let server = TestServer::start(backend).await;
         let tag = create(&server, ADMIN_KEY, "crm.tag", json!({"name": "Gold"})).await;
         let partner = create(

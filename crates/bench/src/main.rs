@@ -11,7 +11,10 @@
 //! - `logs`: a million API logs, a page of an indexed filter and a `q` search, beside a lookup by id.
 //! - `outbound`: the outbox drained, writes that fire a rule delivered end to end, and the latency
 //!   from write to receiver at a steady rate, beside a raw reqwest POST loop to the same receiver.
+//! - `budgets`: requests built to hold the service (an x2many value of 100,000 ids, an expansion of
+//!   160,000 records), beside `create_data` calls at a fixed rate.
 
+mod budgets;
 mod create_data;
 mod logs;
 mod outbound;
@@ -37,6 +40,8 @@ enum Scenario {
     Logs(logs::Args),
     /// Outbound deliveries: outbox drain, writes that fire a rule end to end, latency at a rate.
     Outbound(outbound::Args),
+    /// Requests built to hold the service, beside create_data calls at a fixed rate.
+    Budgets(budgets::Args),
 }
 
 #[tokio::main]
@@ -46,5 +51,6 @@ async fn main() -> anyhow::Result<()> {
         Scenario::CreateData(args) => create_data::run(args).await,
         Scenario::Logs(args) => logs::run(args).await,
         Scenario::Outbound(args) => outbound::run(args).await,
+        Scenario::Budgets(args) => budgets::run(args).await,
     }
 }

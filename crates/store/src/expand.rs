@@ -186,6 +186,8 @@ async fn expand(
         .comodel()
         .and_then(|c| registry.model(c))
         .expect("checked by field_spec");
+    // Even with nothing to expand: the spec alone asks for the comodel's fields.
+    tx.allow(&comodel.name, false)?;
     let many2one = matches!(kind, FieldType::Many2one { .. });
     let mut wanted: Vec<i64> = rows
         .iter()

@@ -122,7 +122,10 @@ pub(crate) fn rows_matching<'r>(
     rows: impl IntoIterator<Item = (i64, &'r Row)>,
 ) -> Result<Option<Vec<i64>>> {
     let (m, bound) = bind_archived_too(tx, model, domain)?;
-    if !bound.reads_only_its_row(domain_backend(tx)) || !memory_can_scope(tx, m) {
+    // The rows are records this transaction touched, so it could reach them: a `company_from`
+    // model's (lines written through their order) are visible by construction.
+    let scoped = memory_can_scope(tx, m) || m.company_from.is_some();
+    if !bound.reads_only_its_row(domain_backend(tx)) || !scoped {
         return Ok(None);
     }
     Ok(Some(
@@ -537,7 +540,10 @@ async fn hide_invisible_links(
         let Some(co) = field.kind.comodel().and_then(|c| tx.registry.model(c)) else {
             continue;
         };
-        if !tx.is_limited(co) {
+        // Lines that take their company from the record read are visible with it.
+        let own_lines = matches!(&field.kind, FieldType::One2many { inverse, .. }
+            if co.company_from.as_ref() == Some(inverse));
+        if !tx.is_limited(co) || own_lines {
             continue;
         }
         let linked: Vec<i64> = rows

@@ -705,16 +705,32 @@ impl Tx {
         }
     }
 
+    /// The lines of `parent` this env may see: the commands that replace, clear or unlink lines
+    /// leave the others alone (they are not the caller's to touch).
     async fn lines_of(&self, comodel: &str, inverse: &str, parent: i64) -> Result<Vec<i64>> {
         let kind = FieldType::One2many {
             comodel: comodel.to_string(),
             inverse: inverse.to_string(),
         };
-        Ok(self
+        let lines = self
             .x2many_ids(&kind, &[parent])
             .await?
             .remove(&parent)
-            .unwrap_or_default())
+            .unwrap_or_default();
+        self.only_visible(comodel, lines).await
+    }
+
+    /// `ids` of `model` without the records this env may not see.
+    async fn only_visible(&self, model: &str, ids: Vec<i64>) -> Result<Vec<i64>> {
+        let m = self.model(model)?;
+        if ids.is_empty() || !self.is_limited(m) {
+            return Ok(ids);
+        }
+        let visible = self.visible_ids(m, &ids, Purpose::Read).await?;
+        Ok(ids
+            .into_iter()
+            .filter(|id| visible.get(id) == Some(&true))
+            .collect())
     }
 
     async fn check_line_of(
@@ -756,9 +772,12 @@ impl Tx {
                 .and_where(Expr::col(Alias::new(column1)).eq(owner))
                 .to_owned();
             let rows = self.conn.query_all(&select).await?;
-            rows.iter()
+            let linked = rows
+                .iter()
                 .map(|r| Ok(r.try_get_by_index::<i64>(0)?))
-                .collect::<Result<Vec<i64>>>()
+                .collect::<Result<Vec<i64>>>()?;
+            // Links to records this env may not see stay as they are.
+            self.only_visible(comodel, linked).await
         };
         let (add, remove): (Vec<i64>, Vec<i64>) = match command {
             Command::Create(vals) => (
