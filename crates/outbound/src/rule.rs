@@ -6,13 +6,13 @@
 
 use crate::entity::rule;
 use crate::source::{self, Input, Limits, Signing, SourceError, invalid};
-use crate::targets::AllowedTargets;
 use sea_orm::{ActiveModelTrait, ActiveValue, EntityTrait, QueryOrder};
 use serde_json::{Map, Value, json};
 use weft_domain::{Domain, Token};
 use weft_registry::Registry;
 use weft_registry::field_spec::{self, FieldSpec};
 use weft_store::Store;
+use weft_webhook::targets::AllowedTargets;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {

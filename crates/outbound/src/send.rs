@@ -3,10 +3,10 @@
 //! anything else fails and may be retried (after `Retry-After` when the receiver gives one).
 
 use crate::catalog::SourceSettings;
-use crate::signing;
 use crate::source::SourceKind;
-use crate::targets::AllowedTargets;
 use std::time::{Duration, Instant};
+use weft_webhook::signing;
+use weft_webhook::targets::AllowedTargets;
 
 /// How much of a receiver's answer is read and kept.
 const MAX_RESPONSE: usize = 64 * 1024;

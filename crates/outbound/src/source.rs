@@ -3,12 +3,12 @@
 //! own timeout and retries, the error type of their admin operations, and the checked reading of
 //! the JSON objects the admin routes receive (each error names its field).
 
-use crate::signing::Secret;
 use chrono::NaiveDateTime;
 use serde_json::{Map, Value};
 use weft_domain::{BindOptions, Domain};
 use weft_registry::Registry;
 use weft_store::StoreError;
+use weft_webhook::signing::Secret;
 
 /// How long the replaced secret still signs after a rotation (DESIGN.md §6).
 pub const ROTATION_GRACE: chrono::Duration = chrono::Duration::hours(24);

@@ -6,12 +6,12 @@
 
 use crate::entity::subscription;
 use crate::source::{self, Input, Limits, Signing, SourceError, invalid};
-use crate::targets::AllowedTargets;
 use sea_orm::{ActiveModelTrait, ActiveValue, ConnectionTrait, EntityTrait, QueryOrder};
 use serde_json::{Map, Value, json};
 use weft_domain::Domain;
 use weft_registry::Registry;
 use weft_store::{Env, Store};
+use weft_webhook::targets::AllowedTargets;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {

@@ -8,9 +8,9 @@ use super::path::Path;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ActiveValue, EntityTrait};
 use serde_json::{Map, Value};
-use weft_outbound::targets::AllowedTargets;
 use weft_store::Tx;
 use weft_store::entity::record_callback;
+use weft_webhook::targets::AllowedTargets;
 
 /// `vals.callback_url`, checked; an absent, null or empty one is no callback.
 pub(crate) fn parse(

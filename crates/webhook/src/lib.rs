@@ -1,0 +1,6 @@
+//! What inbound and outbound webhooks share (DESIGN.md §1), free of every other Weft crate:
+//! Standard Webhooks secrets, signatures and their verification, random ids and constant-time
+//! comparison (`signing`), and where Weft may send requests, the SSRF guard (`targets`).
+
+pub mod signing;
+pub mod targets;
