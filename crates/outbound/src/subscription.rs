@@ -255,7 +255,7 @@ pub async fn create(
     let now = source::now();
     let mut row = subscription::ActiveModel {
         id: ActiveValue::NotSet,
-        secret: ActiveValue::Set(input.secret()?),
+        secret: ActiveValue::Set(source::secret(&input)?),
         previous_secret: ActiveValue::Set(None),
         previous_secret_until: ActiveValue::Set(None),
         create_date: ActiveValue::Set(now),

@@ -11,6 +11,7 @@
 //! let changes = tx.commit().await?;
 //! ```
 
+pub mod admin;
 mod announce;
 mod bulk;
 mod changeset;
