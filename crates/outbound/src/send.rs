@@ -1,6 +1,10 @@
 //! One attempt of one delivery: sign it with its source's secrets, POST it (no redirects, the
 //! source's timeout), and say what came of it. 2xx delivers; 410 retires the URL for the source;
 //! anything else fails and may be retried (after `Retry-After` when the receiver gives one).
+//!
+//! The URL is read once, by the guard (`check_url`), and the `Url` it returns is what is sent. A
+//! rule's `Authorization` goes only to the hosts the rule names; when it is withheld, the attempt
+//! says so in its note.
 
 use crate::catalog::SourceSettings;
 use crate::source::SourceKind;
@@ -50,6 +54,8 @@ pub struct Answer {
     pub outcome: Outcome,
     pub response: Vec<u8>,
     pub duration: Duration,
+    /// Kept on the attempt row: what this attempt did differently (a withheld credential).
+    pub note: Option<String>,
 }
 
 pub async fn post(
@@ -61,9 +67,20 @@ pub async fn post(
 ) -> Answer {
     let started = Instant::now();
     // Address literals never reach the resolver: the guard sees them here.
-    if let Err(reason) = allowed.check_url(&delivery.url) {
-        return failed(started, None, format!("refused: the URL {reason}"), None);
-    }
+    let url = match allowed.check_url(&delivery.url) {
+        Ok(url) => url,
+        Err(reason) => return failed(started, None, format!("refused: the URL {reason}"), None),
+    };
+    let credential = source.auth_header.as_ref().map(|auth| {
+        if source.auth_hosts.allows(&url) {
+            Ok(auth)
+        } else {
+            Err(format!(
+                "Authorization withheld: {} is not the rule's URL host nor in its allowed_callback_hosts",
+                url.host_str().unwrap_or_default()
+            ))
+        }
+    });
     let now = chrono::Utc::now();
     let secrets = source.signing.secrets(now.naive_utc());
     let headers = signing::headers(
@@ -73,17 +90,20 @@ pub async fn post(
         delivery.body.as_bytes(),
     );
     let mut request = client
-        .post(&delivery.url)
+        .post(url)
         .timeout(timeout)
         .header("content-type", &delivery.content_type)
         .body(delivery.body.clone());
     for (name, value) in headers {
         request = request.header(name, value);
     }
-    if let Some(auth) = &source.auth_header {
-        request = request.header("authorization", auth);
+    let mut note = None;
+    match credential {
+        Some(Ok(auth)) => request = request.header("authorization", auth),
+        Some(Err(withheld)) => note = Some(withheld),
+        None => {}
     }
-    match request.send().await {
+    let answer = match request.send().await {
         Err(e) => failed(started, None, describe(&e, timeout), None),
         Ok(mut response) => {
             let status = response.status().as_u16();
@@ -108,9 +128,11 @@ pub async fn post(
                 outcome,
                 response: body,
                 duration: started.elapsed(),
+                note: None,
             }
         }
-    }
+    };
+    Answer { note, ..answer }
 }
 
 fn failed(
@@ -127,6 +149,7 @@ fn failed(
         },
         response: Vec::new(),
         duration: started.elapsed(),
+        note: None,
     }
 }
 

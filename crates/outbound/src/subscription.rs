@@ -166,7 +166,7 @@ fn checked(
     let address = input.required_text("address")?;
     allowed
         .check_url(&address)
-        .map_err(|reason| invalid("address", reason))?;
+        .map_err(|reason| invalid("address", reason.to_string()))?;
     let condition = input.domain("condition", registry, &model)?;
     let fields = field_names(input, registry, &model)?;
     let language = input.text("language")?.unwrap_or_else(|| "en_US".into());
