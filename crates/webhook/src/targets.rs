@@ -64,7 +64,7 @@ impl AllowedTargets {
                     .ok()
                     .filter(|b| *b <= max)
                     .ok_or_else(|| format!("'{entry}' has a bad prefix length"))?;
-                allowed.networks.push((canonical(address), bits));
+                allowed.networks.push(network(address, bits));
                 continue;
             }
             let host = match entry.parse::<IpAddr>() {
@@ -196,6 +196,18 @@ fn canonical(address: IpAddr) -> IpAddr {
     match address {
         IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(address, IpAddr::V4),
         v4 => v4,
+    }
+}
+
+/// A CIDR as `contains` compares it: an IPv4-mapped network (`::ffff:10.0.0.0/104`) is the IPv4
+/// network it maps, since addresses are compared in their `canonical` form.
+fn network(address: IpAddr, bits: u8) -> (IpAddr, u8) {
+    match address {
+        IpAddr::V6(v6) if bits >= 96 => match v6.to_ipv4_mapped() {
+            Some(v4) => (IpAddr::V4(v4), bits - 96),
+            None => (address, bits),
+        },
+        _ => (address, bits),
     }
 }
 

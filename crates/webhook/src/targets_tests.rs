@@ -139,6 +139,14 @@ fn an_allowed_network_lets_every_notation_of_its_addresses_through() {
     assert!(some.check_url("http://127.0.0.1/").is_ok());
     assert!(some.check_url("http://127.0.0.2/").is_err());
     assert!(some.check_url("http://192.168.0.1/").is_err());
+    let mapped = AllowedTargets::parse("::ffff:10.0.0.0/104").unwrap();
+    assert!(mapped.check_url("http://10.1.2.3/").is_ok());
+    assert!(mapped.check_url("http://[::ffff:10.1.2.3]/").is_ok());
+    assert!(
+        mapped.check_url("http://11.0.0.1/").is_ok(),
+        "public anyway"
+    );
+    assert!(mapped.check_url("http://192.168.0.1/").is_err());
     assert!(AllowedTargets::parse("10.0.0.0/40").is_err());
     assert!(AllowedTargets::parse("nonsense/8").is_err());
     assert!(AllowedTargets::parse("exa mple").is_err());
