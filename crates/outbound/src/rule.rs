@@ -103,9 +103,7 @@ impl Rule {
             )?,
         })
     }
-}
 
-impl Rule {
     /// The hosts `auth_header` may be sent to: the static URL's and `allowed_callback_hosts`.
     pub fn credential_hosts(&self) -> CredentialHosts {
         let hosts = CredentialHosts::new(&self.allowed_callback_hosts);

@@ -71,16 +71,17 @@ pub async fn post(
         Ok(url) => url,
         Err(reason) => return failed(started, None, format!("refused: the URL {reason}"), None),
     };
-    let credential = source.auth_header.as_ref().map(|auth| {
-        if source.auth_hosts.allows(&url) {
-            Ok(auth)
-        } else {
-            Err(format!(
+    let (authorization, note) = match &source.auth_header {
+        Some(auth) if source.auth_hosts.allows(&url) => (Some(auth), None),
+        Some(_) => (
+            None,
+            Some(format!(
                 "Authorization withheld: {} is not the rule's URL host nor in its allowed_callback_hosts",
                 url.host_str().unwrap_or_default()
-            ))
-        }
-    });
+            )),
+        ),
+        None => (None, None),
+    };
     let now = chrono::Utc::now();
     let secrets = source.signing.secrets(now.naive_utc());
     let headers = signing::headers(
@@ -97,11 +98,8 @@ pub async fn post(
     for (name, value) in headers {
         request = request.header(name, value);
     }
-    let mut note = None;
-    match credential {
-        Some(Ok(auth)) => request = request.header("authorization", auth),
-        Some(Err(withheld)) => note = Some(withheld),
-        None => {}
+    if let Some(auth) = authorization {
+        request = request.header("authorization", auth);
     }
     let answer = match request.send().await {
         Err(e) => failed(started, None, describe(&e, timeout), None),
