@@ -9,8 +9,8 @@ use serde_json::{Value, json};
 use std::time::Duration;
 use support::receiver::Receiver;
 use support::{TestServer, ok};
-use weft_outbound::signing::{self, Secret};
 use weft_store::testing::{Backend, backends};
+use weft_webhook::signing::{self, Secret};
 
 async fn server(backend: Backend) -> TestServer {
     TestServer::start_with(backend, &[("WEFT_ALLOWED_TARGETS", "127.0.0.0/8")]).await

@@ -10,8 +10,8 @@ use serde_json::{Value, json};
 use std::time::Duration;
 use support::receiver::{Received, Receiver};
 use support::{TestServer, ok};
-use weft_outbound::signing::{self, Secret};
 use weft_store::testing::{Backend, backends};
+use weft_webhook::signing::{self, Secret};
 
 const WAIT: Duration = Duration::from_secs(10);
 const QUIET: Duration = Duration::from_millis(600);

@@ -15,9 +15,9 @@ use sea_orm::{
 };
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
-use weft_outbound::signing::constant_time_eq;
 use weft_store::entity::{api_key, session};
 use weft_store::{Env, Store, StoreError};
+use weft_webhook::signing::constant_time_eq;
 
 /// How long a `/web/session/authenticate` session lasts (Odoo's 7 days).
 pub const SESSION_DAYS: i64 = 7;

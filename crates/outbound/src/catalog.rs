@@ -11,6 +11,7 @@ use sea_orm::{ConnectionTrait, EntityTrait, Statement};
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, RwLock};
 use weft_store::{Result, Store};
+use weft_webhook::hosts::CredentialHosts;
 
 /// What the dispatcher needs of a source to send its deliveries.
 #[derive(Debug, Clone)]
@@ -20,6 +21,8 @@ pub struct SourceSettings {
     pub limits: Limits,
     /// A rule's `Authorization` header.
     pub auth_header: Option<String>,
+    /// The hosts `auth_header` may be sent to (DESIGN.md §14).
+    pub auth_hosts: CredentialHosts,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -127,6 +130,7 @@ impl Catalog {
                 signing: rule.signing.clone(),
                 limits: rule.limits,
                 auth_header: rule.auth_header.clone(),
+                auth_hosts: rule.credential_hosts(),
             },
         );
         if active {
@@ -145,6 +149,7 @@ impl Catalog {
                 signing: subscription.signing.clone(),
                 limits: subscription.limits,
                 auth_header: None,
+                auth_hosts: CredentialHosts::default(),
             },
         );
         if active {

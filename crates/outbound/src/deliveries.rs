@@ -102,6 +102,7 @@ pub async fn get(store: &Store, id: i64) -> Result<Option<Value>> {
                 "status": a.status,
                 "error": a.error,
                 "response_preview": a.response_preview,
+                "note": a.note,
             })
         })
         .collect();

@@ -19,7 +19,6 @@ use crate::record::{self, Decision, Finished};
 use crate::retry::RetrySchedule;
 use crate::send::{self, Claimed, Outcome};
 use crate::source::{self, SourceKind};
-use crate::targets::{self, AllowedTargets};
 use chrono::NaiveDateTime;
 use rand::Rng;
 use sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
@@ -30,6 +29,7 @@ use tokio::sync::{Notify, mpsc, watch};
 use tokio::task::JoinHandle;
 use weft_logstore::LogWriter;
 use weft_store::{Result, Store};
+use weft_webhook::targets::{self, AllowedTargets};
 
 /// Deliveries claimed in one statement.
 const BATCH: usize = 256;

@@ -1,4 +1,5 @@
-//! sea-orm entities for the outbound tables (migration `m20261122_000005_outbound`).
+//! sea-orm entities for the outbound tables (migrations `m20261122_000005_outbound` and
+//! `m20261201_000007_credential_hosts`).
 
 pub mod rule {
     use sea_orm::entity::prelude::*;
@@ -26,6 +27,9 @@ pub mod rule {
         pub payload_fields: Option<String>,
         pub auth_header: Option<String>,
         pub note: Option<String>,
+        /// A JSON list of the hosts `auth_header` may go to when the URL is a record's
+        /// (migration `m20261201_000007_credential_hosts`); NULL is none.
+        pub allowed_callback_hosts: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -121,6 +125,8 @@ pub mod attempt {
         pub status: Option<i32>,
         pub error: Option<String>,
         pub response_preview: String,
+        /// What the attempt did differently, e.g. that it withheld the rule's `Authorization`.
+        pub note: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

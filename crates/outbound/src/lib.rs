@@ -4,8 +4,8 @@
 //! `rule` and `subscription` are the two kinds of source (their shared parts in `source`), kept in
 //! memory by `catalog`; `hook` is the `ChangeHook` that decides what a change fires and `outbox`
 //! renders and writes it (`template` for a rule's object template, `notification` for a
-//! subscription's JSON or XML). `dispatcher` sends what is due, signed (`signing`), retried
-//! (`retry`) and guarded (`targets`, the SSRF guard); `deliveries` is the outbox's review.
+//! subscription's JSON or XML). `dispatcher` sends what is due, signed, retried (`retry`) and
+//! guarded (signing and the SSRF guard are `weft_webhook`'s); `deliveries` is the outbox's review.
 
 pub mod catalog;
 mod circuit;
@@ -19,8 +19,6 @@ mod record;
 pub mod retry;
 pub mod rule;
 mod send;
-pub mod signing;
 pub mod source;
 pub mod subscription;
-pub mod targets;
 pub mod template;

@@ -323,7 +323,7 @@ fn labels(
 
 /// `msg_` and 24 random base62 characters (143 bits).
 pub fn new_message_id() -> String {
-    format!("msg_{}", crate::signing::random_base62(24))
+    format!("msg_{}", weft_webhook::signing::random_base62(24))
 }
 
 /// Deliveries with the same key go in order: the same source, URL and record.

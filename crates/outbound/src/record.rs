@@ -273,6 +273,7 @@ const ATTEMPT_COLUMNS: &[&str] = &[
     "status",
     "error",
     "response_preview",
+    "note",
 ];
 
 fn attempt_rows(finished: &[Finished]) -> Vec<BulkRow> {
@@ -296,6 +297,7 @@ fn attempt_rows(finished: &[Finished]) -> Vec<BulkRow> {
                     status.map(i32::from).into(),
                     error.map(str::to_string).into(),
                     preview.replace('\0', "").into(),
+                    answer.note.clone().into(),
                 ],
             })
         })

@@ -3,16 +3,24 @@
 //! created matching) or is written on a domain field and still matches (`matching_write`, ecosoft's
 //! rule), POST a payload to a static URL or to the record's own callback URL. Here: the rule as the
 //! hook uses it, and its admin operations (`/api/v1/outbound-rules`).
+//!
+//! A record's callback URL is chosen by the integration caller that wrote the record, so the
+//! rule's `auth_header` goes only to the hosts the rule names (`credential_hosts`): its static
+//! URL's host and its `allowed_callback_hosts`.
 
 use crate::entity::rule;
 use crate::source::{self, Input, Limits, Signing, SourceError, invalid};
-use crate::targets::AllowedTargets;
 use sea_orm::{ActiveModelTrait, ActiveValue, EntityTrait, QueryOrder};
 use serde_json::{Map, Value, json};
 use weft_domain::{Domain, Token};
 use weft_registry::Registry;
 use weft_registry::field_spec::{self, FieldSpec};
 use weft_store::Store;
+use weft_webhook::hosts::{CredentialHosts, parse_host};
+use weft_webhook::targets::AllowedTargets;
+
+/// Entries of `allowed_callback_hosts` at most.
+const MAX_CALLBACK_HOSTS: usize = 100;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -51,6 +59,8 @@ pub struct Rule {
     pub endpoint: Endpoint,
     pub payload: Payload,
     pub auth_header: Option<String>,
+    /// Hosts of record callback URLs `auth_header` may be sent to.
+    pub allowed_callback_hosts: Vec<String>,
     pub limits: Limits,
     pub signing: Signing,
 }
@@ -84,6 +94,7 @@ impl Rule {
             },
             payload,
             auth_header: row.auth_header.clone(),
+            allowed_callback_hosts: stored_hosts(row),
             limits: Limits::from_columns(row.timeout_s, row.max_retries),
             signing: Signing::from_columns(
                 &row.secret,
@@ -92,6 +103,52 @@ impl Rule {
             )?,
         })
     }
+
+    /// The hosts `auth_header` may be sent to: the static URL's and `allowed_callback_hosts`.
+    pub fn credential_hosts(&self) -> CredentialHosts {
+        let hosts = CredentialHosts::new(&self.allowed_callback_hosts);
+        match &self.endpoint {
+            Endpoint::Static(url) => hosts.with_host_of(url),
+            Endpoint::Record => hosts,
+        }
+    }
+}
+
+/// `allowed_callback_hosts` as stored (a JSON list; NULL or unreadable is none).
+fn stored_hosts(row: &rule::Model) -> Vec<String> {
+    row.allowed_callback_hosts
+        .as_deref()
+        .and_then(|text| serde_json::from_str(text).ok())
+        .unwrap_or_default()
+}
+
+/// `allowed_callback_hosts` as sent: a list of bare host names or IP addresses, each read as a
+/// URL's host is; absent or null is none.
+fn callback_hosts(input: &Input) -> Result<Vec<String>, SourceError> {
+    const FIELD: &str = "allowed_callback_hosts";
+    let items = match input.raw(FIELD) {
+        Value::Null => return Ok(Vec::new()),
+        Value::Array(items) if items.len() > MAX_CALLBACK_HOSTS => {
+            return Err(invalid(
+                FIELD,
+                format!("holds at most {MAX_CALLBACK_HOSTS} hosts"),
+            ));
+        }
+        Value::Array(items) => items,
+        _ => return Err(invalid(FIELD, "expected a list of host names")),
+    };
+    let mut hosts = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let field = format!("{FIELD}[{i}]");
+        let text = item
+            .as_str()
+            .ok_or_else(|| invalid(&field, "expected a host name string"))?;
+        let host = parse_host(text).map_err(|e| invalid(&field, e.to_string()))?;
+        if !hosts.contains(&host) {
+            hosts.push(host);
+        }
+    }
+    Ok(hosts)
 }
 
 fn top_level_fields(domain: &Domain) -> Vec<String> {
@@ -144,7 +201,7 @@ fn payload(text: Option<&str>, registry: &Registry, model: &str) -> Result<Paylo
     }
 }
 
-const FIELDS: [&str; 14] = [
+const FIELDS: [&str; 15] = [
     "name",
     "active",
     "model",
@@ -154,6 +211,7 @@ const FIELDS: [&str; 14] = [
     "endpoint_url",
     "payload_fields",
     "auth_header",
+    "allowed_callback_hosts",
     "note",
     "timeout_s",
     "max_retries",
@@ -178,6 +236,7 @@ pub fn view(row: &rule::Model) -> Value {
         "endpoint_url": row.endpoint_url,
         "payload_fields": payload_fields,
         "auth_header": row.auth_header.as_deref().map(mask_credential),
+        "allowed_callback_hosts": stored_hosts(row),
         "note": row.note,
         "timeout_s": row.timeout_s,
         "max_retries": row.max_retries,
@@ -208,9 +267,11 @@ fn checked(
     let endpoint_source = input.choice("endpoint_source", &["static", "record"], Some("record"))?;
     let endpoint_url = input.text("endpoint_url")?;
     match &endpoint_url {
-        Some(url) => allowed
-            .check_url(url)
-            .map_err(|reason| invalid("endpoint_url", reason))?,
+        Some(url) => {
+            allowed
+                .check_url(url)
+                .map_err(|reason| invalid("endpoint_url", reason.to_string()))?;
+        }
         None if endpoint_source == "static" => {
             return Err(invalid(
                 "endpoint_url",
@@ -237,6 +298,9 @@ fn checked(
     row.endpoint_url = ActiveValue::Set(endpoint_url);
     row.payload_fields = ActiveValue::Set(payload_text);
     row.auth_header = ActiveValue::Set(input.text("auth_header")?);
+    let hosts = callback_hosts(input)?;
+    row.allowed_callback_hosts =
+        ActiveValue::Set((!hosts.is_empty()).then(|| json!(hosts).to_string()));
     row.note = ActiveValue::Set(input.text("note")?);
     row.timeout_s = ActiveValue::Set(input.timeout_s()?);
     row.max_retries = ActiveValue::Set(input.max_retries()?);
@@ -274,7 +338,7 @@ pub async fn create(
     let now = source::now();
     let mut row = rule::ActiveModel {
         id: ActiveValue::NotSet,
-        secret: ActiveValue::Set(input.secret()?),
+        secret: ActiveValue::Set(source::secret(&input)?),
         previous_secret: ActiveValue::Set(None),
         previous_secret_until: ActiveValue::Set(None),
         create_date: ActiveValue::Set(now),

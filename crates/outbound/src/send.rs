@@ -1,12 +1,16 @@
 //! One attempt of one delivery: sign it with its source's secrets, POST it (no redirects, the
 //! source's timeout), and say what came of it. 2xx delivers; 410 retires the URL for the source;
 //! anything else fails and may be retried (after `Retry-After` when the receiver gives one).
+//!
+//! The URL is read once, by the guard (`check_url`), and the `Url` it returns is what is sent. A
+//! rule's `Authorization` goes only to the hosts the rule names; when it is withheld, the attempt
+//! says so in its note.
 
 use crate::catalog::SourceSettings;
-use crate::signing;
 use crate::source::SourceKind;
-use crate::targets::AllowedTargets;
 use std::time::{Duration, Instant};
+use weft_webhook::signing;
+use weft_webhook::targets::AllowedTargets;
 
 /// How much of a receiver's answer is read and kept.
 const MAX_RESPONSE: usize = 64 * 1024;
@@ -50,6 +54,8 @@ pub struct Answer {
     pub outcome: Outcome,
     pub response: Vec<u8>,
     pub duration: Duration,
+    /// Kept on the attempt row: what this attempt did differently (a withheld credential).
+    pub note: Option<String>,
 }
 
 pub async fn post(
@@ -61,9 +67,21 @@ pub async fn post(
 ) -> Answer {
     let started = Instant::now();
     // Address literals never reach the resolver: the guard sees them here.
-    if let Err(reason) = allowed.check_url(&delivery.url) {
-        return failed(started, None, format!("refused: the URL {reason}"), None);
-    }
+    let url = match allowed.check_url(&delivery.url) {
+        Ok(url) => url,
+        Err(reason) => return failed(started, None, format!("refused: the URL {reason}"), None),
+    };
+    let (authorization, note) = match &source.auth_header {
+        Some(auth) if source.auth_hosts.allows(&url) => (Some(auth), None),
+        Some(_) => (
+            None,
+            Some(format!(
+                "Authorization withheld: {} is not the rule's URL host nor in its allowed_callback_hosts",
+                url.host_str().unwrap_or_default()
+            )),
+        ),
+        None => (None, None),
+    };
     let now = chrono::Utc::now();
     let secrets = source.signing.secrets(now.naive_utc());
     let headers = signing::headers(
@@ -73,17 +91,17 @@ pub async fn post(
         delivery.body.as_bytes(),
     );
     let mut request = client
-        .post(&delivery.url)
+        .post(url)
         .timeout(timeout)
         .header("content-type", &delivery.content_type)
         .body(delivery.body.clone());
     for (name, value) in headers {
         request = request.header(name, value);
     }
-    if let Some(auth) = &source.auth_header {
+    if let Some(auth) = authorization {
         request = request.header("authorization", auth);
     }
-    match request.send().await {
+    let answer = match request.send().await {
         Err(e) => failed(started, None, describe(&e, timeout), None),
         Ok(mut response) => {
             let status = response.status().as_u16();
@@ -108,9 +126,11 @@ pub async fn post(
                 outcome,
                 response: body,
                 duration: started.elapsed(),
+                note: None,
             }
         }
-    }
+    };
+    Answer { note, ..answer }
 }
 
 fn failed(
@@ -127,6 +147,7 @@ fn failed(
         },
         response: Vec::new(),
         duration: started.elapsed(),
+        note: None,
     }
 }
 

@@ -6,12 +6,12 @@
 
 use crate::entity::subscription;
 use crate::source::{self, Input, Limits, Signing, SourceError, invalid};
-use crate::targets::AllowedTargets;
 use sea_orm::{ActiveModelTrait, ActiveValue, ConnectionTrait, EntityTrait, QueryOrder};
 use serde_json::{Map, Value, json};
 use weft_domain::Domain;
 use weft_registry::Registry;
 use weft_store::{Env, Store};
+use weft_webhook::targets::AllowedTargets;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -166,7 +166,7 @@ fn checked(
     let address = input.required_text("address")?;
     allowed
         .check_url(&address)
-        .map_err(|reason| invalid("address", reason))?;
+        .map_err(|reason| invalid("address", reason.to_string()))?;
     let condition = input.domain("condition", registry, &model)?;
     let fields = field_names(input, registry, &model)?;
     let language = input.text("language")?.unwrap_or_else(|| "en_US".into());
@@ -255,7 +255,7 @@ pub async fn create(
     let now = source::now();
     let mut row = subscription::ActiveModel {
         id: ActiveValue::NotSet,
-        secret: ActiveValue::Set(input.secret()?),
+        secret: ActiveValue::Set(source::secret(&input)?),
         previous_secret: ActiveValue::Set(None),
         previous_secret_until: ActiveValue::Set(None),
         create_date: ActiveValue::Set(now),

@@ -6,9 +6,9 @@ use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use weft_outbound::retry::RetrySchedule;
-use weft_outbound::targets::AllowedTargets;
 use weft_registry::Registry;
 use weft_store::{ConnectSettings, SqliteDurability};
+use weft_webhook::targets::AllowedTargets;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Settings {

@@ -43,6 +43,9 @@ pub struct OutboundRule {
     pub payload_fields: Option<Value>,
     /// Shown as its scheme only (`Bearer ***`).
     pub auth_header: Option<String>,
+    /// Hosts of record callback URLs `auth_header` is sent to; to any other callback URL the
+    /// delivery goes without it (the attempt's note says so). A static URL's host always gets it.
+    pub allowed_callback_hosts: Vec<String>,
     pub note: Option<String>,
     /// Seconds per attempt; null: `webhook.timeout`.
     pub timeout_s: Option<i32>,
@@ -68,8 +71,11 @@ pub struct NewOutboundRule {
     pub endpoint_url: Option<String>,
     /// A JSON object template (research §12.5) or a list of field specs, as JSON or as text.
     pub payload_fields: Option<Value>,
-    /// Sent verbatim as `Authorization`.
+    /// Sent verbatim as `Authorization`, to the static URL's host and `allowed_callback_hosts`.
     pub auth_header: Option<String>,
+    /// Bare host names or IP addresses (no scheme, port or path) of record callback URLs that
+    /// may receive `auth_header`; empty or absent: none.
+    pub allowed_callback_hosts: Option<Vec<String>>,
     pub note: Option<String>,
     pub timeout_s: Option<i32>,
     pub max_retries: Option<i32>,
@@ -176,6 +182,8 @@ pub struct DeliveryAttempt {
     pub status: Option<i32>,
     pub error: Option<String>,
     pub response_preview: String,
+    /// What the attempt did differently, e.g. that it withheld the rule's `Authorization`.
+    pub note: Option<String>,
 }
 
 #[derive(Object)]

@@ -10,9 +10,9 @@ use weft_inbound::call::CallSettings;
 use weft_logstore::LogWriter;
 use weft_outbound::catalog::Sources;
 use weft_outbound::hook::OutboundHook;
-use weft_outbound::targets::AllowedTargets;
 use weft_store::parameters::Parameters;
 use weft_store::{Cached, Store};
+use weft_webhook::targets::AllowedTargets;
 
 #[derive(Clone)]
 pub struct AppState {

@@ -12,6 +12,7 @@
 //! ```
 
 mod access;
+pub mod admin;
 mod announce;
 mod bulk;
 mod changeset;

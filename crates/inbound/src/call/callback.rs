@@ -1,16 +1,17 @@
 //! `callback_url` (research §9, DESIGN.md §4): checked when the call arrives
-//! (`AllowedTargets::check_url`: its shape and where it points), then stored in `weft_record_callback` for every record of the call's
-//! model the call created or updated, in the call's transaction: one row per record, the newest
-//! URL wins.
+//! (`AllowedTargets::check_url`: read as the HTTP client reads it, its shape and where it points),
+//! then stored in `weft_record_callback` for every record of the call's model the call created or
+//! updated, in the call's transaction: one row per record, the newest URL wins. It is checked
+//! again before each delivery to it.
 
 use super::error::{CallError, CallResult};
 use super::path::Path;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ActiveValue, EntityTrait};
 use serde_json::{Map, Value};
-use weft_outbound::targets::AllowedTargets;
 use weft_store::Tx;
 use weft_store::entity::record_callback;
+use weft_webhook::targets::AllowedTargets;
 
 /// `vals.callback_url`, checked; an absent, null or empty one is no callback.
 pub(crate) fn parse(
@@ -23,7 +24,7 @@ pub(crate) fn parse(
         Some(Value::String(s)) if s.is_empty() => Ok(None),
         Some(Value::String(s)) => allowed
             .check_url(s)
-            .map(|()| Some(s.clone()))
+            .map(|_| Some(s.clone()))
             .map_err(|reason| CallError::invalid(&path, reason)),
         Some(_) => Err(CallError::invalid(&path, "expected a URL string")),
     }

@@ -82,7 +82,7 @@ pub struct CallSettings {
     /// Drop unknown payload keys instead of answering `unknown_field`.
     pub ignore_unknown_fields: bool,
     /// `WEFT_ALLOWED_TARGETS`: private hosts a `callback_url` may name.
-    pub allowed_targets: weft_outbound::targets::AllowedTargets,
+    pub allowed_targets: weft_webhook::targets::AllowedTargets,
 }
 
 impl Default for CallSettings {

@@ -12,9 +12,9 @@ use chrono::Utc;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{ConnectionTrait, DbErr};
 use serde_json::{Map, Value, json};
-use weft_outbound::signing::Secret;
 use weft_registry::{FieldType, Model};
 use weft_store::{Env, Store};
+use weft_webhook::signing::Secret;
 
 /// How far a signed call's timestamp may be from now (Standard Webhooks' usual tolerance).
 pub const SIGNATURE_WINDOW_S: i64 = 15 * 60;

@@ -7,9 +7,9 @@ use super::definition::Definition;
 use crate::identity::sha256_hex;
 use sea_orm::{ActiveModelTrait, ActiveValue, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::{Map, Value, json};
-use weft_outbound::signing::{Secret, constant_time_eq, random_base62};
-use weft_outbound::source::{self, Input, SourceError, invalid};
 use weft_store::Store;
+use weft_store::admin::{self as source, ConfigError as SourceError, Input, invalid};
+use weft_webhook::signing::{Secret, constant_time_eq, random_base62};
 
 pub mod entity {
     use sea_orm::entity::prelude::*;
