@@ -14,12 +14,11 @@
 
 pub mod entity;
 mod preview;
-mod redact;
+pub mod redact;
 mod search;
 mod writer;
 
 use preview::{chars, preview_json};
-pub use redact::{MASK, SECRET_KEYS, is_secret_key, redact};
 pub use search::{INDEX_CHUNK, index_pending};
 pub use writer::{FLUSH_EVERY, LogWriter};
 
@@ -92,7 +91,7 @@ pub struct Side {
 impl Side {
     /// Takes the value to mask it in place: a request body is not copied on its way to the log.
     fn new(mut masked: Value, preview_limit: usize) -> Side {
-        redact(&mut masked);
+        redact::value(&mut masked);
         let text = masked.to_string();
         let size = chars(&text);
         Side {
