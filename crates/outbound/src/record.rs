@@ -219,7 +219,7 @@ fn statements(backend: sea_orm::DatabaseBackend, finished: &[Finished]) -> Vec<S
 fn retire(backend: sea_orm::DatabaseBackend, d: &Claimed, now: NaiveDateTime) -> Vec<Statement> {
     let error = format!(
         "{} answered 410 Gone: the URL is retired for this {}",
-        d.url,
+        weft_logstore::redact::text(&d.url),
         d.kind.as_str()
     );
     let kind = d.kind.as_str();
