@@ -243,7 +243,7 @@ mod tests {
     #[tokio::test]
     async fn a_burst_of_large_logs_waits_for_the_budget() {
         let (writer, mut queue) = LogWriter::unstarted(100_000);
-        let weight = entry(30_000).weight() as usize;
+        let weight = entry(30_000).weight();
         // Three logs of 30 kB fit in 100 kB: handed over at once.
         for _ in 0..3 {
             let mut record = std::pin::pin!(writer.record(entry(30_000)));

@@ -88,10 +88,10 @@ fn parameters(word: &str, base: usize, spans: &mut Vec<Range<usize>>) {
         };
         // The name is what a parameter name can be made of, up to the `=`: `(token` is `token`.
         let name_at = name
-            .rfind(|c: char| {
-                !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '%' | '+'))
-            })
-            .map_or(0, |i| i + 1);
+            .char_indices()
+            .rev()
+            .find(|(_, c)| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '%' | '+')))
+            .map_or(0, |(i, c)| i + c.len_utf8());
         // Punctuation that closes the text around the URL stays readable: `(..?token=abc)`.
         let value = value.trim_end_matches([')', ']', '}', ',', '.', ':', ';', '\'']);
         if value.is_empty() || !is_secret_parameter(&name[name_at..]) {
@@ -106,7 +106,7 @@ fn parameters(word: &str, base: usize, spans: &mut Vec<Range<usize>>) {
 /// prefix (it names the key, and is no secret), a signing secret `whsec_<base64>` only its kind.
 fn credentials(word: &str, base: usize, spans: &mut Vec<Range<usize>>) {
     for (at, _) in word.match_indices("weft_") {
-        let rest = word[at + 5..].as_bytes();
+        let rest = &word.as_bytes()[at + 5..];
         if rest.len() > 13 && rest[..12].iter().all(u8::is_ascii_hexdigit) && rest[12] == b'_' {
             let start = at + 5 + 13;
             let len = run(&word[start..], |c| {
@@ -259,5 +259,29 @@ mod tests {
         assert_eq!(percent_decoded("api+key"), "api key");
         assert_eq!(percent_decoded("100%"), "100%");
         assert_eq!(percent_decoded("%zz%4"), "%zz%4");
+    }
+
+    proptest::proptest! {
+        /// Any text at all: no panic, and masking twice changes nothing more.
+        #[test]
+        fn any_text_is_masked_without_a_panic(given in "\\PC*[:/?#&;=@%+é ]{0,3}\\PC*") {
+            let once = text(&given).into_owned();
+            proptest::prop_assert_eq!(text(&once), once.as_str());
+        }
+
+        /// A password in a URL's userinfo or a token in its query never survives, whatever
+        /// the text around it.
+        #[test]
+        fn credentials_in_a_url_never_survive(
+            before in "[a-z (']{0,8}",
+            password in "[A-Za-z0-9!$*,-]{4,16}",
+            token in "[A-Za-z0-9_-]{4,16}",
+            after in "[ ).,:;']{0,3}[a-z ]{0,8}",
+        ) {
+            let given = format!("{before}https://erp:{password}@h.example/cb?x=1&access_token={token}{after}");
+            let masked = text(&given);
+            proptest::prop_assert!(!masked.contains(&format!(":{password}@")), "{}", masked);
+            proptest::prop_assert!(!masked.contains(&format!("={token}")), "{}", masked);
+        }
     }
 }
