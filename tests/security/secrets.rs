@@ -17,6 +17,8 @@ const PASSWORD: &str = "hunter2";
 const QUERY_TOKEN: &str = "abc";
 /// Values of secret keys sent deep in a request.
 const DEEP: [&str; 3] = ["at-9f2e-access", "cs-7b1d-client", "xk-4c8a-header"];
+/// A token a receiver answers with.
+const ANSWERED: &str = "rt-5e0c-answered";
 
 /// A server that may deliver to 127.0.0.1, with a preview limit low enough that every request
 /// below keeps its full payload too (both are reviewed).
@@ -182,7 +184,14 @@ async fn a_token_in_a_callback_urls_query_is_masked_in_the_send_logs_route() {
     for backend in backends() {
         let server = server(backend).await;
         back_to_sender(&server).await;
-        let receiver = Receiver::start().await;
+        // A receiver that answers with a credential of its own: kept on the attempt, masked.
+        let receiver = Receiver::scripted(Box::new(|_| {
+            (
+                200,
+                json!({"ok": true, "access_token": ANSWERED}).to_string(),
+            )
+        }))
+        .await;
         let callback = format!("{}/cb?access_token={QUERY_TOKEN}&x=1", receiver.url);
         let masked = format!("{}/cb?access_token=***&x=1", receiver.url);
         let key = server.integration_key("hostile", None).await;
@@ -206,11 +215,23 @@ async fn a_token_in_a_callback_urls_query_is_masked_in_the_send_logs_route() {
             .find(|l| l["log_type"] == json!("receive"))
             .expect("the receive log");
         assert_eq!(created["callback_url"], json!(masked));
-        assert_holds_none(
-            &everything_logged(&server).await,
-            &[QUERY_TOKEN, DEEP[0], DEEP[1], DEEP[2], ADMIN_KEY],
-            "the logs",
+        let secrets = [QUERY_TOKEN, DEEP[0], DEEP[1], DEEP[2], ADMIN_KEY, ANSWERED];
+        assert_holds_none(&everything_logged(&server).await, &secrets, "the logs");
+        let deliveries = get(&server, "/deliveries").await;
+        let delivery = get(
+            &server,
+            &format!("/deliveries/{}", deliveries["items"][0]["id"]),
+        )
+        .await;
+        let attempt = &delivery["attempts"][0];
+        assert_eq!(attempt["status"], json!(200), "{delivery}");
+        assert!(
+            attempt["response_preview"]
+                .as_str()
+                .expect("a preview")
+                .contains(r#""ok":true"#)
         );
+        assert_holds_none(&attempt.to_string(), &[ANSWERED], "the attempt");
     }
 }
 

@@ -281,7 +281,12 @@ fn attempt_rows(finished: &[Finished]) -> Vec<BulkRow> {
         .filter_map(|f| {
             let answer = f.answer.as_ref()?;
             let (status, error) = status_and_error(&f.decision);
-            let preview: String = String::from_utf8_lossy(&answer.response)
+            // Masked whole (as text, or as JSON when it is), then cut: a cut secret is still one.
+            let mut answered = Value::String(String::from_utf8_lossy(&answer.response).into());
+            weft_logstore::redact::value(&mut answered);
+            let preview: String = answered
+                .as_str()
+                .unwrap_or_default()
                 .chars()
                 .take(RESPONSE_PREVIEW)
                 .collect();
