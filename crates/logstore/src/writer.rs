@@ -28,7 +28,7 @@ const QUEUE: usize = 20_000;
 /// Bytes of logs waiting, likewise (`Entry::weight`: the bodies as received or serialised, and
 /// the text columns): many large calls must not hold memory unbounded. A log larger than the
 /// whole budget waits until it is the only one.
-const QUEUE_BYTES: usize = 64 << 20;
+const QUEUE_BYTES: u32 = 64 << 20;
 /// A batch the database refused is tried once more after this pause, then log by log.
 const RETRY_AFTER: Duration = Duration::from_secs(1);
 
@@ -52,7 +52,7 @@ pub struct LogWriter {
 impl LogWriter {
     /// Start the task that stores the logs in `store` (on the current Tokio runtime).
     pub fn start(store: Store) -> LogWriter {
-        let (writer, receiver) = LogWriter::unstarted(QUEUE_BYTES as u32);
+        let (writer, receiver) = LogWriter::unstarted(QUEUE_BYTES);
         tokio::spawn(run(store, receiver));
         writer
     }
