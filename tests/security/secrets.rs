@@ -17,6 +17,8 @@ const PASSWORD: &str = "hunter2";
 const QUERY_TOKEN: &str = "abc";
 /// Values of secret keys sent deep in a request.
 const DEEP: [&str; 3] = ["at-9f2e-access", "cs-7b1d-client", "xk-4c8a-header"];
+/// The secret part of the admin key (after `weft_<prefix>_`), sent in a payload by a hostile key.
+const ADMIN_SECRET: &str = "test-admin-secret-for-end-to-end-tests";
 /// A token a receiver answers with.
 const ANSWERED: &str = "rt-5e0c-answered";
 
@@ -141,7 +143,15 @@ async fn a_callback_url_with_credentials_and_deep_secret_keys_leave_no_secret_in
             create_partner("R1", &callback),
         )
         .await;
-        let secrets = [PASSWORD, QUERY_TOKEN, DEEP[0], DEEP[1], DEEP[2], ADMIN_KEY];
+        assert!(ADMIN_KEY.ends_with(ADMIN_SECRET));
+        let secrets = [
+            PASSWORD,
+            QUERY_TOKEN,
+            DEEP[0],
+            DEEP[1],
+            DEEP[2],
+            ADMIN_SECRET,
+        ];
         assert_holds_none(&reply, &secrets, "the reply");
         let accepted = serde_json::from_str::<Value>(&reply).expect("JSON")["result"]["is_success"]
             == json!(true);
@@ -211,7 +221,14 @@ async fn a_token_in_a_callback_urls_query_is_masked_in_the_send_logs_route() {
         assert_eq!(sent[0]["route"], json!(masked));
         let receive = get(&server, "/logs?log_type=receive").await;
         assert_eq!(receive["items"][0]["callback_url"], json!(masked));
-        let secrets = [QUERY_TOKEN, DEEP[0], DEEP[1], DEEP[2], ADMIN_KEY, ANSWERED];
+        let secrets = [
+            QUERY_TOKEN,
+            DEEP[0],
+            DEEP[1],
+            DEEP[2],
+            ADMIN_SECRET,
+            ANSWERED,
+        ];
         assert_holds_none(&everything_logged(&server).await, &secrets, "the logs");
         let deliveries = get(&server, "/deliveries").await;
         let delivery = get(

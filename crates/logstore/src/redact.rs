@@ -61,7 +61,7 @@ fn normalise(key: &str) -> String {
 }
 
 /// Whether a JSON key (or a header's name) names a credential.
-pub fn is_secret_key(key: &str) -> bool {
+fn is_secret_key(key: &str) -> bool {
     let mut name = normalise(key);
     if SECRET_NAMES.contains(&name.as_str()) {
         return true;
