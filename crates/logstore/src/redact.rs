@@ -55,24 +55,65 @@ const PAIR_NAMES: [&str; 4] = ["name", "key", "header", "field"];
 /// `key` without `-`, `_`, `.` and spaces, in lower case: every spelling of a name alike.
 fn normalise(key: &str) -> String {
     key.chars()
-        .filter(|c| !matches!(c, '-' | '_' | '.' | ' '))
+        .filter(|c| !is_separator(*c))
         .flat_map(char::to_lowercase)
         .collect()
 }
 
+fn is_separator(c: char) -> bool {
+    matches!(c, '-' | '_' | '.' | ' ')
+}
+
 /// Whether a JSON key (or a header's name) names a credential.
 fn is_secret_key(key: &str) -> bool {
-    let mut name = normalise(key);
-    if SECRET_NAMES.contains(&name.as_str()) {
+    // Every key of every logged body comes here: a short ASCII key is normalised on the stack.
+    let mut buffer = [0u8; 64];
+    match normalise_short(key, &mut buffer) {
+        Some(name) => is_secret_name(name),
+        None => is_secret_name(&normalise(key)),
+    }
+}
+
+/// `is_secret_key` of a normalised key.
+fn is_secret_name(name: &str) -> bool {
+    if SECRET_NAMES.contains(&name) {
         return true;
     }
+    // Most keys hold no secret word, which a scan of their few bytes says at once.
+    if !holds_a_secret_word(name) {
+        return false;
+    }
+    let mut name = name.to_string();
     for word in ORDINARY_WORDS {
         if name.contains(word) {
             // A separator, so that what is left around it cannot join into a secret word.
             name = name.replace(word, " ");
         }
     }
-    SECRET_WORDS.iter().any(|word| name.contains(word))
+    holds_a_secret_word(&name)
+}
+
+/// `normalise` for an ASCII key of up to 64 bytes, into `buffer`; None for others.
+fn normalise_short<'b>(key: &str, buffer: &'b mut [u8; 64]) -> Option<&'b str> {
+    if key.len() > buffer.len() || !key.is_ascii() {
+        return None;
+    }
+    let mut len = 0;
+    for b in key.bytes().filter(|b| !is_separator(char::from(*b))) {
+        buffer[len] = b.to_ascii_lowercase();
+        len += 1;
+    }
+    std::str::from_utf8(&buffer[..len]).ok()
+}
+
+/// Whether a secret word starts anywhere in `name` (normalised).
+fn holds_a_secret_word(name: &str) -> bool {
+    let name = name.as_bytes();
+    (0..name.len()).any(|at| {
+        SECRET_WORDS
+            .iter()
+            .any(|word| name[at..].starts_with(word.as_bytes()))
+    })
 }
 
 /// Whether a query parameter (as written in a URL, percent-encoded) names a credential.
@@ -201,7 +242,20 @@ mod tests {
     fn keys_are_judged_by_their_normalised_name() {
         for (key, secret) in KEYS {
             assert_eq!(is_secret_key(key), *secret, "{key}");
+            let mut buffer = [0u8; 64];
+            let short = normalise_short(key, &mut buffer);
+            assert_eq!(short, Some(normalise(key).as_str()), "{key}");
         }
+    }
+
+    #[test]
+    fn long_and_non_ascii_keys_are_judged_alike() {
+        let long = "x".repeat(70);
+        assert!(is_secret_key(&format!("{long}_token")));
+        assert!(!is_secret_key(&long));
+        assert!(is_secret_key("clé_token"));
+        assert!(!is_secret_key("société"));
+        assert!(!is_secret_key("secrétaire"));
     }
 
     #[test]
