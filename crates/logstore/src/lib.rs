@@ -1,7 +1,7 @@
 //! The API log (DESIGN.md §7): a row for every call received (`receive`) and every outbound attempt
 //! (`send`), with previews of both sides, their true sizes, and the full request and response as one
-//! attachment when either side is longer than the preview limit. Secrets are masked before anything
-//! is stored (`redact`).
+//! attachment when either side is longer than the preview limit. Secrets are masked by shape
+//! (`redact`) before anything is stored: in both bodies and in every text column.
 //!
 //! Calls hand their logs to a `LogWriter`, which stores them in batches; `write` stores one in a
 //! transaction of the caller's.
@@ -14,12 +14,11 @@
 
 pub mod entity;
 mod preview;
-mod redact;
+pub mod redact;
 mod search;
 mod writer;
 
 use preview::{chars, preview_json};
-pub use redact::{MASK, SECRET_KEYS, is_secret_key, redact};
 pub use search::{INDEX_CHUNK, index_pending};
 pub use writer::{FLUSH_EVERY, LogWriter};
 
@@ -69,13 +68,32 @@ impl Body {
         }
     }
 
-    /// About how much memory the body holds, for the `LogWriter`'s budget.
+    /// The bytes of the body as it is kept until stored (bytes as received, JSON as serialised),
+    /// for the `LogWriter`'s budget: counted, not written anywhere.
     fn weight(&self) -> usize {
         match self {
-            Body::Json(_) => 1024,
+            Body::Json(value) => serialised_len(value),
             Body::Bytes(bytes) => bytes.len(),
         }
     }
+}
+
+/// The length of `value`'s JSON text, serialised into a counter rather than a buffer.
+fn serialised_len(value: &Value) -> usize {
+    struct Counter(usize);
+    impl std::io::Write for Counter {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0 += bytes.len();
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut counter = Counter(0);
+    // Serialising a Value into a writer that never fails cannot fail.
+    let _ = serde_json::to_writer(&mut counter, value);
+    counter.0
 }
 
 /// One side of a call masked, measured and previewed, ready to store. Making it is the costly
@@ -92,7 +110,7 @@ pub struct Side {
 impl Side {
     /// Takes the value to mask it in place: a request body is not copied on its way to the log.
     fn new(mut masked: Value, preview_limit: usize) -> Side {
-        redact(&mut masked);
+        redact::value(&mut masked);
         let text = masked.to_string();
         let size = chars(&text);
         Side {
@@ -139,29 +157,49 @@ impl Entry {
             response: Side::new(response, limit),
             at: self.at,
             log_type: self.log_type,
-            route: text(self.route),
-            function_name: text(self.function_name),
-            model: self.model.map(text),
-            res_model: self.res_model.map(text),
+            route: column(self.route),
+            function_name: column(self.function_name),
+            model: self.model.map(column),
+            res_model: self.res_model.map(column),
             res_id: self.res_id,
-            callback_url: self.callback_url.map(text),
+            callback_url: self.callback_url.map(column),
             success: self.success,
             preview_limit: limit,
             duration: self.duration,
             user_id: self.user_id,
-            idempotency_key: self.idempotency_key.map(text),
+            idempotency_key: self.idempotency_key.map(column),
         }
     }
 
-    /// About how much memory the entry holds, for the `LogWriter`'s budget.
+    /// The bytes the entry holds until it is stored, for the `LogWriter`'s budget: both bodies
+    /// and the text columns (a client chooses `model` and `callback_url`, and their length).
     fn weight(&self) -> usize {
-        self.request.weight() + self.response.weight()
+        let texts = [
+            &self.model,
+            &self.res_model,
+            &self.callback_url,
+            &self.idempotency_key,
+        ];
+        self.request.weight()
+            + self.response.weight()
+            + self.route.len()
+            + self.function_name.len()
+            + texts
+                .iter()
+                .filter_map(|t| t.as_ref())
+                .map(String::len)
+                .sum::<usize>()
     }
 }
 
-/// A text column's value: PostgreSQL refuses NUL in text, and a client can send one (in `model`,
-/// say); it would fail the whole batch of logs it is stored with.
-fn text(value: String) -> String {
+/// A text column's value: its secrets masked (`redact::text`: a `route` that is a target URL, a
+/// `callback_url`), and NUL replaced, as PostgreSQL refuses NUL in text and a client can send one
+/// (in `model`, say): it would fail the whole batch of logs it is stored with.
+fn column(value: String) -> String {
+    let value = match redact::text(&value) {
+        std::borrow::Cow::Owned(masked) => masked,
+        std::borrow::Cow::Borrowed(_) => value,
+    };
     if value.contains('\0') {
         value.replace('\0', "\u{fffd}")
     } else {

@@ -25,8 +25,10 @@ pub const FLUSH_EVERY: Duration = Duration::from_millis(100);
 const BATCH_ROWS: usize = 1_000;
 /// Logs waiting for the database before `record` waits too (the database has stalled).
 const QUEUE: usize = 20_000;
-/// Bytes of bodies waiting, likewise: a few very large calls must not hold memory unbounded.
-const QUEUE_BYTES: usize = 64 << 20;
+/// Bytes of logs waiting, likewise (`Entry::weight`: the bodies as received or serialised, and
+/// the text columns): many large calls must not hold memory unbounded. A log larger than the
+/// whole budget waits until it is the only one.
+const QUEUE_BYTES: u32 = 64 << 20;
 /// A batch the database refused is tried once more after this pause, then log by log.
 const RETRY_AFTER: Duration = Duration::from_secs(1);
 
@@ -43,22 +45,35 @@ enum Message {
 pub struct LogWriter {
     sender: mpsc::Sender<Message>,
     budget: Arc<Semaphore>,
+    /// The budget's size in bytes.
+    budget_bytes: u32,
 }
 
 impl LogWriter {
     /// Start the task that stores the logs in `store` (on the current Tokio runtime).
     pub fn start(store: Store) -> LogWriter {
-        let (sender, receiver) = mpsc::channel(QUEUE);
+        let (writer, receiver) = LogWriter::unstarted(QUEUE_BYTES);
         tokio::spawn(run(store, receiver));
-        LogWriter {
-            sender,
-            budget: Arc::new(Semaphore::new(QUEUE_BYTES)),
-        }
+        writer
     }
 
-    /// Hand a log over. Waits only when `QUEUE` logs or `QUEUE_BYTES` are already waiting.
+    /// A writer with a budget of `bytes`, and the queue its task reads.
+    fn unstarted(bytes: u32) -> (LogWriter, mpsc::Receiver<Message>) {
+        let (sender, receiver) = mpsc::channel(QUEUE);
+        let writer = LogWriter {
+            sender,
+            budget: Arc::new(Semaphore::new(bytes as usize)),
+            budget_bytes: bytes,
+        };
+        (writer, receiver)
+    }
+
+    /// Hand a log over. Waits only when `QUEUE` logs are already waiting, or too many of the
+    /// budget's bytes for this one.
     pub async fn record(&self, entry: Entry) {
-        let weight = entry.weight().clamp(1, QUEUE_BYTES) as u32;
+        let weight = u32::try_from(entry.weight())
+            .unwrap_or(u32::MAX)
+            .clamp(1, self.budget_bytes);
         let Ok(share) = self.budget.clone().acquire_many_owned(weight).await else {
             return; // never closed
         };
@@ -174,4 +189,93 @@ async fn write_all(store: &Store, batch: &[Entry<Side>]) -> Result<(), LogError>
     }
     tx.commit_only().await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Body, LogType};
+    use serde_json::json;
+    use std::future::Future;
+    use std::task::Poll;
+
+    /// A log whose request holds a name of `len` characters.
+    fn entry(len: usize) -> Entry {
+        Entry {
+            at: chrono::Utc::now().naive_utc(),
+            log_type: LogType::Receive,
+            route: "/api/create_data".into(),
+            function_name: "create_data".into(),
+            model: Some("res.partner".into()),
+            res_model: None,
+            res_id: None,
+            callback_url: None,
+            success: true,
+            request: Body::Json(json!({"name": "x".repeat(len)})),
+            response: Body::Json(json!({"is_success": true})),
+            preview_limit: 2000,
+            duration: Duration::ZERO,
+            user_id: None,
+            idempotency_key: None,
+        }
+    }
+
+    /// Whether `future` is done after one poll (no waiting, no timing).
+    async fn done_at_once(future: &mut std::pin::Pin<&mut impl Future>) -> bool {
+        std::future::poll_fn(|cx| Poll::Ready(future.as_mut().poll(cx).is_ready())).await
+    }
+
+    #[test]
+    fn a_json_body_weighs_its_serialised_size() {
+        let large = entry(1 << 20);
+        let text = |b: &Body| match b {
+            Body::Json(v) => v.to_string().len(),
+            Body::Bytes(b) => b.len(),
+        };
+        let bodies = text(&large.request) + text(&large.response);
+        assert!(large.weight() >= bodies, "{} < {bodies}", large.weight());
+        assert!(
+            large.weight() < bodies + 100,
+            "the columns add their few bytes"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_burst_of_large_logs_waits_for_the_budget() {
+        let (writer, mut queue) = LogWriter::unstarted(100_000);
+        let weight = entry(30_000).weight();
+        // Three logs of 30 kB fit in 100 kB: handed over at once.
+        for _ in 0..3 {
+            let mut record = std::pin::pin!(writer.record(entry(30_000)));
+            assert!(done_at_once(&mut record).await);
+        }
+        assert_eq!(writer.budget.available_permits(), 100_000 - 3 * weight);
+        // A fourth waits while the three are waiting to be stored...
+        let mut fourth = std::pin::pin!(writer.record(entry(30_000)));
+        assert!(!done_at_once(&mut fourth).await);
+        assert!(!done_at_once(&mut fourth).await);
+        // ...and goes once one of them is (its share given back).
+        let stored = queue.recv().await;
+        assert!(matches!(stored, Some(Message::Log(..))));
+        drop(stored);
+        assert!(done_at_once(&mut fourth).await);
+        assert_eq!(writer.budget.available_permits(), 100_000 - 3 * weight);
+    }
+
+    #[tokio::test]
+    async fn a_log_larger_than_the_budget_waits_until_it_is_alone() {
+        let (writer, mut queue) = LogWriter::unstarted(100_000);
+        writer.record(entry(10)).await;
+        let mut huge = std::pin::pin!(writer.record(entry(500_000)));
+        assert!(!done_at_once(&mut huge).await);
+        drop(queue.recv().await);
+        assert!(done_at_once(&mut huge).await);
+        assert_eq!(
+            writer.budget.available_permits(),
+            0,
+            "it holds the whole budget"
+        );
+        drop(queue.recv().await);
+        assert_eq!(writer.budget.available_permits(), 100_000);
+    }
 }

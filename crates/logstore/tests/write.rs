@@ -252,3 +252,44 @@ async fn the_log_writer_stores_every_log_it_was_given_in_order() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_send_log_keeps_no_secret_in_its_columns_previews_or_payload() {
+    each_backend(Registry::demo, async |store, _| {
+        let url = "https://user:hunter2@erp.example.com/cb?token=abc&x=1";
+        let mut e = entry(
+            json!({"name": "N".repeat(2500), "next": url,
+                   "deep": [{"Client-Secret": "cs-1", "refresh_token": "rt-1"}],
+                   "headers": [{"name": "X-Api-Key", "value": "xk-1"}]}),
+            json!({"status": 500, "error": format!("error sending request for url ({url})")}),
+        );
+        e.log_type = LogType::Send;
+        e.route = url.into();
+        e.function_name = format!("rule posting to {url}");
+        e.callback_url = Some(url.into());
+        let id = weft_logstore::write(store.writer(), e).await.unwrap();
+        let row = api_log::Entity::find_by_id(id)
+            .one(store.connection())
+            .await
+            .unwrap()
+            .unwrap();
+        let masked = "https://***@erp.example.com/cb?token=***&x=1";
+        assert_eq!(row.route, masked);
+        assert_eq!(row.callback_url.as_deref(), Some(masked));
+        assert_eq!(row.function_name, format!("rule posting to {masked}"));
+        assert!(row.has_payload);
+        let payload = weft_logstore::payload(store.connection(), id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(payload["request"]["next"], json!(masked));
+        let stored = format!("{row:?} {payload}");
+        for secret in ["hunter2", "abc", "cs-1", "rt-1", "xk-1"] {
+            assert!(
+                !stored.contains(secret),
+                "{secret} reached the log: {stored}"
+            );
+        }
+    })
+    .await;
+}

@@ -182,7 +182,8 @@ async fn render_rule(
 
 /// The send log of a rule that fired for a record with no URL to send to (research §12.4).
 fn unsent(rule: &Rule, event: &Event, why: &str) -> Entry {
-    tracing::warn!(rule = rule.id, model = %event.model, res_id = event.res_id, "{why}");
+    let shown = weft_logstore::redact::text(why);
+    tracing::warn!(rule = rule.id, model = %event.model, res_id = event.res_id, "{shown}");
     Entry {
         at: chrono::Utc::now().naive_utc(),
         log_type: LogType::Send,

@@ -219,7 +219,7 @@ fn statements(backend: sea_orm::DatabaseBackend, finished: &[Finished]) -> Vec<S
 fn retire(backend: sea_orm::DatabaseBackend, d: &Claimed, now: NaiveDateTime) -> Vec<Statement> {
     let error = format!(
         "{} answered 410 Gone: the URL is retired for this {}",
-        d.url,
+        weft_logstore::redact::text(&d.url),
         d.kind.as_str()
     );
     let kind = d.kind.as_str();
@@ -282,7 +282,12 @@ fn attempt_rows(finished: &[Finished]) -> Vec<BulkRow> {
         .filter_map(|f| {
             let answer = f.answer.as_ref()?;
             let (status, error) = status_and_error(&f.decision);
-            let preview: String = String::from_utf8_lossy(&answer.response)
+            // Masked whole (as text, or as JSON when it is), then cut: a cut secret is still one.
+            let mut answered = Value::String(String::from_utf8_lossy(&answer.response).into());
+            weft_logstore::redact::value(&mut answered);
+            let preview: String = answered
+                .as_str()
+                .unwrap_or_default()
                 .chars()
                 .take(RESPONSE_PREVIEW)
                 .collect();

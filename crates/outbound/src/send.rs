@@ -142,7 +142,8 @@ fn failed(
     Answer {
         outcome: Outcome::Failed {
             status,
-            error,
+            // reqwest's errors, and the guard's reasons, may quote the URL and its credentials.
+            error: weft_logstore::redact::text(&error).into_owned(),
             retry_after,
         },
         response: Vec::new(),

@@ -265,7 +265,8 @@ impl OdooApi {
                 (outcome, model, vals)
             };
             let success = outcome.error.is_none();
-            tracing::info!(route = route.name(), model, uid, success, "data call");
+            let shown = weft_logstore::redact::text(&model); // a client's text, masked as in a log
+            tracing::info!(route = route.name(), model = %shown, uid, success, "data call");
             if let Some(log) = log {
                 let entry = log.entry(route, &model, &vals, started.elapsed(), &outcome);
                 logs.record(entry).await;

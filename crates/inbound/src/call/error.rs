@@ -138,7 +138,8 @@ impl CallError {
                 path,
             } => ApiError {
                 code: code.as_str(),
-                message: one_line(message),
+                // A message may quote a value the client sent: a URL with its credentials, say.
+                message: one_line(&weft_logstore::redact::text(message)),
                 field: path.as_deref().map(|p| last_field(p).to_string()),
                 path: path.clone(),
             },

@@ -346,10 +346,14 @@ pub fn broke_down(route: Route, model: &str, detail: String) -> CallOutcome {
 }
 
 fn failure(route: Route, model: &str, error: CallError) -> CallOutcome {
+    // Both may quote what the client sent (`model` too): masked as a log is.
+    let model = weft_logstore::redact::text(model);
     if let CallError::Internal(detail) | CallError::Transient(detail) = &error {
-        tracing::error!(route = route.name(), model, detail = %detail, "inbound call failed");
+        let detail = weft_logstore::redact::text(detail);
+        tracing::error!(route = route.name(), %model, %detail, "inbound call failed");
     } else {
-        tracing::debug!(route = route.name(), model, error = %error, "inbound call refused");
+        let shown = weft_logstore::redact::text(&error.to_string()).into_owned();
+        tracing::debug!(route = route.name(), %model, error = %shown, "inbound call refused");
     }
     let api = error.to_api();
     CallOutcome {
