@@ -16,6 +16,7 @@ use weft_inbound::auth::{self, AuthError, Credentials};
 use weft_inbound::call::{self, CallLog, Route};
 use weft_inbound::envelope::{self, RouteCall};
 use weft_inbound::identity::{self, Caller, SESSION_DAYS};
+use weft_inbound::password::Passwords;
 use weft_store::parameters::Parameters;
 
 #[derive(Tags)]
@@ -110,7 +111,7 @@ impl OdooApi {
             text("password"),
             params.get("db").cloned().unwrap_or(Value::Null),
         );
-        match identity::login(&self.state.store, &login, &password).await {
+        match identity::login(&self.state.store, Passwords::shared(), &login, &password).await {
             Ok(Some((caller, sid))) => {
                 let cookie = format!(
                     "session_id={sid}; Max-Age={}; HttpOnly; Path=/; SameSite=Lax",
