@@ -94,7 +94,11 @@ impl OdooApi {
         method = "post",
         tag = "ApiTags::Session"
     )]
-    async fn authenticate(&self, body: RpcBody<AuthenticateRequest>) -> RpcReply<SessionReply> {
+    async fn authenticate(
+        &self,
+        req: &Request,
+        body: RpcBody<AuthenticateRequest>,
+    ) -> RpcReply<SessionReply> {
         let (id, params) = match envelope::parse_params(&body.bytes) {
             Ok(parsed) => parsed,
             Err(bad) => return RpcReply::new(envelope::bad_request(&bad)),
@@ -111,12 +115,26 @@ impl OdooApi {
             text("password"),
             params.get("db").cloned().unwrap_or(Value::Null),
         );
+        // Counted before the password is checked, so a burst is cut at the limit.
+        let limiter = &self.state.login_limiter;
+        let peer = req.remote_addr().as_socket_addr().map(|a| a.ip());
+        let forwarded = req
+            .headers()
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok());
+        let attempt = match limiter.attempt(limiter.client_address(peer, forwarded), &login) {
+            Ok(attempt) => attempt,
+            Err(seconds) => {
+                let message = format!(
+                    "too many failed logins for this login or from this address: retry after {seconds} s"
+                );
+                return RpcReply::too_many(seconds, &message);
+            }
+        };
         match identity::login(&self.state.store, Passwords::shared(), &login, &password).await {
             Ok(Some((caller, sid))) => {
-                let cookie = format!(
-                    "session_id={sid}; Max-Age={}; HttpOnly; Path=/; SameSite=Lax",
-                    SESSION_DAYS * 86_400
-                );
+                limiter.succeeded(attempt);
+                let cookie = self.session_cookie(&sid, SESSION_DAYS * 86_400);
                 let info = session_info(&self.state, &caller, db).await;
                 RpcReply::new(envelope::result(&id, info)).with_cookie(cookie)
             }
@@ -126,6 +144,8 @@ impl OdooApi {
                 "Access Denied",
             )),
             Err(e) => {
+                // Our failure, not a wrong guess: it does not count against the caller.
+                limiter.succeeded(attempt);
                 tracing::error!(error = %e, "session authenticate failed");
                 RpcReply::new(envelope::error(
                     &id,
@@ -152,12 +172,26 @@ impl OdooApi {
             tracing::error!(error = %e, "session destroy failed");
         }
         // Odoo omits `result` when the route returns None.
-        RpcReply::new(json!({"jsonrpc": "2.0", "id": id}))
-            .with_cookie("session_id=; Max-Age=0; HttpOnly; Path=/".into())
+        RpcReply::new(json!({"jsonrpc": "2.0", "id": id})).with_cookie(self.session_cookie("", 0))
     }
 }
 
 impl OdooApi {
+    /// The `session_id` cookie: `Secure` when the service is reached over https
+    /// (`WEFT_PUBLIC_URL`), so a browser never sends it in clear.
+    fn session_cookie(&self, value: &str, max_age: i64) -> String {
+        let public_url = &self.state.public_url;
+        let secure = if public_url
+            .get(..8)
+            .is_some_and(|scheme| scheme.eq_ignore_ascii_case("https://"))
+        {
+            "; Secure"
+        } else {
+            ""
+        };
+        format!("session_id={value}; Max-Age={max_age}; HttpOnly; Path=/; SameSite=Lax{secure}")
+    }
+
     async fn data_route(&self, req: &Request, route: Route, body: Vec<u8>) -> RpcReply<CallReply> {
         let call = match envelope::parse_route_call(&body) {
             Ok(call) => call,
