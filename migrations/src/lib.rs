@@ -14,6 +14,7 @@ mod m20261122_000003_api_log;
 mod m20261122_000004_api_log_search;
 mod m20261122_000005_outbound;
 mod m20261122_000006_inbound_hooks;
+mod m20261201_000007_idempotency_lease;
 
 pub struct Migrator;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000004_api_log_search::Migration),
             Box::new(m20261122_000005_outbound::Migration),
             Box::new(m20261122_000006_inbound_hooks::Migration),
+            Box::new(m20261201_000007_idempotency_lease::Migration),
         ]
     }
 }

@@ -81,7 +81,8 @@ pub fn sha256_hex(data: &[u8]) -> String {
         .collect()
 }
 
-fn random_hex(bytes: usize) -> String {
+/// `bytes` random bytes as hex (session ids, idempotency claim owners).
+pub fn random_hex(bytes: usize) -> String {
     let mut buf = vec![0u8; bytes];
     rand::rng().fill_bytes(&mut buf);
     buf.iter().map(|b| format!("{b:02x}")).collect()

@@ -248,12 +248,9 @@ impl OdooApi {
         {
             Ok(idempotency::Claim::Replay(body)) => body,
             Ok(idempotency::Claim::Conflict(message)) => conflict(&message),
-            Ok(idempotency::Claim::Run) => {
-                let body = self.run_call(&caller, &call, route, body, Some(&key)).await;
-                if let Err(e) = idempotency::complete(store, caller.uid, &key, &body).await {
-                    tracing::error!(error = %e, "could not keep the idempotent response");
-                }
-                body
+            Ok(idempotency::Claim::Run(claim)) => {
+                self.run_call(&caller, &call, route, body, Some(claim))
+                    .await
             }
             Err(e) => {
                 tracing::error!(error = %e, "idempotency claim failed");
@@ -273,12 +270,13 @@ impl OdooApi {
         call: &RouteCall,
         route: Route,
         body: Vec<u8>,
-        idempotency_key: Option<&str>,
+        claim: Option<idempotency::Running>,
     ) -> Value {
         // One snapshot of the parameters serves the call and its log.
         let parameters = self.state.parameters();
         let settings = self.state.call_settings(&parameters);
-        let log = call_log(&parameters, caller, route, body, idempotency_key);
+        let key = claim.as_ref().map(idempotency::Running::key);
+        let log = call_log(&parameters, caller, route, body, key);
         let (store, logs, uid) = (
             self.state.store.clone(),
             self.state.logs.clone(),
@@ -301,6 +299,15 @@ impl OdooApi {
             };
             let success = outcome.error.is_none();
             tracing::info!(route = route.name(), model, uid, success, "data call");
+            // Here, not in the handler: a client that stops waiting must not end the claim's
+            // renewal while its call still runs, nor leave the claim without its response.
+            if let Some(claim) = claim {
+                match claim.complete(&outcome.body).await {
+                    Ok(true) => {}
+                    Ok(false) => tracing::warn!("an idempotency claim was taken over while its call ran"),
+                    Err(e) => tracing::error!(error = %e, "could not keep the idempotent response"),
+                }
+            }
             if let Some(log) = log {
                 let entry = log.entry(route, &model, &vals, started.elapsed(), &outcome);
                 logs.record(entry).await;
