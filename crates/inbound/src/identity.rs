@@ -5,6 +5,7 @@
 //! the operator in another shape (`WEFT_ADMIN_API_KEY=...`) is found by a prefix derived from its hash.
 //! Passwords are argon2 hashes (`password`). Sessions are rows keyed by the SHA-256 of the cookie, 7 days long.
 
+use crate::password::Passwords;
 use chrono::{NaiveDateTime, Utc};
 use rand::RngCore;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
@@ -12,7 +13,6 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, TransactionTrait,
 };
 use serde_json::{Value, json};
-use crate::password::Passwords;
 use sha2::{Digest, Sha256};
 use weft_outbound::signing::constant_time_eq;
 use weft_store::entity::{api_key, session};

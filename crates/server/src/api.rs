@@ -304,7 +304,9 @@ impl OdooApi {
             if let Some(claim) = claim {
                 match claim.complete(&outcome.body).await {
                     Ok(true) => {}
-                    Ok(false) => tracing::warn!("an idempotency claim was taken over while its call ran"),
+                    Ok(false) => {
+                        tracing::warn!("an idempotency claim was taken over while its call ran")
+                    }
                     Err(e) => tracing::error!(error = %e, "could not keep the idempotent response"),
                 }
             }

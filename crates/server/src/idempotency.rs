@@ -82,7 +82,9 @@ impl Running {
         owners.0.lock().expect("owners lock").insert(owner.clone());
         let renewal = {
             let (store, key, owner) = (store.clone(), key.to_string(), owner.clone());
-            let every = (Policy::default().lease / 4).to_std().expect("a positive lease");
+            let every = (Policy::default().lease / 4)
+                .to_std()
+                .expect("a positive lease");
             tokio::spawn(async move {
                 loop {
                     tokio::time::sleep(every).await;
@@ -134,7 +136,14 @@ impl Running {
 
     #[cfg(test)]
     async fn renew_at(&self, now: NaiveDateTime, policy: Policy) -> Result<(), DbErr> {
-        renew(&self.store, self.uid, &self.key, &self.owner, now + policy.lease).await
+        renew(
+            &self.store,
+            self.uid,
+            &self.key,
+            &self.owner,
+            now + policy.lease,
+        )
+        .await
     }
 }
 
@@ -193,7 +202,14 @@ pub async fn claim(
         route,
         request_sha256,
     };
-    claim_as(&PROCESS, store, &request, Policy::default(), Utc::now().naive_utc()).await
+    claim_as(
+        &PROCESS,
+        store,
+        &request,
+        Policy::default(),
+        Utc::now().naive_utc(),
+    )
+    .await
 }
 
 struct Request<'a> {
@@ -216,8 +232,15 @@ async fn claim_as(
     for _ in 0..3 {
         let select = Query::select()
             .columns(
-                ["route", "request_sha256", "response", "create_date", "owner", "lease_until"]
-                    .map(Alias::new),
+                [
+                    "route",
+                    "request_sha256",
+                    "response",
+                    "create_date",
+                    "owner",
+                    "lease_until",
+                ]
+                .map(Alias::new),
             )
             .from(table())
             .cond_where(this_key(uid, key))

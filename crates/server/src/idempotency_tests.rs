@@ -39,33 +39,56 @@ async fn a_running_claim_is_kept_past_a_minute_and_a_dead_owners_claim_is_taken_
         let (first, second) = (Arc::<Owners>::default(), Arc::<Owners>::default());
         let t0 = Utc::now().naive_utc();
         let at = |seconds| t0 + Duration::seconds(seconds);
-        let a = run(claim_as(&first, &store, &request(1, "k"), policy, t0).await.unwrap());
+        let a = run(claim_as(&first, &store, &request(1, "k"), policy, t0)
+            .await
+            .unwrap());
 
         // Another process, 100 s in: the call still runs and renewed its lease at 90 s.
         a.renew_at(at(90), policy).await.unwrap();
-        let refused = conflict(claim_as(&second, &store, &request(1, "k"), policy, at(100)).await.unwrap());
+        let refused = conflict(
+            claim_as(&second, &store, &request(1, "k"), policy, at(100))
+                .await
+                .unwrap(),
+        );
         assert!(refused.contains("still running"), "{refused}");
 
         // The owning process knows its call runs, even with the lease run out (on SQLite a long
         // call holds the writer the renewal needs).
-        let refused = conflict(claim_as(&first, &store, &request(1, "k"), policy, at(500)).await.unwrap());
+        let refused = conflict(
+            claim_as(&first, &store, &request(1, "k"), policy, at(500))
+                .await
+                .unwrap(),
+        );
         assert!(refused.contains("still running"), "{refused}");
 
         // The first process stops renewing (it hangs, or died): the other takes the claim over,
         // and the late first call cannot overwrite the response of the one that took over.
-        let b = run(claim_as(&second, &store, &request(1, "k"), policy, at(500)).await.unwrap());
+        let b = run(claim_as(&second, &store, &request(1, "k"), policy, at(500))
+            .await
+            .unwrap());
         assert!(!a.complete(&json!({"from": "a"})).await.unwrap());
         assert!(b.complete(&json!({"from": "b"})).await.unwrap());
-        match claim_as(&first, &store, &request(1, "k"), policy, at(501)).await.unwrap() {
+        match claim_as(&first, &store, &request(1, "k"), policy, at(501))
+            .await
+            .unwrap()
+        {
             Claim::Replay(body) => assert_eq!(body, json!({"from": "b"})),
             _ => panic!("the completed key replays"),
         }
 
         // A process that died simply stops: its claim goes once the lease is over, not before.
-        let dead = run(claim_as(&first, &store, &request(1, "d"), policy, t0).await.unwrap());
+        let dead = run(claim_as(&first, &store, &request(1, "d"), policy, t0)
+            .await
+            .unwrap());
         drop(dead);
-        conflict(claim_as(&second, &store, &request(1, "d"), policy, at(59)).await.unwrap());
-        run(claim_as(&second, &store, &request(1, "d"), policy, at(61)).await.unwrap());
+        conflict(
+            claim_as(&second, &store, &request(1, "d"), policy, at(59))
+                .await
+                .unwrap(),
+        );
+        run(claim_as(&second, &store, &request(1, "d"), policy, at(61))
+            .await
+            .unwrap());
     })
     .await;
 }
@@ -80,21 +103,36 @@ async fn a_user_over_the_key_cap_is_refused_naming_it_while_replays_and_others_g
         let owners = Arc::<Owners>::default();
         let now = Utc::now().naive_utc();
         for key in ["k1", "k2", "k3"] {
-            let running = run(claim_as(&owners, &store, &request(7, key), policy, now).await.unwrap());
+            let running = run(claim_as(&owners, &store, &request(7, key), policy, now)
+                .await
+                .unwrap());
             assert!(running.complete(&json!({"key": key})).await.unwrap());
         }
-        let refused = conflict(claim_as(&owners, &store, &request(7, "k4"), policy, now).await.unwrap());
+        let refused = conflict(
+            claim_as(&owners, &store, &request(7, "k4"), policy, now)
+                .await
+                .unwrap(),
+        );
         assert!(refused.contains("holds 3 Idempotency-Keys"), "{refused}");
         let held = keys_held(&store, 7, now).await.unwrap();
         assert_eq!(held, 3, "the refused key was not stored");
-        match claim_as(&owners, &store, &request(7, "k1"), policy, now).await.unwrap() {
+        match claim_as(&owners, &store, &request(7, "k1"), policy, now)
+            .await
+            .unwrap()
+        {
             Claim::Replay(body) => assert_eq!(body, json!({"key": "k1"})),
             _ => panic!("a key held already still replays at the cap"),
         }
-        run(claim_as(&owners, &store, &request(8, "k4"), policy, now).await.unwrap());
+        run(claim_as(&owners, &store, &request(8, "k4"), policy, now)
+            .await
+            .unwrap());
         // A day later the old keys no longer count.
         let tomorrow = now + Duration::hours(REPLAY_HOURS) + Duration::seconds(1);
-        run(claim_as(&owners, &store, &request(7, "k4"), policy, tomorrow).await.unwrap());
+        run(
+            claim_as(&owners, &store, &request(7, "k4"), policy, tomorrow)
+                .await
+                .unwrap(),
+        );
     })
     .await;
 }

@@ -238,7 +238,11 @@ mod tests {
         let limiter = LoginLimiter::new(limits(0, 30));
         let now = Instant::now();
         for n in 0..30 {
-            assert!(limiter.attempt_at(address(1), &format!("user{n}"), now).is_ok());
+            assert!(
+                limiter
+                    .attempt_at(address(1), &format!("user{n}"), now)
+                    .is_ok()
+            );
         }
         let refused = limiter.attempt_at(address(1), "someone-else", now).err();
         // 30 a minute: the next token comes in 2 s.
@@ -274,7 +278,11 @@ mod tests {
             let at = now + Duration::from_millis(n);
             assert!(limiter.attempt_at(address(1), &format!("u{n}"), at).is_ok());
         }
-        assert!(limiter.per_login.len() <= 100, "{}", limiter.per_login.len());
+        assert!(
+            limiter.per_login.len() <= 100,
+            "{}",
+            limiter.per_login.len()
+        );
         // The latest logins are remembered: the newest one still has 9 tokens, not 10.
         let at = now + Duration::from_millis(1000);
         for _ in 0..9 {

@@ -94,7 +94,10 @@ impl<T> RpcReply<T> {
 
     /// 429 Too Many Requests with `Retry-After`.
     pub fn rate_limited(seconds: u64) -> Self {
-        Self::too_many(seconds, &format!("too many requests: retry after {seconds} s"))
+        Self::too_many(
+            seconds,
+            &format!("too many requests: retry after {seconds} s"),
+        )
     }
 
     /// 429 Too Many Requests with `Retry-After` and `message` saying which limit.
