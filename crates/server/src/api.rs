@@ -89,6 +89,10 @@ impl OdooApi {
     }
 
     /// Log in with a login and password; the session travels in the `session_id` cookie.
+    ///
+    /// Failed logins are limited per login (`WEFT_LOGIN_RATE_LIMIT`, 10 a minute) and per client
+    /// address (`WEFT_LOGIN_IP_RATE_LIMIT`, 30 a minute): past either, the answer is 429 with
+    /// `Retry-After`, even for the right password, until the bucket refills.
     #[oai(
         path = "/web/session/authenticate",
         method = "post",
