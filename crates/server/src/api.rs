@@ -126,9 +126,11 @@ impl OdooApi {
             .headers()
             .get("x-forwarded-for")
             .and_then(|v| v.to_str().ok());
-        let attempt = match limiter.attempt(limiter.client_address(peer, forwarded), &login) {
+        let address = limiter.client_address(peer, forwarded);
+        let attempt = match limiter.attempt(address, &login) {
             Ok(attempt) => attempt,
             Err(seconds) => {
+                tracing::warn!(%address, "a login was refused by the failed-login limit");
                 let message = format!(
                     "too many failed logins for this login or from this address: retry after {seconds} s"
                 );

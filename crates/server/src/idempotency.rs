@@ -78,17 +78,24 @@ pub struct Running {
 }
 
 impl Running {
-    fn start(store: &Store, uid: i64, key: &str, owner: String, owners: Arc<Owners>) -> Running {
+    fn start(
+        store: &Store,
+        uid: i64,
+        key: &str,
+        owner: String,
+        owners: Arc<Owners>,
+        lease: Duration,
+    ) -> Running {
         owners.0.lock().expect("owners lock").insert(owner.clone());
         let renewal = {
             let (store, key, owner) = (store.clone(), key.to_string(), owner.clone());
-            let every = (Policy::default().lease / 4)
+            let every = (lease / 4)
                 .to_std()
-                .expect("a positive lease");
+                .unwrap_or(std::time::Duration::from_secs(1));
             tokio::spawn(async move {
                 loop {
                     tokio::time::sleep(every).await;
-                    let until = Utc::now().naive_utc() + Policy::default().lease;
+                    let until = Utc::now().naive_utc() + lease;
                     if let Err(e) = renew(&store, uid, &key, &owner, until).await {
                         tracing::warn!(error = %e, "could not renew an idempotency claim");
                     }
@@ -284,13 +291,8 @@ async fn claim_as(
                 )
                 .to_owned();
             if db.execute(&insert).await?.rows_affected() == 1 {
-                return Ok(Claim::Run(Running::start(
-                    store,
-                    uid,
-                    key,
-                    owner,
-                    owners.clone(),
-                )));
+                let running = Running::start(store, uid, key, owner, owners.clone(), policy.lease);
+                return Ok(Claim::Run(running));
             }
             // Another request inserted it first: look again.
             continue;

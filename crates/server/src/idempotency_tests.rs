@@ -136,3 +136,29 @@ async fn a_user_over_the_key_cap_is_refused_naming_it_while_replays_and_others_g
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_running_claim_renews_its_own_lease_in_the_background() {
+    each_backend(Registry::demo, async |store, _| {
+        // A short lease, renewed every 1.5 s; the other process looks after 8 s, past the first
+        // lease, with 6 s of renewals to have kept it.
+        let policy = Policy {
+            lease: Duration::seconds(6),
+            ..Policy::default()
+        };
+        let (first, second) = (Arc::<Owners>::default(), Arc::<Owners>::default());
+        let slow = request(1, "slow");
+        let claim = claim_as(&first, &store, &slow, policy, Utc::now().naive_utc()).await;
+        let running = run(claim.unwrap());
+        tokio::time::sleep(std::time::Duration::from_secs(8)).await;
+        let now = Utc::now().naive_utc();
+        let refused = conflict(
+            claim_as(&second, &store, &request(1, "slow"), policy, now)
+                .await
+                .unwrap(),
+        );
+        assert!(refused.contains("still running"), "{refused}");
+        assert!(running.complete(&json!({"done": true})).await.unwrap());
+    })
+    .await;
+}
