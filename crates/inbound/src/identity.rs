@@ -3,7 +3,8 @@
 //! An API key is `weft_<prefix>_<secret>` with 256 random bits, shown once. The database keeps the
 //! prefix (to find the key) and the SHA-256 of the whole key, compared in constant time. A key given by
 //! the operator in another shape (`WEFT_ADMIN_API_KEY=...`) is found by a prefix derived from its hash.
-//! Passwords are argon2 hashes (`password`). Sessions are rows keyed by the SHA-256 of the cookie, 7 days long.
+//! Passwords are argon2 hashes, checked off the async workers (`password`). Sessions are rows keyed
+//! by the SHA-256 of the cookie, 7 days long; expired ones are refused and purged.
 
 use crate::password::Passwords;
 use chrono::{NaiveDateTime, Utc};
