@@ -75,8 +75,12 @@ async fn login(server: &TestServer, login: &str, password: &str) -> Answer {
     authenticate(client, url, login.into(), password.into(), None).await
 }
 
-/// `count` bad logins at once (`login(n)` for the n-th); their answers.
-async fn burst(server: &TestServer, count: usize, login: impl Fn(usize) -> String) -> Vec<Answer> {
+/// `count` bad logins at once (`login(n)` for the n-th) to `server`; their answers.
+fn burst(
+    server: &TestServer,
+    count: usize,
+    login: impl Fn(usize) -> String,
+) -> impl Future<Output = Vec<Answer>> + Send + 'static {
     let mut attempts = JoinSet::new();
     for n in 0..count {
         let (client, url) = (server.client.clone(), server.url.clone());
@@ -88,7 +92,7 @@ async fn burst(server: &TestServer, count: usize, login: impl Fn(usize) -> Strin
             None,
         ));
     }
-    attempts.join_all().await
+    attempts.join_all()
 }
 
 #[tokio::test]
@@ -111,11 +115,20 @@ async fn parallel_bad_logins_for_one_login_are_refused_with_429_past_the_limit()
         assert!(right.refused_by_limit(), "{}", right.body);
         assert!(right.cookie.is_none());
         // The limit is the login's: another user from the same address logs in.
-        assert!(
-            login(&server, "bystander", "bystander-password")
-                .await
-                .logged_in()
-        );
+        let bystander = login(&server, "bystander", "bystander-password").await;
+        assert!(bystander.logged_in(), "{}", bystander.body);
+        // The refusals are counted where an operator looks.
+        let metrics = server
+            .client
+            .get(format!("{}/metrics", server.url))
+            .send()
+            .await;
+        let metrics = metrics.unwrap().text().await.unwrap();
+        let counted = metrics
+            .lines()
+            .find_map(|l| l.strip_prefix("weft_login_refusals_total "))
+            .and_then(|n| n.trim().parse::<usize>().ok());
+        assert_eq!(counted, Some(refused + 1), "{metrics}");
         eprintln!("ran on {backend:?}");
     }
 }
@@ -169,7 +182,7 @@ async fn one_address_is_cut_off_across_logins_and_a_forged_forwarded_for_does_no
 }
 
 /// The median time of `/healthz`, asked `count` times in a row, each on a new connection as a
-/// load balancer's probe would.
+/// load balancer's probe would (a probe stuck behind busy workers is not even accepted).
 async fn healthz_median(server: &TestServer, count: usize) -> Duration {
     let probe = reqwest::Client::builder()
         .pool_max_idle_per_host(0)
@@ -202,21 +215,7 @@ async fn healthz_stays_responsive_during_a_burst_of_bad_logins() {
         healthz_median(&server, 3).await;
         let baseline = healthz_median(&server, 11).await;
         let started = Instant::now();
-        let (client, url) = (server.client.clone(), server.url.clone());
-        let logins = tokio::spawn(async move {
-            let mut attempts = JoinSet::new();
-            for n in 0..24 {
-                let (client, url) = (client.clone(), url.clone());
-                attempts.spawn(authenticate(
-                    client,
-                    url,
-                    format!("nobody-{n}"),
-                    "x".into(),
-                    None,
-                ));
-            }
-            attempts.join_all().await
-        });
+        let logins = tokio::spawn(burst(&server, 24, |n| format!("nobody-{n}")));
         // Sampled for as long as the burst lasts, so the samples are taken under its load.
         let mut samples = Vec::new();
         while !logins.is_finished() {

@@ -130,7 +130,9 @@ impl OdooApi {
         let attempt = match limiter.attempt(address, &login) {
             Ok(attempt) => attempt,
             Err(seconds) => {
-                tracing::warn!(%address, "a login was refused by the failed-login limit");
+                // Counted, not logged at warn: a guessing client must not flood the log.
+                metrics::counter!("weft_login_refusals_total").increment(1);
+                tracing::debug!(%address, "a login was refused by the failed-login limit");
                 let message = format!(
                     "too many failed logins for this login or from this address: retry after {seconds} s"
                 );
