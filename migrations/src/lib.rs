@@ -15,6 +15,7 @@ mod m20261122_000004_api_log_search;
 mod m20261122_000005_outbound;
 mod m20261122_000006_inbound_hooks;
 mod m20261201_000007_credential_hosts;
+mod m20261201_000009_idempotency_lease;
 
 pub struct Migrator;
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000005_outbound::Migration),
             Box::new(m20261122_000006_inbound_hooks::Migration),
             Box::new(m20261201_000007_credential_hosts::Migration),
+            Box::new(m20261201_000009_idempotency_lease::Migration),
         ]
     }
 }

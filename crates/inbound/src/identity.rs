@@ -3,10 +3,10 @@
 //! An API key is `weft_<prefix>_<secret>` with 256 random bits, shown once. The database keeps the
 //! prefix (to find the key) and the SHA-256 of the whole key, compared in constant time. A key given by
 //! the operator in another shape (`WEFT_ADMIN_API_KEY=...`) is found by a prefix derived from its hash.
-//! Passwords are argon2 hashes. Sessions are rows keyed by the SHA-256 of the cookie, 7 days long.
+//! Passwords are argon2 hashes, checked off the async workers (`password`). Sessions are rows keyed
+//! by the SHA-256 of the cookie, 7 days long; expired ones are refused and purged.
 
-use argon2::Argon2;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use crate::password::Passwords;
 use chrono::{NaiveDateTime, Utc};
 use rand::RngCore;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
@@ -82,7 +82,8 @@ pub fn sha256_hex(data: &[u8]) -> String {
         .collect()
 }
 
-fn random_hex(bytes: usize) -> String {
+/// `bytes` random bytes as hex (session ids, idempotency claim owners).
+pub fn random_hex(bytes: usize) -> String {
     let mut buf = vec![0u8; bytes];
     rand::rng().fill_bytes(&mut buf);
     buf.iter().map(|b| format!("{b:02x}")).collect()
@@ -99,23 +100,6 @@ fn prefix_of(key: &str) -> String {
     }
 }
 
-fn hash_password(password: &str) -> Result<String, StoreError> {
-    let salt = SaltString::encode_b64(&rand::random::<[u8; 16]>())
-        .map_err(|e| StoreError::Schema(e.to_string()))?;
-    Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| StoreError::Schema(format!("cannot hash password: {e}")))
-}
-
-fn verify_password(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash).is_ok_and(|parsed| {
-        Argon2::default()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok()
-    })
-}
-
 fn now() -> NaiveDateTime {
     Utc::now().naive_utc()
 }
@@ -129,8 +113,11 @@ pub async fn create_user(
     role: Role,
     company_id: i64,
 ) -> Result<i64, StoreError> {
-    // Hashing is slow on purpose: not while holding the writer.
-    let hash = password.map(hash_password).transpose()?;
+    // Hashing is slow on purpose: not while holding the writer, nor on the async workers.
+    let hash = match password {
+        Some(p) => Some(Passwords::shared().hash(p).await?),
+        None => None,
+    };
     let mut tx = store.begin(&Env::superuser()).await?;
     let vals = json!({"login": login, "name": name, "company_id": company_id, "company_ids": [[6, 0, [company_id]]]});
     let uid = tx
@@ -275,8 +262,12 @@ fn touch_key(store: &Store, id: i64) {
 }
 
 /// Check a login and password; on success open a session and return its cookie value.
+///
+/// An unknown login, a user without a password and a wrong password cost the same: one Argon2
+/// verification on `passwords` (against a dummy hash when there is no real one).
 pub async fn login(
     store: &Store,
+    passwords: &Passwords,
     login: &str,
     password: &str,
 ) -> Result<Option<(Caller, String)>, StoreError> {
@@ -286,20 +277,17 @@ pub async fn login(
         .and_where(Expr::col(Alias::new("login")).eq(login))
         .and_where(Expr::col(Alias::new("active")).eq(true))
         .to_owned();
-    let row = store.connection().query_one(&select).await?;
-    let Some(row) = row else {
-        // Spend the same time as a real check, so a wrong login looks like a wrong password.
-        verify_password(
-            password,
-            "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$0000000000000000000000000000000000000000000",
-        );
+    let (uid, hash) = match store.connection().query_one(&select).await? {
+        Some(row) => (
+            Some(row.try_get::<i64>("", "id")?),
+            row.try_get::<Option<String>>("", "password_hash")?,
+        ),
+        None => (None, None),
+    };
+    let matches = passwords.verify(password, hash.as_deref()).await?;
+    let Some(uid) = uid.filter(|_| matches) else {
         return Ok(None);
     };
-    let uid: i64 = row.try_get("", "id")?;
-    let hash: Option<String> = row.try_get("", "password_hash")?;
-    if !hash.is_some_and(|h| verify_password(password, &h)) {
-        return Ok(None);
-    }
     let Some(caller) = caller_of(store, uid, None).await? else {
         return Ok(None);
     };
@@ -324,6 +312,15 @@ pub async fn caller_by_session(store: &Store, sid: &str) -> Result<Option<Caller
         Some(s) if s.expires_at > now() => caller_of(store, s.user_id, Some(s.company_id)).await,
         _ => Ok(None),
     }
+}
+
+/// Delete the sessions that expired (they are refused anyway; this keeps the table small).
+pub async fn purge_expired_sessions(store: &Store) -> Result<u64, StoreError> {
+    let deleted = session::Entity::delete_many()
+        .filter(session::Column::ExpiresAt.lte(now()))
+        .exec(store.writer())
+        .await?;
+    Ok(deleted.rows_affected)
 }
 
 pub async fn logout(store: &Store, sid: &str) -> Result<(), StoreError> {

@@ -7,3 +7,4 @@ pub mod call;
 pub mod envelope;
 pub mod hook;
 pub mod identity;
+pub mod password;

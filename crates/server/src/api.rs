@@ -16,6 +16,7 @@ use weft_inbound::auth::{self, AuthError, Credentials};
 use weft_inbound::call::{self, CallLog, Route};
 use weft_inbound::envelope::{self, RouteCall};
 use weft_inbound::identity::{self, Caller, SESSION_DAYS};
+use weft_inbound::password::Passwords;
 use weft_store::parameters::Parameters;
 
 #[derive(Tags)]
@@ -88,12 +89,20 @@ impl OdooApi {
     }
 
     /// Log in with a login and password; the session travels in the `session_id` cookie.
+    ///
+    /// Failed logins are limited per login (`WEFT_LOGIN_RATE_LIMIT`, 10 a minute) and per client
+    /// address (`WEFT_LOGIN_IP_RATE_LIMIT`, 30 a minute): past either, the answer is 429 with
+    /// `Retry-After`, even for the right password, until the bucket refills.
     #[oai(
         path = "/web/session/authenticate",
         method = "post",
         tag = "ApiTags::Session"
     )]
-    async fn authenticate(&self, body: RpcBody<AuthenticateRequest>) -> RpcReply<SessionReply> {
+    async fn authenticate(
+        &self,
+        req: &Request,
+        body: RpcBody<AuthenticateRequest>,
+    ) -> RpcReply<SessionReply> {
         let (id, params) = match envelope::parse_params(&body.bytes) {
             Ok(parsed) => parsed,
             Err(bad) => return RpcReply::new(envelope::bad_request(&bad)),
@@ -110,12 +119,30 @@ impl OdooApi {
             text("password"),
             params.get("db").cloned().unwrap_or(Value::Null),
         );
-        match identity::login(&self.state.store, &login, &password).await {
-            Ok(Some((caller, sid))) => {
-                let cookie = format!(
-                    "session_id={sid}; Max-Age={}; HttpOnly; Path=/; SameSite=Lax",
-                    SESSION_DAYS * 86_400
+        // Counted before the password is checked, so a burst is cut at the limit.
+        let limiter = &self.state.login_limiter;
+        let peer = req.remote_addr().as_socket_addr().map(|a| a.ip());
+        let forwarded = req
+            .headers()
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok());
+        let address = limiter.client_address(peer, forwarded);
+        let attempt = match limiter.attempt(address, &login) {
+            Ok(attempt) => attempt,
+            Err(seconds) => {
+                // Counted, not logged at warn: a guessing client must not flood the log.
+                metrics::counter!("weft_login_refusals_total").increment(1);
+                tracing::debug!(%address, "a login was refused by the failed-login limit");
+                let message = format!(
+                    "too many failed logins for this login or from this address: retry after {seconds} s"
                 );
+                return RpcReply::too_many(seconds, &message);
+            }
+        };
+        match identity::login(&self.state.store, Passwords::shared(), &login, &password).await {
+            Ok(Some((caller, sid))) => {
+                limiter.succeeded(attempt);
+                let cookie = self.session_cookie(&sid, SESSION_DAYS * 86_400);
                 let info = session_info(&self.state, &caller, db).await;
                 RpcReply::new(envelope::result(&id, info)).with_cookie(cookie)
             }
@@ -125,6 +152,8 @@ impl OdooApi {
                 "Access Denied",
             )),
             Err(e) => {
+                // Our failure, not a wrong guess: it does not count against the caller.
+                limiter.succeeded(attempt);
                 tracing::error!(error = %e, "session authenticate failed");
                 RpcReply::new(envelope::error(
                     &id,
@@ -151,12 +180,26 @@ impl OdooApi {
             tracing::error!(error = %e, "session destroy failed");
         }
         // Odoo omits `result` when the route returns None.
-        RpcReply::new(json!({"jsonrpc": "2.0", "id": id}))
-            .with_cookie("session_id=; Max-Age=0; HttpOnly; Path=/".into())
+        RpcReply::new(json!({"jsonrpc": "2.0", "id": id})).with_cookie(self.session_cookie("", 0))
     }
 }
 
 impl OdooApi {
+    /// The `session_id` cookie: `Secure` when the service is reached over https
+    /// (`WEFT_PUBLIC_URL`), so a browser never sends it in clear.
+    fn session_cookie(&self, value: &str, max_age: i64) -> String {
+        let public_url = &self.state.public_url;
+        let secure = if public_url
+            .get(..8)
+            .is_some_and(|scheme| scheme.eq_ignore_ascii_case("https://"))
+        {
+            "; Secure"
+        } else {
+            ""
+        };
+        format!("session_id={value}; Max-Age={max_age}; HttpOnly; Path=/; SameSite=Lax{secure}")
+    }
+
     async fn data_route(&self, req: &Request, route: Route, body: Vec<u8>) -> RpcReply<CallReply> {
         let call = match envelope::parse_route_call(&body) {
             Ok(call) => call,
@@ -213,12 +256,9 @@ impl OdooApi {
         {
             Ok(idempotency::Claim::Replay(body)) => body,
             Ok(idempotency::Claim::Conflict(message)) => conflict(&message),
-            Ok(idempotency::Claim::Run) => {
-                let body = self.run_call(&caller, &call, route, body, Some(&key)).await;
-                if let Err(e) = idempotency::complete(store, caller.uid, &key, &body).await {
-                    tracing::error!(error = %e, "could not keep the idempotent response");
-                }
-                body
+            Ok(idempotency::Claim::Run(claim)) => {
+                self.run_call(&caller, &call, route, body, Some(claim))
+                    .await
             }
             Err(e) => {
                 tracing::error!(error = %e, "idempotency claim failed");
@@ -238,12 +278,13 @@ impl OdooApi {
         call: &RouteCall,
         route: Route,
         body: Vec<u8>,
-        idempotency_key: Option<&str>,
+        claim: Option<idempotency::Running>,
     ) -> Value {
         // One snapshot of the parameters serves the call and its log.
         let parameters = self.state.parameters();
         let settings = self.state.call_settings(&parameters);
-        let log = call_log(&parameters, caller, route, body, idempotency_key);
+        let key = claim.as_ref().map(idempotency::Running::key);
+        let log = call_log(&parameters, caller, route, body, key);
         let (store, logs, uid) = (
             self.state.store.clone(),
             self.state.logs.clone(),
@@ -267,6 +308,17 @@ impl OdooApi {
             let success = outcome.error.is_none();
             let shown = weft_logstore::redact::text(&model); // a client's text, masked as in a log
             tracing::info!(route = route.name(), model = %shown, uid, success, "data call");
+            // Here, not in the handler: a client that stops waiting must not end the claim's
+            // renewal while its call still runs, nor leave the claim without its response.
+            if let Some(claim) = claim {
+                match claim.complete(&outcome.body).await {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        tracing::warn!("an idempotency claim was taken over while its call ran")
+                    }
+                    Err(e) => tracing::error!(error = %e, "could not keep the idempotent response"),
+                }
+            }
             if let Some(log) = log {
                 let entry = log.entry(route, &model, &vals, started.elapsed(), &outcome);
                 logs.record(entry).await;

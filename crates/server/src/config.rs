@@ -1,6 +1,7 @@
 //! Settings, layered as DESIGN.md §10 says: defaults < `weft.toml` < `WEFT_*` environment variables.
 //! The names are part of the contract (`WEFT_DATABASE_URL`, `WEFT_SCHEMA`, ...).
 
+use crate::ratelimit::LoginLimits;
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
@@ -26,6 +27,13 @@ pub struct Settings {
     pub retry_schedule: String,
     /// `WEFT_RATE_LIMIT`: requests per second per caller on the data routes (0 = no limit).
     pub rate_limit: u32,
+    /// `WEFT_LOGIN_RATE_LIMIT`: failed logins a minute for one login (0 = no limit).
+    pub login_rate_limit: u32,
+    /// `WEFT_LOGIN_IP_RATE_LIMIT`: failed logins a minute from one client address (0 = no limit).
+    pub login_ip_rate_limit: u32,
+    /// `WEFT_TRUST_FORWARDED_FOR`: count logins against the last `X-Forwarded-For` address (set it
+    /// only behind a proxy that appends it; otherwise a client could pick its own address).
+    pub trust_forwarded_for: bool,
     /// `sqlite://weft.db` (the embedded default) or `postgres://...`.
     pub database_url: String,
     /// A schema file; unset = the embedded demo schema.
@@ -44,6 +52,9 @@ impl Default for Settings {
             public_url: None,
             max_body: 10 * 1024 * 1024,
             rate_limit: 1000,
+            login_rate_limit: LoginLimits::default().per_login,
+            login_ip_rate_limit: LoginLimits::default().per_address,
+            trust_forwarded_for: false,
             allowed_targets: String::new(),
             retry_schedule: weft_outbound::retry::DEFAULT_SCHEDULE.into(),
             database_url: "sqlite://weft.db".into(),
@@ -77,6 +88,14 @@ impl Settings {
             .unwrap_or_else(|| format!("http://{}", self.listen))
             .trim_end_matches('/')
             .to_string()
+    }
+
+    pub fn login_limits(&self) -> LoginLimits {
+        LoginLimits {
+            per_login: self.login_rate_limit,
+            per_address: self.login_ip_rate_limit,
+            trust_forwarded_for: self.trust_forwarded_for,
+        }
     }
 
     pub fn allowed_targets(&self) -> anyhow::Result<AllowedTargets> {

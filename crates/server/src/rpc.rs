@@ -94,7 +94,14 @@ impl<T> RpcReply<T> {
 
     /// 429 Too Many Requests with `Retry-After`.
     pub fn rate_limited(seconds: u64) -> Self {
-        let message = format!("too many requests: retry after {seconds} s");
+        Self::too_many(
+            seconds,
+            &format!("too many requests: retry after {seconds} s"),
+        )
+    }
+
+    /// 429 Too Many Requests with `Retry-After` and `message` saying which limit.
+    pub fn too_many(seconds: u64, message: &str) -> Self {
         let mut reply = RpcReply::new(
             serde_json::json!({"error": {"code": "rate_limited", "message": message}}),
         );

@@ -3,6 +3,7 @@
 
 use crate::app;
 use crate::config::Settings;
+use crate::ratelimit::LoginLimiter;
 use crate::state::AppState;
 use anyhow::Context;
 use poem::Server;
@@ -32,6 +33,7 @@ pub async fn serve(settings: &Settings, dispatch: bool) -> anyhow::Result<()> {
     let mut state =
         AppState::new(store.clone(), settings.public_url(), settings.rate_limit).await?;
     state.allowed_targets = settings.allowed_targets()?;
+    state.login_limiter = Arc::new(LoginLimiter::new(settings.login_limits()));
     state.follow_announcements();
     state.purge_old_logs();
     state.index_logs();

@@ -2,7 +2,7 @@
 //! instance replaces its copy at once, and on PostgreSQL a change made by any instance (or the CLI)
 //! arrives as an announcement (`follow_announcements`).
 
-use crate::ratelimit::RateLimiter;
+use crate::ratelimit::{LoginLimiter, RateLimiter};
 use std::sync::{Arc, RwLock};
 use tokio::sync::Notify;
 use weft_inbound::auth::KeyCache;
@@ -21,6 +21,8 @@ pub struct AppState {
     pub public_url: String,
     parameters: Arc<RwLock<Parameters>>,
     pub rate_limiter: Arc<RateLimiter>,
+    /// Failed logins per login and per client address (`WEFT_LOGIN_RATE_LIMIT`, ...).
+    pub login_limiter: Arc<LoginLimiter>,
     pub keys: Arc<KeyCache>,
     pub allowed_targets: AllowedTargets,
     /// Stores the API logs of calls, in batches.
@@ -55,6 +57,7 @@ impl AppState {
             public_url,
             parameters,
             rate_limiter,
+            login_limiter: Arc::new(LoginLimiter::new(Default::default())),
             keys: Arc::default(),
             allowed_targets: AllowedTargets::default(),
         })
@@ -92,6 +95,7 @@ impl AppState {
 
     /// Delete logs older than `webhook.log_retention_days`, a minute after start and hourly after
     /// that, a thousand at a time (each chunk its own transaction, so calls are not held up).
+    /// Expired sessions go at the same time (they are refused anyway).
     pub fn purge_old_logs(&self) {
         let state = self.clone();
         tokio::spawn(async move {
@@ -99,6 +103,11 @@ impl AppState {
             let mut every = tokio::time::interval_at(start, std::time::Duration::from_secs(3600));
             loop {
                 every.tick().await;
+                match weft_inbound::identity::purge_expired_sessions(&state.store).await {
+                    Ok(0) => {}
+                    Ok(deleted) => tracing::info!(deleted, "expired sessions purged"),
+                    Err(e) => tracing::warn!(error = %e, "purging expired sessions failed"),
+                }
                 let days = state.parameters().count("webhook.log_retention_days");
                 if days == 0 {
                     continue;
