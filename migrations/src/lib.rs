@@ -1,7 +1,8 @@
 //! Weft's system tables, as sea-orm migrations: companies and users (the built-in `res.company` and
 //! `res.users` models, plus credentials that no read() ever returns), API keys, sessions, parameters,
 //! attachments and their content-addressed blobs, record callbacks, name sequences and data-record keys,
-//! idempotency keys, the API log, outbound rules and subscriptions with their outbox, inbound hooks.
+//! idempotency keys, the API log, outbound rules and subscriptions with their outbox, inbound hooks
+//! and their owners.
 //!
 //! Record tables are not here: the store creates them from the registry (`weft schema apply`).
 //! A migration file is never edited once released; a change is a new file.
@@ -14,6 +15,7 @@ mod m20261122_000003_api_log;
 mod m20261122_000004_api_log_search;
 mod m20261122_000005_outbound;
 mod m20261122_000006_inbound_hooks;
+mod m20261201_000008_inbound_hook_owner;
 
 pub struct Migrator;
 
@@ -27,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000004_api_log_search::Migration),
             Box::new(m20261122_000005_outbound::Migration),
             Box::new(m20261122_000006_inbound_hooks::Migration),
+            Box::new(m20261201_000008_inbound_hook_owner::Migration),
         ]
     }
 }

@@ -5,6 +5,7 @@
 
 pub mod definition;
 pub mod payload;
+mod plan;
 pub mod run;
 pub mod stored;
 
