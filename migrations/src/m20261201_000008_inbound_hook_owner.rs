@@ -27,7 +27,10 @@ impl MigrationTrait for Migration {
             .to_owned();
         let adopt = Query::update()
             .table(Alias::new("weft_inbound_hook"))
-            .value(Alias::new("owner_id"), SimpleExpr::SubQuery(None, Box::new(first_admin.into_sub_query_statement())))
+            .value(
+                Alias::new("owner_id"),
+                SimpleExpr::SubQuery(None, Box::new(first_admin.into_sub_query_statement())),
+            )
             .and_where(Expr::col(Alias::new("owner_id")).is_null())
             .to_owned();
         manager.exec_stmt(adopt).await

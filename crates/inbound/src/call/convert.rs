@@ -207,7 +207,8 @@ impl<'a> Converter<'a> {
             return self
                 .lookup_one(tx, field, comodel, &pairs, path, company)
                 .await
-                .map(Value::from);
+                .map(Value::from)
+                .map_err(|e| untrusted::sourced(e, source));
         }
         match value {
             Value::Object(pairs) => {
@@ -299,6 +300,29 @@ impl<'a> Converter<'a> {
                 ));
             }
         };
+        let linked = self
+            .link(tx, field, co, mode, &records, path, company)
+            .await;
+        match marks.source(path) {
+            Some(source) => linked.map_err(|e| untrusted::sourced(e, source)),
+            None => linked,
+        }
+    }
+
+    /// The links of a many2many to the records `records` look up (each one must match, or be made
+    /// by `auto_create`), as commands for `mode`.
+    #[allow(clippy::too_many_arguments)]
+    async fn link(
+        &self,
+        tx: &mut Tx,
+        field: &str,
+        co: &Model,
+        mode: Mode,
+        records: &[(Path, Map<String, Value>)],
+        path: &Path,
+        company: i64,
+    ) -> CallResult<Option<Value>> {
+        let comodel = co.name.as_str();
         let items: Vec<Item<'_>> = records
             .iter()
             .map(|(path, pairs)| Item {

@@ -134,8 +134,8 @@ fn parameters(
             Some(source) => &untrusted::scalar(&kind.field_type(), value, &at, source)?,
             None => value,
         };
-        let stored = coerce(&kind.field_type(), value)
-            .map_err(|reason| CallError::invalid(&at, reason))?;
+        let stored =
+            coerce(&kind.field_type(), value).map_err(|reason| CallError::invalid(&at, reason))?;
         out.insert(name.clone(), stored);
     }
     Ok(out)

@@ -49,6 +49,23 @@ fn refused(path: &Path, source: &str, reason: impl std::fmt::Display) -> CallErr
     CallError::invalid(path, format!("{reason} (the payload's '{source}')"))
 }
 
+/// An error about what a payload value named (no record has that name, several have it) says
+/// which payload value it was.
+pub(crate) fn sourced(error: CallError, source: &str) -> CallError {
+    match error {
+        CallError::Request {
+            code,
+            message,
+            path,
+        } => CallError::Request {
+            code,
+            message: format!("{message} (the payload's '{source}')"),
+            path,
+        },
+        other => other,
+    }
+}
+
 /// What a value is, for an error about its shape.
 fn shape(value: &Value) -> &'static str {
     match value {
@@ -66,7 +83,12 @@ fn shape(value: &Value) -> &'static str {
 /// char-like fields (a number becomes its text), numbers or numeric text for numbers, `true`/
 /// `false` (or `1`/`0`, `yes`/`no`, `on`/`off` as text: a query string has only text) for
 /// booleans; dates, datetimes and selection keys as text. Never a list or an object.
-pub(crate) fn scalar(kind: &FieldType, value: &Value, path: &Path, source: &str) -> CallResult<Value> {
+pub(crate) fn scalar(
+    kind: &FieldType,
+    value: &Value,
+    path: &Path,
+    source: &str,
+) -> CallResult<Value> {
     if matches!(kind, FieldType::Json) {
         return Ok(value.clone());
     }
@@ -80,25 +102,52 @@ pub(crate) fn scalar(kind: &FieldType, value: &Value, path: &Path, source: &str)
         }
         (FieldType::Integer, Value::String(text)) => match text.trim().parse::<i64>() {
             Ok(n) => Value::from(n),
-            Err(_) => return Err(refused(path, source, format!("expected an integer, got '{text}'"))),
+            Err(_) => {
+                return Err(refused(
+                    path,
+                    source,
+                    format!("expected an integer, got '{text}'"),
+                ));
+            }
         },
         (FieldType::Float | FieldType::Monetary, Value::String(text)) => {
             match text.trim().parse::<f64>().ok().filter(|f| f.is_finite()) {
                 Some(f) => Value::from(f),
-                None => return Err(refused(path, source, format!("expected a number, got '{text}'"))),
+                None => {
+                    return Err(refused(
+                        path,
+                        source,
+                        format!("expected a number, got '{text}'"),
+                    ));
+                }
             }
         }
-        (FieldType::Boolean, Value::String(text)) => match text.trim().to_ascii_lowercase().as_str() {
-            "1" | "true" | "yes" | "on" => Value::Bool(true),
-            "0" | "false" | "no" | "off" | "" => Value::Bool(false),
-            _ => return Err(refused(path, source, format!("expected true or false, got '{text}'"))),
-        },
+        (FieldType::Boolean, Value::String(text)) => {
+            match text.trim().to_ascii_lowercase().as_str() {
+                "1" | "true" | "yes" | "on" => Value::Bool(true),
+                "0" | "false" | "no" | "off" | "" => Value::Bool(false),
+                _ => {
+                    return Err(refused(
+                        path,
+                        source,
+                        format!("expected true or false, got '{text}'"),
+                    ));
+                }
+            }
+        }
         (
             FieldType::Char | FieldType::Text | FieldType::Html | FieldType::Selection(_),
             Value::Number(n),
         ) => Value::String(n.to_string()),
-        (FieldType::Many2one { .. } | FieldType::Many2many { .. } | FieldType::One2many { .. }, _) => {
-            return Err(refused(path, source, "a relation takes names, not a single value"));
+        (
+            FieldType::Many2one { .. } | FieldType::Many2many { .. } | FieldType::One2many { .. },
+            _,
+        ) => {
+            return Err(refused(
+                path,
+                source,
+                "a relation takes names, not a single value",
+            ));
         }
         _ => value.clone(),
     };
@@ -161,7 +210,11 @@ pub(crate) fn name_lookups(
         return Err(refused(
             path,
             source,
-            format!("expected a list of {} names, not {}", comodel.name, shape(value)),
+            format!(
+                "expected a list of {} names, not {}",
+                comodel.name,
+                shape(value)
+            ),
         ));
     };
     items
@@ -183,7 +236,9 @@ pub(crate) fn listed_names(
     path: &Path,
     marks: &FromPayload,
 ) -> CallResult<Option<Vec<(Path, Map<String, Value>)>>> {
-    let sources: Vec<Option<&str>> = (0..items.len()).map(|i| marks.source(&path.index(i))).collect();
+    let sources: Vec<Option<&str>> = (0..items.len())
+        .map(|i| marks.source(&path.index(i)))
+        .collect();
     if sources.iter().all(Option::is_none) {
         return Ok(None);
     }
@@ -231,7 +286,10 @@ pub(crate) fn records(
                 return name_lookup(comodel, item, &at, source).map(|pairs| (at, pairs));
             }
             let Value::Object(pairs) = item else {
-                return Err(CallError::invalid(&at, "expected a lookup such as {\"name\": ...}"));
+                return Err(CallError::invalid(
+                    &at,
+                    "expected a lookup such as {\"name\": ...}",
+                ));
             };
             let pairs = lookup_pairs(registry, comodel, pairs, &at, marks)?.into_owned();
             Ok((at, pairs))
@@ -262,18 +320,23 @@ pub(crate) fn lookup_pairs<'p>(
         let at = path.key(key);
         let value = &pairs[key];
         let read = match field_at(registry, model, key).map(|f| &f.kind) {
-            Some(FieldType::Many2one { .. } | FieldType::Many2many { .. } | FieldType::One2many { .. }) => {
-                match name(value) {
-                    Some(name) => Value::String(name),
-                    None => {
-                        return Err(refused(
-                            &at,
-                            source,
-                            format!("expected a name, not {} (a payload value is never an id)", shape(value)),
-                        ));
-                    }
+            Some(
+                FieldType::Many2one { .. }
+                | FieldType::Many2many { .. }
+                | FieldType::One2many { .. },
+            ) => match name(value) {
+                Some(name) => Value::String(name),
+                None => {
+                    return Err(refused(
+                        &at,
+                        source,
+                        format!(
+                            "expected a name, not {} (a payload value is never an id)",
+                            shape(value)
+                        ),
+                    ));
                 }
-            }
+            },
             Some(kind) => scalar(kind, value, &at, source)?,
             // The key names no field: the lookup's own check reports it.
             None => value.clone(),
@@ -328,7 +391,10 @@ mod tests {
         assert_eq!(ok(FieldType::Float, json!("2.5")), json!(2.5));
         assert_eq!(ok(FieldType::Boolean, json!("yes")), json!(true));
         assert_eq!(ok(FieldType::Boolean, json!(false)), json!(false));
-        assert_eq!(ok(FieldType::Date, json!("2026-12-01")), json!("2026-12-01"));
+        assert_eq!(
+            ok(FieldType::Date, json!("2026-12-01")),
+            json!("2026-12-01")
+        );
         assert_eq!(ok(FieldType::Json, json!({"a": [1]})), json!({"a": [1]}));
         for (kind, value, says) in [
             (FieldType::Char, json!(["x"]), "not a list"),
@@ -352,12 +418,25 @@ mod tests {
         assert_eq!(
             name_lookups(tags, &json!(["VIP", 7]), &at("tag_ids"), "tags").unwrap(),
             vec![
-                (at("tag_ids[0]"), json!({"name": "VIP"}).as_object().unwrap().clone()),
-                (at("tag_ids[1]"), json!({"name": "7"}).as_object().unwrap().clone()),
+                (
+                    at("tag_ids[0]"),
+                    json!({"name": "VIP"}).as_object().unwrap().clone()
+                ),
+                (
+                    at("tag_ids[1]"),
+                    json!({"name": "7"}).as_object().unwrap().clone()
+                ),
             ]
         );
-        for attack in [json!([[2, 1]]), json!([[6, 0, [1]]]), json!([{"id": 1}]), json!("VIP")] {
-            let err = name_lookups(tags, &attack, &at("tag_ids"), "tags").unwrap_err().to_api();
+        for attack in [
+            json!([[2, 1]]),
+            json!([[6, 0, [1]]]),
+            json!([{"id": 1}]),
+            json!("VIP"),
+        ] {
+            let err = name_lookups(tags, &attack, &at("tag_ids"), "tags")
+                .unwrap_err()
+                .to_api();
             assert!(err.message.contains("tag_ids"), "{}", err.message);
             assert!(err.message.contains("'tags"), "{}", err.message);
         }
@@ -370,12 +449,21 @@ mod tests {
         let mut marks = FromPayload::default();
         marks.mark("partner_id".into(), "customer".into());
         marks.mark("name".into(), "ref".into());
-        let key = json!({"partner_id": 5, "name": 12}).as_object().unwrap().clone();
+        let key = json!({"partner_id": 5, "name": 12})
+            .as_object()
+            .unwrap()
+            .clone();
         let checked = lookup_pairs(&registry, orders, &key, &Path::root(), &marks).unwrap();
-        assert_eq!(Value::Object(checked.into_owned()), json!({"partner_id": "5", "name": "12"}));
+        assert_eq!(
+            Value::Object(checked.into_owned()),
+            json!({"partner_id": "5", "name": "12"})
+        );
         let key = json!({"partner_id": [1, 2]}).as_object().unwrap().clone();
         assert!(lookup_pairs(&registry, orders, &key, &Path::root(), &marks).is_err());
-        let key = json!({"partner_id.ref": ["a"]}).as_object().unwrap().clone();
+        let key = json!({"partner_id.ref": ["a"]})
+            .as_object()
+            .unwrap()
+            .clone();
         let mut marks = FromPayload::default();
         marks.mark("partner_id.ref".into(), "code".into());
         assert!(lookup_pairs(&registry, orders, &key, &Path::root(), &marks).is_err());

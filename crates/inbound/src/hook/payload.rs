@@ -162,7 +162,12 @@ pub fn resolve(values: &Value, payload: &Value, at: &str, marks: &mut FromPayloa
 }
 
 /// The value `path` names in `payload`, marked at `here`.
-fn take(path: &PayloadPath, payload: &Value, here: String, marks: &mut FromPayload) -> Option<Value> {
+fn take(
+    path: &PayloadPath,
+    payload: &Value,
+    here: String,
+    marks: &mut FromPayload,
+) -> Option<Value> {
     let found = path.find(payload).cloned();
     if found.is_some() {
         marks.mark(here, path.to_string());
@@ -219,7 +224,12 @@ mod tests {
         expected.mark("category_id[0]".into(), "tags[0]".into());
         assert_eq!(marks, expected);
         let mut marks = FromPayload::default();
-        resolve(&json!({"note": {"$payload": "n"}}), &json!({"n": "x"}), "parameter", &mut marks);
+        resolve(
+            &json!({"note": {"$payload": "n"}}),
+            &json!({"n": "x"}),
+            "parameter",
+            &mut marks,
+        );
         let mut expected = FromPayload::default();
         expected.mark("parameter.note".into(), "n".into());
         assert_eq!(marks, expected);

@@ -103,11 +103,21 @@ pub(super) fn action_call<'a>(
     let mut vals = Map::new();
     let (route, model, values) = match kind {
         ActionKind::Update { values } => {
-            let values = resolve(&Value::Object(values.clone()), payload, "", &mut from_payload);
+            let values = resolve(
+                &Value::Object(values.clone()),
+                payload,
+                "",
+                &mut from_payload,
+            );
             (Route::UpdateData, hook_model, values)
         }
         ActionKind::Create { model, values } => {
-            let values = resolve(&Value::Object(values.clone()), payload, "", &mut from_payload);
+            let values = resolve(
+                &Value::Object(values.clone()),
+                payload,
+                "",
+                &mut from_payload,
+            );
             (Route::CreateData, model.as_str(), values)
         }
         ActionKind::Call { method, parameter } => {
