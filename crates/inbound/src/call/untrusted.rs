@@ -70,6 +70,7 @@ pub(crate) fn sourced(error: CallError, source: &str) -> CallError {
 fn shape(value: &Value) -> &'static str {
     match value {
         Value::Array(items) if items.first().is_some_and(Value::is_array) => "a command list",
+        Value::Array(items) if items.first().is_some_and(Value::is_object) => "a list of objects",
         Value::Array(_) => "a list",
         Value::Object(_) => "an object",
         Value::Bool(_) => "a boolean",
@@ -187,7 +188,7 @@ pub(crate) fn name_lookup(
             path,
             source,
             format!(
-                "expected the name of a {} record, not {} (a payload value is a name, never an id, a lookup or a command)",
+                "expected the name of a {} record, not {}: a payload value is a name, never an id, a lookup or a command",
                 comodel.name,
                 shape(value)
             ),
@@ -206,16 +207,20 @@ pub(crate) fn name_lookups(
     path: &Path,
     source: &str,
 ) -> CallResult<Vec<(Path, Map<String, Value>)>> {
-    let Value::Array(items) = value else {
-        return Err(refused(
-            path,
-            source,
-            format!(
-                "expected a list of {} names, not {}",
-                comodel.name,
-                shape(value)
-            ),
-        ));
+    let items = match value {
+        // Odoo commands (`[[2, id]]`, `[[6, 0, ids]]`): refused whole, before any item is read.
+        Value::Array(items) if !items.iter().any(|i| i.is_array() || i.is_object()) => items,
+        _ => {
+            return Err(refused(
+                path,
+                source,
+                format!(
+                    "expected a list of {} names, not {}: a payload value is never an id, a lookup or a command",
+                    comodel.name,
+                    shape(value)
+                ),
+            ));
+        }
     };
     items
         .iter()
@@ -331,7 +336,7 @@ pub(crate) fn lookup_pairs<'p>(
                         &at,
                         source,
                         format!(
-                            "expected a name, not {} (a payload value is never an id)",
+                            "expected a name, not {}: a payload value is never an id",
                             shape(value)
                         ),
                     ));
