@@ -379,6 +379,11 @@ async fn a_hook_acts_as_its_owner_and_reaches_no_other_company() {
         )
         .await;
         assert_eq!(seen[0]["note"], "by name", "{seen}");
+        assert_eq!(
+            seen[0]["write_uid"][0],
+            json!(clerk),
+            "written as the owner: {seen}"
+        );
 
         // The owner deactivated: the hook answers 403 and does nothing.
         let reply = server

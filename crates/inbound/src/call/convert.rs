@@ -318,7 +318,7 @@ impl<'a> Converter<'a> {
         field: &str,
         co: &Model,
         mode: Mode,
-        records: &[(Path, Map<String, Value>)],
+        records: &untrusted::Lookups,
         path: &Path,
         company: i64,
     ) -> CallResult<Option<Value>> {

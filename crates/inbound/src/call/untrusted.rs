@@ -23,6 +23,9 @@ pub struct FromPayload {
     at: BTreeMap<String, String>,
 }
 
+/// Lookups (field/value pairs), each with where it sits in the values.
+pub(crate) type Lookups = Vec<(Path, Map<String, Value>)>;
+
 /// A call with no payload values: the data routes, whose caller wrote the whole request.
 pub(crate) static NONE: FromPayload = FromPayload {
     at: BTreeMap::new(),
@@ -206,7 +209,7 @@ pub(crate) fn name_lookups(
     value: &Value,
     path: &Path,
     source: &str,
-) -> CallResult<Vec<(Path, Map<String, Value>)>> {
+) -> CallResult<Lookups> {
     let items = match value {
         // Odoo commands (`[[2, id]]`, `[[6, 0, ids]]`): refused whole, before any item is read.
         Value::Array(items) if !items.iter().any(|i| i.is_array() || i.is_object()) => items,
@@ -240,7 +243,7 @@ pub(crate) fn listed_names(
     items: &[Value],
     path: &Path,
     marks: &FromPayload,
-) -> CallResult<Option<Vec<(Path, Map<String, Value>)>>> {
+) -> CallResult<Option<Lookups>> {
     let sources: Vec<Option<&str>> = (0..items.len())
         .map(|i| marks.source(&path.index(i)))
         .collect();
@@ -273,7 +276,7 @@ pub(crate) fn records(
     records: Option<&Value>,
     path: &Path,
     marks: &FromPayload,
-) -> CallResult<Vec<(Path, Map<String, Value>)>> {
+) -> CallResult<Lookups> {
     if let Some(source) = marks.source(path) {
         return name_lookups(comodel, records.unwrap_or(&Value::Null), path, source);
     }
