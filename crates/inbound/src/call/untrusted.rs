@@ -237,7 +237,8 @@ pub(crate) fn name_lookups(
 }
 
 /// The lookups of a list the hook wrote for a many2many where some items are payload values
-/// (`[{"$payload": "tag"}]`): then every item must be one, a name; None when none is.
+/// (`[{"$payload": "tag"}]`): then every item must be one, a name (a `null`, a reference that named
+/// nothing, is left out); None when none is.
 pub(crate) fn listed_names(
     comodel: &Model,
     items: &[Value],
@@ -254,6 +255,7 @@ pub(crate) fn listed_names(
         .iter()
         .zip(sources)
         .enumerate()
+        .filter(|(_, (item, source))| !(item.is_null() && source.is_none()))
         .map(|(i, (item, source))| {
             let at = path.index(i);
             let Some(source) = source else {
@@ -448,6 +450,34 @@ mod tests {
             assert!(err.message.contains("tag_ids"), "{}", err.message);
             assert!(err.message.contains("'tags"), "{}", err.message);
         }
+        // A list the hook wrote with payload values in it is a list of names, nothing else.
+        let mut marks = FromPayload::default();
+        marks.mark("tag_ids[1]".into(), "tags[0]".into());
+        let listed = listed_names(tags, &[json!(null), json!("VIP")], &at("tag_ids"), &marks);
+        assert_eq!(
+            listed.unwrap().unwrap().len(),
+            1,
+            "a reference that named nothing"
+        );
+        let mixed = listed_names(tags, &[json!(7), json!("VIP")], &at("tag_ids"), &marks);
+        assert!(
+            mixed
+                .unwrap_err()
+                .to_api()
+                .message
+                .contains("cannot be mixed")
+        );
+        let literal = listed_names(
+            tags,
+            &[json!([4, 7])],
+            &at("tag_ids"),
+            &FromPayload::default(),
+        );
+        assert!(
+            literal.unwrap().is_none(),
+            "the author's commands pass as written"
+        );
+
         let partners = registry.model("res.partner").unwrap();
         assert!(name_lookup(partners, &json!({"id": 3}), &at("p"), "c").is_err());
         assert!(name_lookup(partners, &json!(true), &at("p"), "c").is_err());

@@ -118,15 +118,16 @@ pub async fn run(
             return Reply::Fault;
         }
     };
+    // No owner, no action: whatever the payload holds, the answer is the same 403.
+    let env = match owner_env(store, hook).await {
+        Ok(env) => env,
+        Err(reply) => return reply,
+    };
     if let Some(reply) = plan::missing(&definition, payload) {
         return reply;
     }
     let aim = match plan::aim(&definition.target, &hook.model, payload) {
         Ok(aim) => aim,
-        Err(reply) => return reply,
-    };
-    let env = match owner_env(store, hook).await {
-        Ok(env) => env,
         Err(reply) => return reply,
     };
     // One transaction, all or nothing: a failed action must not leave the ones before it.
