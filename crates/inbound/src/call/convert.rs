@@ -254,14 +254,15 @@ impl<'a> Converter<'a> {
             return Ok(id);
         }
         let found = lookup::match_items(tx, co, &items, filter, Some(2)).await?;
-        if let Some(id) = single(co, &items[0], &found[0])? {
+        if let Some(id) = lookup::single(co, &items[0], &found[0])? {
             return Ok(id);
         }
         if self.auto_create_for(tx, field, comodel, &[pairs]).await? == 0 {
-            return Err(not_found(co, path, &[pairs]));
+            return Err(lookup::not_found(co, path, &[pairs]));
         }
         let found = lookup::match_items(tx, co, &items, filter, Some(2)).await?;
-        single(co, &items[0], &found[0])?.ok_or_else(|| not_found(co, path, &[pairs]))
+        lookup::single(co, &items[0], &found[0])?
+            .ok_or_else(|| lookup::not_found(co, path, &[pairs]))
     }
 
     async fn many2many(
@@ -357,10 +358,10 @@ impl<'a> Converter<'a> {
             .map(|i| items[i].pairs)
             .collect();
         if !still.is_empty() {
-            return Err(not_found(co, path, &still));
+            return Err(lookup::not_found(co, path, &still));
         }
         for (item, ids) in items.iter().zip(&found) {
-            single(co, item, ids)?;
+            lookup::single(co, item, ids)?;
         }
         let mut ids: Vec<i64> = Vec::with_capacity(found.len());
         for id in found.into_iter().flatten() {
@@ -569,32 +570,6 @@ fn many2many_mode(field: &str, spec: &Map<String, Value>, path: &Path) -> CallRe
             format!("many2many field '{field}': 'mode' must be 'add' or 'replace'"),
         )),
     }
-}
-
-/// At most one match: Some(id), None when there is none, `multiple_matches` otherwise.
-fn single(comodel: &Model, item: &Item<'_>, found: &[i64]) -> CallResult<Option<i64>> {
-    match found {
-        [] => Ok(None),
-        [id] => Ok(Some(*id)),
-        _ => Err(CallError::at(
-            Code::MultipleMatches,
-            &item.path,
-            format!(
-                "{} matches more than one {} record",
-                lookup::quote(item.pairs),
-                comodel.name
-            ),
-        )),
-    }
-}
-
-fn not_found(comodel: &Model, path: &Path, missing: &[&Map<String, Value>]) -> CallError {
-    let quoted: Vec<String> = missing.iter().map(|item| lookup::quote(item)).collect();
-    CallError::at(
-        Code::NotFound,
-        path,
-        format!("no {} record matches {}", comodel.name, quoted.join(", ")),
-    )
 }
 
 /// `attachment_ids` given as files rather than as the model's own field values.

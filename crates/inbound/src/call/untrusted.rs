@@ -96,63 +96,37 @@ pub(crate) fn scalar(
     if matches!(kind, FieldType::Json) {
         return Ok(value.clone());
     }
+    let bad = |reason: String| Err(refused(path, source, reason));
     let read = match (kind, value) {
         (_, Value::Array(_) | Value::Object(_)) => {
-            return Err(refused(
-                path,
-                source,
-                format!("expected a single value, not {}", shape(value)),
-            ));
+            return bad(format!("expected a single value, not {}", shape(value)));
         }
         (FieldType::Integer, Value::String(text)) => match text.trim().parse::<i64>() {
             Ok(n) => Value::from(n),
-            Err(_) => {
-                return Err(refused(
-                    path,
-                    source,
-                    format!("expected an integer, got '{text}'"),
-                ));
-            }
+            Err(_) => return bad(format!("expected an integer, got '{text}'")),
         },
         (FieldType::Float | FieldType::Monetary, Value::String(text)) => {
             match text.trim().parse::<f64>().ok().filter(|f| f.is_finite()) {
                 Some(f) => Value::from(f),
-                None => {
-                    return Err(refused(
-                        path,
-                        source,
-                        format!("expected a number, got '{text}'"),
-                    ));
-                }
+                None => return bad(format!("expected a number, got '{text}'")),
             }
         }
         (FieldType::Boolean, Value::String(text)) => {
             match text.trim().to_ascii_lowercase().as_str() {
                 "1" | "true" | "yes" | "on" => Value::Bool(true),
                 "0" | "false" | "no" | "off" | "" => Value::Bool(false),
-                _ => {
-                    return Err(refused(
-                        path,
-                        source,
-                        format!("expected true or false, got '{text}'"),
-                    ));
-                }
+                _ => return bad(format!("expected true or false, got '{text}'")),
             }
         }
         (
             FieldType::Char | FieldType::Text | FieldType::Html | FieldType::Selection(_),
             Value::Number(n),
         ) => Value::String(n.to_string()),
+        // Relations are read by `name_lookup`, `name_lookups` and `lookup_pairs`, never here.
         (
             FieldType::Many2one { .. } | FieldType::Many2many { .. } | FieldType::One2many { .. },
             _,
-        ) => {
-            return Err(refused(
-                path,
-                source,
-                "a relation takes names, not a single value",
-            ));
-        }
+        ) => return bad("a relation takes names, not a single value".into()),
         _ => value.clone(),
     };
     coerce(kind, &read).map_err(|reason| refused(path, source, reason))?;
