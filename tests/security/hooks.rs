@@ -18,13 +18,18 @@ async fn hook(server: &TestServer, body: Value) -> Value {
     created
 }
 
-/// POST `body` to the hook's URL: status and JSON reply.
-async fn post(server: &TestServer, hook: &Value, body: &Value) -> (u16, Value) {
+/// The hook's URL on this server (`WEFT_PUBLIC_URL` is not set, so the reply's is the same).
+fn hook_url(server: &TestServer, hook: &Value) -> String {
     let url = hook["url"].as_str().expect("a hook url");
     let (_, secret) = url.rsplit_once("/web/hook/").expect("a hook url");
+    format!("{}/web/hook/{secret}", server.url)
+}
+
+/// POST `body` to the hook's URL: status and JSON reply.
+async fn post(server: &TestServer, hook: &Value, body: &Value) -> (u16, Value) {
     let response = server
         .client
-        .post(format!("{}/web/hook/{secret}", server.url))
+        .post(hook_url(server, hook))
         .json(body)
         .send()
         .await
@@ -232,6 +237,17 @@ async fn a_many2one_payload_value_is_a_name_seen_by_the_owner_never_an_id() {
             )
             .await;
         }
+        // A query string's values are text: `customer=<id>` is a name too, never the id.
+        let response = server
+            .client
+            .get(format!(
+                "{}?customer={rival}&note=pwned",
+                hook_url(&server, &new_order)
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 422);
         let orders = read(&server, "sale.order", json!([]), json!(["id"])).await;
         assert_eq!(orders, json!([]), "no order was made");
         let theirs = read_as(&server, &other, "sale.order", json!([]), json!(["id"])).await;
