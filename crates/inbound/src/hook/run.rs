@@ -399,58 +399,8 @@ async fn forget_expired(store: &Store) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::hook::stored;
-    use crate::identity::{self, Role};
     use weft_registry::Registry;
     use weft_store::testing::each_backend;
-
-    /// A hook whose owner is removed or deactivated does nothing, rather than run as anyone else.
-    #[tokio::test]
-    async fn a_hook_without_an_active_owner_answers_403_and_changes_nothing() {
-        each_backend(Registry::demo, async |store, _| {
-            let owner = identity::create_user(&store, "owner", "Owner", None, Role::Integration, 1)
-                .await
-                .unwrap();
-            let values = json!({"name": "New contact", "model": "res.partner", "target": {"by": "none"},
-                                "actions": [{"type": "create", "values": {"name": {"$payload": "name"}}}]});
-            let hook = stored::create(&store, values.as_object().unwrap(), owner)
-                .await
-                .unwrap();
-            let settings = CallSettings::default();
-            let call = |name: &'static str| {
-                let hook = hook.clone();
-                let (store, settings) = (store.clone(), settings.clone());
-                async move {
-                    let value = json!({"name": name});
-                    run(&store, &settings, &hook, &Payload { value: &value }, None).await
-                }
-            };
-            let partners = async || {
-                let tx = store.begin_read(&Env::superuser()).await.unwrap();
-                tx.count("res.partner", &weft_domain::Domain::all(), true)
-                    .await
-                    .unwrap()
-            };
-            assert_eq!(call("Runs").await, Reply::Ok);
-            assert_eq!(partners().await, 1);
-
-            let mut tx = store.begin(&Env::superuser()).await.unwrap();
-            let off = json!({"active": false});
-            tx.write("res.users", &[owner], off.as_object().unwrap())
-                .await
-                .unwrap();
-            tx.commit().await.unwrap();
-            assert!(matches!(call("Inactive").await, Reply::Forbidden(m) if m.contains("inactive")));
-
-            let mut tx = store.begin(&Env::superuser()).await.unwrap();
-            tx.unlink("res.users", &[owner]).await.unwrap();
-            tx.commit().await.unwrap();
-            let removed = call("Removed").await;
-            assert_eq!(removed.status(), 403, "{removed:?}");
-            assert_eq!(partners().await, 1, "nothing was created");
-        })
-        .await;
-    }
 
     /// A webhook-id is refused for as long as its timestamp is inside the window, however long
     /// ago it was received: one signed 14 minutes ahead stays kept past 15 minutes of receipt.
