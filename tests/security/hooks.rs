@@ -87,15 +87,25 @@ async fn create_as(server: &TestServer, key: &str, model: &str, payload: Value) 
     ok(&reply)["id"].as_i64().expect("an id")
 }
 
-/// A second company, and the key of an integration user of it: the other tenant.
+/// A second company, and the key of an integration user of it: the other tenant. The company is
+/// made through `/api/v1/companies` where the service has that route, else as data with the
+/// admin key (the only way before it).
 async fn other_company(server: &TestServer) -> (i64, String) {
-    let company = create_as(
-        server,
-        crate::support::ADMIN_KEY,
-        "res.company",
-        json!({"name": "Other Co"}),
-    )
-    .await;
+    let (status, created) = server
+        .admin(
+            "POST",
+            "/api/v1/companies",
+            Some(json!({"name": "Other Co"})),
+        )
+        .await;
+    let company = match status {
+        201 => created["id"].as_i64().expect("a company id"),
+        404 | 405 => {
+            let admin = crate::support::ADMIN_KEY;
+            create_as(server, admin, "res.company", json!({"name": "Other Co"})).await
+        }
+        _ => panic!("POST /api/v1/companies: {status} {created}"),
+    };
     let (status, user) = server
         .admin(
             "POST",
@@ -401,15 +411,19 @@ async fn a_hook_acts_as_its_owner_and_reaches_no_other_company() {
             "written as the owner: {seen}"
         );
 
-        // The owner deactivated: the hook answers 403 and does nothing.
-        let reply = server
-            .call(
-                "/api/update_data",
-                "res.users",
-                json!({"search_key": {"id": clerk}, "payload": {"active": false}}),
-            )
-            .await;
-        ok(&reply);
+        // The owner deactivated (through `/api/v1/users/{id}` where the service has that route,
+        // else as data with the admin key): the hook answers 403 and does nothing.
+        let user = format!("/api/v1/users/{clerk}");
+        let off = json!({"active": false});
+        let (status, reply) = server.admin("PATCH", &user, Some(off.clone())).await;
+        match status {
+            200 => {}
+            404 | 405 => {
+                let vals = json!({"search_key": {"id": clerk}, "payload": off});
+                ok(&server.call("/api/update_data", "res.users", vals).await);
+            }
+            _ => panic!("PATCH {user}: {status} {reply}"),
+        }
         let body = json!({"_model": "sale.order", "_id": ours, "note": "after"});
         let (status, reply) = post(&server, &note, &body).await;
         assert_eq!(status, 403, "{reply}");
