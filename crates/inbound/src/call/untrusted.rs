@@ -41,10 +41,6 @@ impl FromPayload {
     pub(crate) fn source(&self, path: &Path) -> Option<&str> {
         self.at.get(path.as_str()).map(String::as_str)
     }
-
-    pub fn is_empty(&self) -> bool {
-        self.at.is_empty()
-    }
 }
 
 /// A payload value refused where it sits: the message names the field and the payload path.

@@ -196,8 +196,9 @@ pub async fn update(
     id: i64,
     patch: &Map<String, Value>,
 ) -> Result<Model, SourceError> {
-    let new_owner = owner(&Input::new(patch, &FIELDS)?, store).await?;
+    let sent = Input::new(patch, &FIELDS)?;
     let stored = get(store, id).await?;
+    let new_owner = owner(&sent, store).await?;
     let mut merged = view(&stored, "", false)
         .as_object()
         .cloned()
