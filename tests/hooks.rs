@@ -488,8 +488,11 @@ async fn a_search_target_and_a_call_action_confirm_the_customers_order() {
                    "actions": [{"type": "update", "values": {"note": "bulk"}}]}),
         )
         .await;
-        let body = json!({"partner": partner});
+        // A payload value compared with a relation is a name, never an id.
+        let body = json!({"partner": "ACME"});
         refused(&server, &path(&by_partner), body, "2 records").await;
+        let body = json!({"partner": partner});
+        refused(&server, &path(&by_partner), body, "no sale.order matches").await;
         let notes = read(
             &server,
             "sale.order",

@@ -38,6 +38,9 @@ pub struct InboundHook {
     pub actions: Value,
     pub log_calls: bool,
     pub require_signature: bool,
+    /// The user the actions run as, with that user's companies (never the superuser). Null only
+    /// for a hook from before owners on a database without an admin: it does nothing until set.
+    pub owner_id: Option<i64>,
     /// The URL to call: `WEFT_PUBLIC_URL` + `/web/hook/<secret>`. It is the credential.
     pub url: String,
     pub create_date: String,
@@ -60,6 +63,8 @@ pub struct NewInboundHook {
     pub require_signature: Option<bool>,
     /// A `whsec_` secret of your own; generated when absent.
     pub signing_secret: Option<String>,
+    /// The active user the actions run as; default: the admin creating the hook.
+    pub owner_id: Option<i64>,
 }
 
 #[derive(Object)]
@@ -107,8 +112,8 @@ impl HooksApi {
         req: &Request,
         new: Json<NewInboundHook>,
     ) -> AdminResult<Created<InboundHook>> {
-        require_admin(&self.state, req).await?;
-        let row = stored::create(&self.state.store, &object(&new.0))
+        let admin = require_admin(&self.state, req).await?;
+        let row = stored::create(&self.state.store, &object(&new.0), admin.uid)
             .await
             .map_err(source_error)?;
         Ok(Created::Created(Json(self.typed(&row, true)?)))
@@ -226,6 +231,9 @@ pub enum HookResponse {
     /// The hook requires a signature and this one is missing, wrong, stale or replayed.
     #[oai(status = 401)]
     Unauthorized(Json<HookReply>),
+    /// The hook's owner is inactive or removed; nothing was changed.
+    #[oai(status = 403)]
+    Forbidden(Json<HookReply>),
     /// No active hook has this secret.
     #[oai(status = 404)]
     NotFound(Json<HookReply>),
@@ -299,6 +307,7 @@ fn respond(reply: run::Reply) -> HookResponse {
         200 => HookResponse::Ok(body),
         400 => HookResponse::BadRequest(body),
         401 => HookResponse::Unauthorized(body),
+        403 => HookResponse::Forbidden(body),
         404 => HookResponse::NotFound(body),
         422 => HookResponse::Refused(body),
         _ => HookResponse::Fault(body),
@@ -329,7 +338,7 @@ async fn answer(state: &AppState, req: &Request, secret: &str, bytes: &[u8]) -> 
         (Ok(_), Err(reply)) => reply.clone(),
         (Ok(verified), Ok(value)) => {
             let settings = state.call_settings(&state.parameters());
-            let sent = run::Payload { value, texts };
+            let sent = run::Payload { value };
             run::run(&state.store, &settings, &hook, &sent, verified).await
         }
     };

@@ -11,13 +11,16 @@
 //! - unknown keys are `unknown_field` (or dropped with `ignore_unknown_fields`), system and
 //!   read-only fields `invalid_value`, scalars are checked per field type.
 //!
-//! Errors name the path from the payload root (`order_line[2].product_id`).
+//! Errors name the path from the payload root (`order_line[2].product_id`). Values an inbound
+//! hook took from its caller's payload are marked (`FromPayload`) and read as `untrusted` says:
+//! values, never ids or commands.
 
 use super::CallSettings;
 use super::attachment::{self, Attachments, LineFiles};
 use super::error::{CallError, CallResult, Code};
 use super::lookup::{self, Item};
 use super::path::Path;
+use super::untrusted::{self, FromPayload};
 use super::vals;
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
@@ -50,6 +53,8 @@ pub(crate) struct Converter<'a> {
     registry: Arc<Registry>,
     settings: &'a CallSettings,
     auto_create: &'a Map<String, Value>,
+    /// Where the payload holds values an inbound hook's caller sent.
+    from_payload: &'a FromPayload,
     /// The company lookups are scoped to when a payload level gives none.
     env_company: i64,
     /// many2one lookups of one2many lines, searched together before the lines are converted:
@@ -62,12 +67,14 @@ impl<'a> Converter<'a> {
         registry: Arc<Registry>,
         settings: &'a CallSettings,
         auto_create: &'a Map<String, Value>,
+        from_payload: &'a FromPayload,
         env_company: i64,
     ) -> Converter<'a> {
         Converter {
             registry,
             settings,
             auto_create,
+            from_payload,
             env_company,
             prefetched: Arc::default(),
         }
@@ -174,10 +181,13 @@ impl<'a> Converter<'a> {
                 self.one2many(tx, &field.name, comodel, value, path, out)
                     .await
             }
-            kind => {
-                coerce(kind, value).map_err(|reason| CallError::invalid(path, reason))?;
-                Ok(Some(value.clone()))
-            }
+            kind => match self.from_payload.source(path) {
+                Some(source) => untrusted::scalar(kind, value, path, source).map(Some),
+                None => {
+                    coerce(kind, value).map_err(|reason| CallError::invalid(path, reason))?;
+                    Ok(Some(value.clone()))
+                }
+            },
         }
     }
 
@@ -190,11 +200,23 @@ impl<'a> Converter<'a> {
         path: &Path,
         company: i64,
     ) -> CallResult<Value> {
-        match value {
-            Value::Object(pairs) => self
-                .lookup_one(tx, field, comodel, pairs, path, company)
+        let registry = self.registry.clone();
+        let co = comodel_of(&registry, comodel)?;
+        if let Some(source) = self.from_payload.source(path) {
+            let pairs = untrusted::name_lookup(co, value, path, source)?;
+            return self
+                .lookup_one(tx, field, comodel, &pairs, path, company)
                 .await
-                .map(Value::from),
+                .map(Value::from)
+                .map_err(|e| untrusted::sourced(e, source));
+        }
+        match value {
+            Value::Object(pairs) => {
+                let pairs = untrusted::lookup_pairs(&registry, co, pairs, path, self.from_payload)?;
+                self.lookup_one(tx, field, comodel, &pairs, path, company)
+                    .await
+                    .map(Value::from)
+            }
             Value::Null | Value::Bool(false) => Ok(value.clone()),
             Value::Number(n) if n.is_i64() => Ok(value.clone()),
             _ => Err(CallError::invalid(
@@ -232,14 +254,15 @@ impl<'a> Converter<'a> {
             return Ok(id);
         }
         let found = lookup::match_items(tx, co, &items, filter, Some(2)).await?;
-        if let Some(id) = single(co, &items[0], &found[0])? {
+        if let Some(id) = lookup::single(co, &items[0], &found[0])? {
             return Ok(id);
         }
         if self.auto_create_for(tx, field, comodel, &[pairs]).await? == 0 {
-            return Err(not_found(co, path, &[pairs]));
+            return Err(lookup::not_found(co, path, &[pairs]));
         }
         let found = lookup::match_items(tx, co, &items, filter, Some(2)).await?;
-        single(co, &items[0], &found[0])?.ok_or_else(|| not_found(co, path, &[pairs]))
+        lookup::single(co, &items[0], &found[0])?
+            .ok_or_else(|| lookup::not_found(co, path, &[pairs]))
     }
 
     async fn many2many(
@@ -251,24 +274,60 @@ impl<'a> Converter<'a> {
         path: &Path,
         company: i64,
     ) -> CallResult<Option<Value>> {
-        let spec = match value {
-            Value::Object(spec) => spec,
-            Value::Array(_) | Value::Null | Value::Bool(false) => return Ok(Some(value.clone())),
-            _ => {
+        let registry = self.registry.clone();
+        let co = comodel_of(&registry, comodel)?;
+        let marks = self.from_payload;
+        // A payload value, or a list of them, is a list of names and replaces the links.
+        let (mode, records) = match (marks.source(path), value) {
+            (Some(source), _) => (
+                Mode::Replace,
+                untrusted::name_lookups(co, value, path, source)?,
+            ),
+            (None, Value::Array(items)) => match untrusted::listed_names(co, items, path, marks)? {
+                Some(records) => (Mode::Replace, records),
+                None => return Ok(Some(value.clone())),
+            },
+            (None, Value::Object(spec)) => {
+                let mode = many2many_mode(field, spec, path)?;
+                let at = path.key("records");
+                let records = untrusted::records(&registry, co, spec.get("records"), &at, marks)?;
+                (mode, records)
+            }
+            (None, Value::Null | Value::Bool(false)) => return Ok(Some(value.clone())),
+            (None, _) => {
                 return Err(CallError::invalid(
                     path,
                     "expected {\"mode\": \"add\"|\"replace\", \"records\": [...]}, a list of ids or commands",
                 ));
             }
         };
-        let (mode, records) = many2many_spec(field, spec, path)?;
-        let registry = self.registry.clone();
-        let co = comodel_of(&registry, comodel)?;
+        let linked = self
+            .link(tx, field, co, mode, &records, path, company)
+            .await;
+        match marks.source(path) {
+            Some(source) => linked.map_err(|e| untrusted::sourced(e, source)),
+            None => linked,
+        }
+    }
+
+    /// The links of a many2many to the records `records` look up (each one must match, or be made
+    /// by `auto_create`), as commands for `mode`.
+    #[allow(clippy::too_many_arguments)]
+    async fn link(
+        &self,
+        tx: &mut Tx,
+        field: &str,
+        co: &Model,
+        mode: Mode,
+        records: &untrusted::Lookups,
+        path: &Path,
+        company: i64,
+    ) -> CallResult<Option<Value>> {
+        let comodel = co.name.as_str();
         let items: Vec<Item<'_>> = records
             .iter()
-            .enumerate()
-            .map(|(i, pairs)| Item {
-                path: path.key("records").index(i),
+            .map(|(path, pairs)| Item {
+                path: path.clone(),
                 pairs,
             })
             .collect();
@@ -299,10 +358,10 @@ impl<'a> Converter<'a> {
             .map(|i| items[i].pairs)
             .collect();
         if !still.is_empty() {
-            return Err(not_found(co, path, &still));
+            return Err(lookup::not_found(co, path, &still));
         }
         for (item, ids) in items.iter().zip(&found) {
-            single(co, item, ids)?;
+            lookup::single(co, item, ids)?;
         }
         let mut ids: Vec<i64> = Vec::with_capacity(found.len());
         for id in found.into_iter().flatten() {
@@ -326,6 +385,9 @@ impl<'a> Converter<'a> {
         path: &Path,
         out: &mut Converted,
     ) -> CallResult<Option<Value>> {
+        if let Some(source) = self.from_payload.source(path) {
+            return Err(untrusted::no_lines(path, source));
+        }
         let items = match value {
             Value::Array(items) => items,
             Value::Null | Value::Bool(false) => return Ok(Some(value.clone())),
@@ -336,6 +398,12 @@ impl<'a> Converter<'a> {
                 ));
             }
         };
+        if let Some((at, source)) = (0..items.len())
+            .map(|i| path.index(i))
+            .find_map(|at| self.from_payload.source(&at).map(|s| (at.clone(), s)))
+        {
+            return Err(untrusted::no_lines(&at, source));
+        }
         if !items.is_empty() && items.iter().all(Value::is_array) {
             return Ok(Some(value.clone()));
         }
@@ -481,12 +549,9 @@ fn comodel_of<'r>(registry: &'r Registry, comodel: &str) -> CallResult<&'r Model
         .ok_or_else(|| CallError::Internal(format!("comodel '{comodel}' is not in the registry")))
 }
 
-/// `{"mode", "records"}` of a many2many value.
-fn many2many_spec<'v>(
-    field: &str,
-    spec: &'v Map<String, Value>,
-    path: &Path,
-) -> CallResult<(Mode, Vec<&'v Map<String, Value>>)> {
+/// The `mode` of a many2many `{"mode", "records"}` value (its `records` are read by
+/// `untrusted::records`).
+fn many2many_mode(field: &str, spec: &Map<String, Value>, path: &Path) -> CallResult<Mode> {
     if let Some(key) = spec
         .keys()
         .find(|k| !matches!(k.as_str(), "mode" | "records"))
@@ -496,65 +561,15 @@ fn many2many_spec<'v>(
             "a many2many value takes only 'mode' and 'records'",
         ));
     }
-    let mode = match spec.get("mode") {
-        None | Some(Value::Null) => Mode::Replace,
-        Some(Value::String(m)) if m == "replace" => Mode::Replace,
-        Some(Value::String(m)) if m == "add" => Mode::Add,
-        Some(_) => {
-            return Err(CallError::invalid(
-                &path.key("mode"),
-                format!("many2many field '{field}': 'mode' must be 'add' or 'replace'"),
-            ));
-        }
-    };
-    let records = match spec.get("records") {
-        None | Some(Value::Null) => Vec::new(),
-        Some(Value::Array(items)) => items
-            .iter()
-            .enumerate()
-            .map(|(i, item)| {
-                item.as_object().ok_or_else(|| {
-                    CallError::invalid(
-                        &path.key("records").index(i),
-                        "expected a lookup such as {\"name\": ...}",
-                    )
-                })
-            })
-            .collect::<CallResult<_>>()?,
-        Some(_) => {
-            return Err(CallError::invalid(
-                &path.key("records"),
-                "expected a list of lookups",
-            ));
-        }
-    };
-    Ok((mode, records))
-}
-
-/// At most one match: Some(id), None when there is none, `multiple_matches` otherwise.
-fn single(comodel: &Model, item: &Item<'_>, found: &[i64]) -> CallResult<Option<i64>> {
-    match found {
-        [] => Ok(None),
-        [id] => Ok(Some(*id)),
-        _ => Err(CallError::at(
-            Code::MultipleMatches,
-            &item.path,
-            format!(
-                "{} matches more than one {} record",
-                lookup::quote(item.pairs),
-                comodel.name
-            ),
+    match spec.get("mode") {
+        None | Some(Value::Null) => Ok(Mode::Replace),
+        Some(Value::String(m)) if m == "replace" => Ok(Mode::Replace),
+        Some(Value::String(m)) if m == "add" => Ok(Mode::Add),
+        Some(_) => Err(CallError::invalid(
+            &path.key("mode"),
+            format!("many2many field '{field}': 'mode' must be 'add' or 'replace'"),
         )),
     }
-}
-
-fn not_found(comodel: &Model, path: &Path, missing: &[&Map<String, Value>]) -> CallError {
-    let quoted: Vec<String> = missing.iter().map(|item| lookup::quote(item)).collect();
-    CallError::at(
-        Code::NotFound,
-        path,
-        format!("no {} record matches {}", comodel.name, quoted.join(", ")),
-    )
 }
 
 /// `attachment_ids` given as files rather than as the model's own field values.

@@ -7,6 +7,7 @@ use super::callback;
 use super::copy;
 use super::error::{CallError, CallResult, Code};
 use super::path::Path;
+use super::untrusted::{self, FromPayload};
 use super::vals;
 use super::write;
 use super::{Call, Success};
@@ -19,7 +20,7 @@ use weft_store::{SearchOptions, Tx};
 pub(crate) async fn call_function(call: &Call<'_>, tx: &mut Tx) -> CallResult<Success> {
     let payload = vals::payload(call.vals, false)?;
     let method = method(call.model, payload)?;
-    let parameters = parameters(method, payload.get("parameter"))?;
+    let parameters = parameters(method, payload.get("parameter"), call.from_payload)?;
     if !matches!(
         payload.get("context"),
         None | Some(Value::Null | Value::Object(_))
@@ -98,8 +99,13 @@ fn method<'m>(model: &'m Model, payload: &Map<String, Value>) -> CallResult<&'m 
 }
 
 /// The call's parameters in stored form. A declared parameter that is not given is empty
-/// (`false`), like a keyword argument left to its default.
-fn parameters(method: &Method, value: Option<&Value>) -> CallResult<Map<String, Value>> {
+/// (`false`), like a keyword argument left to its default. A value an inbound hook took from its
+/// payload is converted as a payload value (`untrusted::scalar`).
+fn parameters(
+    method: &Method,
+    value: Option<&Value>,
+    from_payload: &FromPayload,
+) -> CallResult<Map<String, Value>> {
     let path = Path::of("parameter");
     let given = match value {
         None | Some(Value::Null) => vals::empty(),
@@ -123,8 +129,13 @@ fn parameters(method: &Method, value: Option<&Value>) -> CallResult<Map<String, 
                 ),
             ));
         };
-        let stored = coerce(&kind.field_type(), value)
-            .map_err(|reason| CallError::invalid(&path.key(name), reason))?;
+        let at = path.key(name);
+        let value = match from_payload.source(&at) {
+            Some(source) => &untrusted::scalar(&kind.field_type(), value, &at, source)?,
+            None => value,
+        };
+        let stored =
+            coerce(&kind.field_type(), value).map_err(|reason| CallError::invalid(&at, reason))?;
         out.insert(name.clone(), stored);
     }
     Ok(out)

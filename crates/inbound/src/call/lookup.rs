@@ -244,3 +244,34 @@ pub(crate) fn covers(entry: &Map<String, Value>, item: &Map<String, Value>) -> b
 pub(crate) fn quote(item: &Map<String, Value>) -> String {
     Value::Object(item.clone()).to_string()
 }
+
+/// At most one match: Some(id), None when there is none, `multiple_matches` otherwise.
+pub(crate) fn single(comodel: &Model, item: &Item<'_>, found: &[i64]) -> CallResult<Option<i64>> {
+    match found {
+        [] => Ok(None),
+        [id] => Ok(Some(*id)),
+        _ => Err(CallError::at(
+            Code::MultipleMatches,
+            &item.path,
+            format!(
+                "{} matches more than one {} record",
+                quote(item.pairs),
+                comodel.name
+            ),
+        )),
+    }
+}
+
+/// `not_found` naming every lookup that matched nothing.
+pub(crate) fn not_found(
+    comodel: &Model,
+    path: &Path,
+    missing: &[&Map<String, Value>],
+) -> CallError {
+    let quoted: Vec<String> = missing.iter().map(|item| quote(item)).collect();
+    CallError::at(
+        Code::NotFound,
+        path,
+        format!("no {} record matches {}", comodel.name, quoted.join(", ")),
+    )
+}

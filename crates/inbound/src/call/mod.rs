@@ -20,10 +20,12 @@ mod log;
 mod lookup;
 mod path;
 mod search;
+mod untrusted;
 mod vals;
 mod write;
 
 pub use log::CallLog;
+pub use untrusted::FromPayload;
 
 use error::{CallError, CallResult, Code};
 use serde_json::{Map, Value, json};
@@ -186,6 +188,8 @@ pub(crate) struct Call<'a> {
     pub settings: &'a CallSettings,
     pub registry: Arc<Registry>,
     pub env: &'a Env,
+    /// The values an inbound hook's caller filled in (none for the data routes).
+    pub from_payload: &'a FromPayload,
 }
 
 impl Call<'_> {
@@ -194,6 +198,7 @@ impl Call<'_> {
             self.registry.clone(),
             self.settings,
             auto_create,
+            self.from_payload,
             self.env.company_id,
         )
     }
@@ -224,6 +229,7 @@ async fn execute(
         settings,
         registry: registry.clone(),
         env,
+        from_payload: &untrusted::NONE,
     };
     if !route.writes() {
         let tx = store.begin_read(env).await?;
@@ -256,16 +262,27 @@ pub(crate) enum InTx {
     },
 }
 
+/// One write route to run inside a transaction someone else ends (`run_in`).
+pub(crate) struct InTxCall<'a> {
+    pub env: &'a Env,
+    pub route: Route,
+    pub model: &'a str,
+    pub vals: &'a Map<String, Value>,
+    pub settings: &'a CallSettings,
+    /// Where `vals.payload` holds values from an inbound hook's payload.
+    pub from_payload: &'a FromPayload,
+}
+
 /// Run one write route inside `tx`: an inbound hook runs its actions so, all in one transaction.
-pub(crate) async fn run_in(
-    tx: &mut Tx,
-    registry: Arc<Registry>,
-    env: &Env,
-    route: Route,
-    model: &str,
-    vals: &Map<String, Value>,
-    settings: &CallSettings,
-) -> InTx {
+pub(crate) async fn run_in(tx: &mut Tx, registry: Arc<Registry>, call: InTxCall<'_>) -> InTx {
+    let InTxCall {
+        env,
+        route,
+        model,
+        vals,
+        settings,
+        from_payload,
+    } = call;
     let Some(m) = registry.model(model) else {
         return InTx::Refused(
             CallError::plain(Code::UnknownModel, format!("unknown model '{model}'")).to_api(),
@@ -280,6 +297,7 @@ pub(crate) async fn run_in(
         settings,
         registry: registry.clone(),
         env,
+        from_payload,
     };
     let result = match route {
         Route::CreateData => write::create_data(&call, tx).await,
@@ -299,19 +317,23 @@ pub(crate) async fn run_in(
     }
 }
 
-/// The records of `model` a `search_key` selects, inside `tx` (an inbound hook's search target).
+/// The records of `model` a `search_key` selects, inside `tx` (an inbound hook's search target,
+/// whose values the payload filled in where `from_payload` says: names and values, never ids).
 pub(crate) async fn find(
     tx: &Tx,
     registry: Arc<Registry>,
     model: &str,
     search_key: &Map<String, Value>,
+    from_payload: &FromPayload,
 ) -> Result<Vec<i64>, ApiError> {
     let Some(m) = registry.model(model) else {
         return Err(
             CallError::plain(Code::UnknownModel, format!("unknown model '{model}'")).to_api(),
         );
     };
-    write::find(tx, m, search_key).await.map_err(|e| e.to_api())
+    let key = untrusted::lookup_pairs(&registry, m, search_key, &path::Path::root(), from_payload)
+        .map_err(|e| e.to_api())?;
+    write::find(tx, m, &key).await.map_err(|e| e.to_api())
 }
 
 /// Commit a success; roll back a failure unless rollback is turned off for it.

@@ -4,7 +4,11 @@
 //!
 //! A path that names nothing leaves its key out of the values (so an optional field is not cleared
 //! because the caller did not send it); `required` is how a hook insists on a value.
+//!
+//! Every value put in from the payload is marked (`FromPayload`): the conversion reads it as a
+//! value by the type of its field, never as an id or a command (`call::untrusted`).
 
+use crate::call::FromPayload;
 use serde_json::{Map, Value};
 use std::fmt;
 
@@ -113,21 +117,28 @@ pub fn check_references(values: &Value, at: &str) -> Result<(), (String, String)
 }
 
 /// `values` with every reference replaced by what it names in `payload`; a reference that names
-/// nothing drops its key (in an object) or becomes `null` (in a list). References were checked when
-/// the hook was saved, so a bad one here is left as it is.
-pub fn resolve(values: &Value, payload: &Value) -> Value {
+/// nothing drops its key (in an object) or becomes `null` (in a list). Each value put in is marked
+/// in `marks` at its place, `at` being where `values` sits in the call's values (`""` for an
+/// action's values). References were checked when the hook was saved, so a bad one here is left
+/// as it is.
+pub fn resolve(values: &Value, payload: &Value, at: &str, marks: &mut FromPayload) -> Value {
     match values {
         Value::Object(map) => {
             let mut out = Map::with_capacity(map.len());
             for (key, value) in map {
+                let here = if at.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{at}.{key}")
+                };
                 match reference(value) {
                     Ok(Some(path)) => {
-                        if let Some(found) = path.find(payload) {
-                            out.insert(key.clone(), found.clone());
+                        if let Some(found) = take(&path, payload, here, marks) {
+                            out.insert(key.clone(), found);
                         }
                     }
                     _ => {
-                        out.insert(key.clone(), resolve(value, payload));
+                        out.insert(key.clone(), resolve(value, payload, &here, marks));
                     }
                 }
             }
@@ -136,14 +147,32 @@ pub fn resolve(values: &Value, payload: &Value) -> Value {
         Value::Array(items) => Value::Array(
             items
                 .iter()
-                .map(|item| match reference(item) {
-                    Ok(Some(path)) => path.find(payload).cloned().unwrap_or(Value::Null),
-                    _ => resolve(item, payload),
+                .enumerate()
+                .map(|(i, item)| {
+                    let here = format!("{at}[{i}]");
+                    match reference(item) {
+                        Ok(Some(path)) => take(&path, payload, here, marks).unwrap_or(Value::Null),
+                        _ => resolve(item, payload, &here, marks),
+                    }
                 })
                 .collect(),
         ),
         other => other.clone(),
     }
+}
+
+/// The value `path` names in `payload`, marked at `here`.
+fn take(
+    path: &PayloadPath,
+    payload: &Value,
+    here: String,
+    marks: &mut FromPayload,
+) -> Option<Value> {
+    let found = path.find(payload).cloned();
+    if found.is_some() {
+        marks.mark(here, path.to_string());
+    }
+    found
 }
 
 #[cfg(test)]
@@ -182,11 +211,28 @@ mod tests {
                             "partner_id": {"ref": {"$payload": "customer.code"}},
                             "category_id": [{"$payload": "tags[0]"}, {"$payload": "tags[5]"}]});
         let payload = json!({"name": "Jane", "customer": {"code": "C1"}, "tags": ["vip"]});
+        let mut marks = FromPayload::default();
         assert_eq!(
-            resolve(&values, &payload),
+            resolve(&values, &payload, "", &mut marks),
             json!({"name": "Jane", "company_type": "person", "partner_id": {"ref": "C1"},
                    "category_id": ["vip", null]})
         );
+        // Marked where each payload value landed, with where it came from; literals are not.
+        let mut expected = FromPayload::default();
+        expected.mark("name".into(), "name".into());
+        expected.mark("partner_id.ref".into(), "customer.code".into());
+        expected.mark("category_id[0]".into(), "tags[0]".into());
+        assert_eq!(marks, expected);
+        let mut marks = FromPayload::default();
+        resolve(
+            &json!({"note": {"$payload": "n"}}),
+            &json!({"n": "x"}),
+            "parameter",
+            &mut marks,
+        );
+        let mut expected = FromPayload::default();
+        expected.mark("parameter.note".into(), "n".into());
+        assert_eq!(marks, expected);
     }
 
     #[test]

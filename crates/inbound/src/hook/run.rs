@@ -3,16 +3,19 @@
 //! the actions in order in one transaction, each as the matching ecosoft route would (so values
 //! use the friendly format, and changes fire outbound rules like any other change). A refused or
 //! failed action rolls everything back.
+//!
+//! The actions run as the hook's owner (a user, with that user's companies), never as superuser,
+//! and the values they take from the payload are values (`plan`, `call::untrusted`).
 
-use super::definition::{ActionKind, Definition, Target};
-use super::payload::resolve;
+use super::definition::Definition;
+use super::plan::{self, Aim};
 use super::stored::entity::Model as Hook;
-use crate::call::{self, CallSettings, InTx, Route};
+use crate::call::{self, CallSettings, InTx, InTxCall};
+use crate::identity;
 use chrono::Utc;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{ConnectionTrait, DbErr};
-use serde_json::{Map, Value, json};
-use weft_registry::{FieldType, Model};
+use serde_json::{Value, json};
 use weft_store::{Env, Store};
 use weft_webhook::signing::Secret;
 
@@ -33,6 +36,8 @@ pub enum Reply {
     BadRequest(String),
     /// 401: a missing, bad, stale or replayed signature.
     Unauthorized(String),
+    /// 403: the hook may not act (its owner is inactive or removed); nothing was run.
+    Forbidden(String),
     /// 422: the payload does not fit the hook (a required value missing, no target, a bad value).
     Refused(String),
     /// 500: a fault, logged; the message says no more than that.
@@ -46,6 +51,7 @@ impl Reply {
             Reply::NotFound => 404,
             Reply::BadRequest(_) => 400,
             Reply::Unauthorized(_) => 401,
+            Reply::Forbidden(_) => 403,
             Reply::Refused(_) => 422,
             Reply::Fault => 500,
         }
@@ -55,7 +61,10 @@ impl Reply {
     pub fn message(&self) -> Option<&str> {
         match self {
             Reply::Ok | Reply::NotFound => None,
-            Reply::BadRequest(m) | Reply::Unauthorized(m) | Reply::Refused(m) => Some(m),
+            Reply::BadRequest(m)
+            | Reply::Unauthorized(m)
+            | Reply::Forbidden(m)
+            | Reply::Refused(m) => Some(m),
             Reply::Fault => Some("internal error"),
         }
     }
@@ -77,11 +86,10 @@ pub struct Signed<'a> {
     pub signature: Option<&'a str>,
 }
 
-/// What a call sent.
+/// What a call sent: a JSON body, or a query string whose values are all text (payload values
+/// are read by the type of the field they fill, so `rank=3` fills an integer).
 pub struct Payload<'a> {
     pub value: &'a Value,
-    /// From a query string: every value is text, converted by the type of the field it fills.
-    pub texts: bool,
 }
 
 /// Run `hook` for a call; `verified` is what `verify` found of its signature.
@@ -110,12 +118,16 @@ pub async fn run(
             return Reply::Fault;
         }
     };
-    if let Some(reply) = missing(&definition, payload) {
+    // No owner, no action: whatever the payload holds, the answer is the same 403.
+    let env = match owner_env(store, hook).await {
+        Ok(env) => env,
+        Err(reply) => return reply,
+    };
+    if let Some(reply) = plan::missing(&definition, payload) {
         return reply;
     }
-    let model = store.registry().model(&hook.model);
-    let target = match target(&definition.target, model, payload, sent.texts) {
-        Ok(target) => target,
+    let aim = match plan::aim(&definition.target, &hook.model, payload) {
+        Ok(aim) => aim,
         Err(reply) => return reply,
     };
     // One transaction, all or nothing: a failed action must not leave the ones before it.
@@ -129,10 +141,10 @@ pub async fn run(
             store,
             settings: &settings,
             hook,
+            env: &env,
             verified: verified.as_ref(),
-            texts: sent.texts,
         };
-        match run.actions(&definition, &target, payload).await {
+        match run.actions(&definition, &aim, payload).await {
             Err(Fault::Transient) if attempt < ATTEMPTS => attempt += 1,
             Err(_) => return Reply::Fault,
             Ok(reply) => return reply,
@@ -149,67 +161,22 @@ fn parse(text: &str) -> Value {
     serde_json::from_str(text).unwrap_or(Value::Null)
 }
 
-/// 422 naming every required payload path that holds no value.
-fn missing(definition: &Definition, payload: &Value) -> Option<Reply> {
-    let mut missing: Vec<String> = Vec::new();
-    for path in definition.actions.iter().flat_map(|a| &a.required) {
-        let text = path.to_string();
-        if path.find(payload).is_none() && !missing.contains(&text) {
-            missing.push(text);
-        }
-    }
-    (!missing.is_empty()).then(|| {
-        Reply::Refused(format!(
-            "the payload has no value for {}, which this hook requires",
-            missing.join(", ")
-        ))
-    })
-}
-
-/// The `search_key` that selects the target record(s); None for `target.by: none`.
-fn target(
-    target: &Target,
-    m: Option<&Model>,
-    payload: &Value,
-    texts: bool,
-) -> Result<Option<Value>, Reply> {
-    let model = m.map_or("", |m| m.name.as_str());
-    match target {
-        Target::None => Ok(None),
-        Target::Search { key } => {
-            let Value::Object(mut resolved) = resolve(&Value::Object(key.clone()), payload) else {
-                return Err(Reply::Fault);
-            };
-            // A value the payload lacks would widen the search to whatever the rest matches.
-            if let Some((field, _)) = key.iter().find(|(k, _)| !resolved.contains_key(*k)) {
-                return Err(Reply::Refused(format!(
-                    "target.key.{field}: the payload has no value for it"
-                )));
-            }
-            if let (true, Some(m)) = (texts, m) {
-                typed_texts(m, &mut resolved);
-            }
-            Ok(Some(Value::Object(resolved)))
-        }
-        Target::ModelId => {
-            let named = payload.get("_model").and_then(Value::as_str);
-            if named != Some(model) {
-                return Err(Reply::Refused(format!(
-                    "_model: expected '{model}' (this hook's model), got {}",
-                    payload.get("_model").unwrap_or(&Value::Null)
-                )));
-            }
-            let id = match payload.get("_id") {
-                Some(Value::Number(n)) => n.as_i64(),
-                Some(Value::String(s)) => s.trim().parse::<i64>().ok(),
-                _ => None,
-            };
-            match id.filter(|id| *id > 0) {
-                Some(id) => Ok(Some(json!({"id": id}))),
-                None => Err(Reply::Refused(
-                    "_id: expected the record's id, a positive integer".into(),
-                )),
-            }
+/// Who the actions run as: the hook's owner, with the owner's companies. A hook whose owner is
+/// gone or inactive does nothing (403), rather than fall back to anyone else.
+async fn owner_env(store: &Store, hook: &Hook) -> Result<Env, Reply> {
+    let Some(owner) = hook.owner_id else {
+        return Err(Reply::Forbidden(
+            "this hook has no owner: an admin must set its owner_id".into(),
+        ));
+    };
+    match identity::caller_of(store, owner, None).await {
+        Ok(Some(caller)) => Ok(caller.env),
+        Ok(None) => Err(Reply::Forbidden(format!(
+            "this hook's owner (user {owner}) is inactive or removed: an admin must give it an active owner"
+        ))),
+        Err(e) => {
+            tracing::error!(hook = hook.id, error = %e, "reading an inbound hook's owner failed");
+            Err(Reply::Fault)
         }
     }
 }
@@ -219,24 +186,23 @@ struct Run<'a> {
     store: &'a Store,
     settings: &'a CallSettings,
     hook: &'a Hook,
+    /// The owner's: who the actions run as.
+    env: &'a Env,
     /// A signed call, whose `webhook-id` is kept in the same transaction as the change: a call
     /// refused or failed can be sent again with it, one that committed cannot.
     verified: Option<&'a Verified<'a>>,
-    /// The payload came from a query string.
-    texts: bool,
 }
 
 impl Run<'_> {
     async fn actions(
         &self,
         definition: &Definition,
-        target: &Option<Value>,
+        aim: &Aim,
         payload: &Value,
     ) -> Result<Reply, Fault> {
         let (store, hook) = (self.store, self.hook);
-        let env = Env::superuser();
         let mut tx = store
-            .begin(&env)
+            .begin(self.env)
             .await
             .map_err(|e| fault(hook, "could not begin", &e))?;
         if let Some(call) = self.verified {
@@ -258,32 +224,24 @@ impl Run<'_> {
                 ));
             }
         }
-        let target = match self.one_record(&tx, definition, target).await {
+        let target = match self.one_record(&tx, aim).await {
             Ok(target) => target,
             Err(reply) => {
                 let _ = tx.rollback().await;
                 return Ok(reply);
             }
         };
-        let target = &target;
         for (i, action) in definition.actions.iter().enumerate() {
-            let (route, model, mut vals) = action_call(&action.kind, &hook.model, target, payload);
-            if self.texts
-                && let (Some(m), Some(Value::Object(values))) =
-                    (store.registry().model(model), vals.get_mut("payload"))
-            {
-                typed_texts(m, values);
-            }
-            let ran = call::run_in(
-                &mut tx,
-                store.registry().clone(),
-                &env,
-                route,
-                model,
-                &vals,
-                self.settings,
-            )
-            .await;
+            let planned = plan::action_call(&action.kind, &hook.model, target, payload);
+            let call = InTxCall {
+                env: self.env,
+                route: planned.route,
+                model: planned.model,
+                vals: &planned.vals,
+                settings: self.settings,
+                from_payload: &planned.from_payload,
+            };
+            let ran = call::run_in(&mut tx, store.registry().clone(), call).await;
             let failed = match ran {
                 InTx::Done => continue,
                 // The message names the field (`parent_id: no res.partner matches ...`).
@@ -311,29 +269,26 @@ impl Run<'_> {
 }
 
 impl Run<'_> {
-    /// A search target must find exactly one record: its `search_key` becomes that id.
-    async fn one_record(
-        &self,
-        tx: &weft_store::Tx,
-        definition: &Definition,
-        target: &Option<Value>,
-    ) -> Result<Option<Value>, Reply> {
-        let (Target::Search { .. }, Some(Value::Object(key))) = (&definition.target, target) else {
-            return Ok(target.clone());
+    /// The target's id: a search target must find exactly one record (as the owner sees them).
+    async fn one_record(&self, tx: &weft_store::Tx, aim: &Aim) -> Result<Option<i64>, Reply> {
+        let (key, from_payload) = match aim {
+            Aim::None => return Ok(None),
+            Aim::Id(id) => return Ok(Some(*id)),
+            Aim::Search { key, from_payload } => (key, from_payload),
         };
         let registry = self.store.registry().clone();
-        match call::find(tx, registry, &self.hook.model, key).await {
-            Ok(ids) if ids.len() == 1 => Ok(Some(json!({"id": ids[0]}))),
+        let model = &self.hook.model;
+        let shown = || Value::Object(key.clone());
+        match call::find(tx, registry, model, key, from_payload).await {
+            Ok(ids) if ids.len() == 1 => Ok(Some(ids[0])),
             Ok(ids) if ids.is_empty() => Err(Reply::Refused(format!(
-                "target.key: no {} matches {}",
-                self.hook.model,
-                Value::Object(key.clone())
+                "target.key: no {model} matches {}",
+                shown()
             ))),
             Ok(ids) => Err(Reply::Refused(format!(
-                "target.key: {} records of {} match {}; a hook acts on one",
+                "target.key: {} records of {model} match {}; a hook acts on one",
                 ids.len(),
-                self.hook.model,
-                Value::Object(key.clone())
+                shown()
             ))),
             Err(error) => Err(Reply::Refused(format!("target.key: {}", error.message))),
         }
@@ -343,74 +298,6 @@ impl Run<'_> {
 fn fault(hook: &Hook, what: &str, error: &dyn std::fmt::Display) -> Fault {
     tracing::error!(hook = hook.id, error = %error, "an inbound hook {what}");
     Fault::Other
-}
-
-/// The route, model and `vals` an action runs as.
-fn action_call<'a>(
-    kind: &'a ActionKind,
-    hook_model: &'a str,
-    target: &Option<Value>,
-    payload: &Value,
-) -> (Route, &'a str, Map<String, Value>) {
-    let mut vals = Map::new();
-    if let Some(key) = target {
-        vals.insert("search_key".into(), key.clone());
-    }
-    match kind {
-        ActionKind::Update { values } => {
-            vals.insert(
-                "payload".into(),
-                resolve(&Value::Object(values.clone()), payload),
-            );
-            (Route::UpdateData, hook_model, vals)
-        }
-        ActionKind::Create { model, values } => {
-            vals.remove("search_key");
-            vals.insert(
-                "payload".into(),
-                resolve(&Value::Object(values.clone()), payload),
-            );
-            (Route::CreateData, model.as_str(), vals)
-        }
-        ActionKind::Call { method, parameter } => {
-            vals.insert(
-                "payload".into(),
-                json!({"method": method, "parameter": resolve(parameter, payload)}),
-            );
-            (Route::CallFunction, hook_model, vals)
-        }
-    }
-}
-
-/// Query-string values are text: those filling a boolean, number or many2one field are read as
-/// such (`1`/`0`, `true`/`false`, `yes`/`no`, `on`/`off`; digits; an id), the rest stay text. A
-/// text that reads as neither is left for the field's own check to refuse, naming the field.
-fn typed_texts(m: &Model, values: &mut Map<String, Value>) {
-    for (name, value) in values.iter_mut() {
-        let (Some(field), Value::String(text)) = (m.field(name), &*value) else {
-            continue;
-        };
-        let text = text.trim();
-        let typed = match &field.kind {
-            FieldType::Boolean => match text.to_ascii_lowercase().as_str() {
-                "1" | "true" | "yes" | "on" => Some(Value::Bool(true)),
-                "0" | "false" | "no" | "off" | "" => Some(Value::Bool(false)),
-                _ => None,
-            },
-            FieldType::Integer | FieldType::Many2one { .. } => {
-                text.parse::<i64>().ok().map(Value::from)
-            }
-            FieldType::Float | FieldType::Monetary => text
-                .parse::<f64>()
-                .ok()
-                .filter(|f| f.is_finite())
-                .map(Value::from),
-            _ => None,
-        };
-        if let Some(typed) = typed {
-            *value = typed;
-        }
-    }
 }
 
 /// A signed call's `webhook-id` and timestamp (seconds since the epoch).

@@ -2,9 +2,12 @@
 //! (`/api/v1/inbound-hooks`): create, list, read, update, delete, and rotate the URL secret, after
 //! which the old URL answers 404 at once. Input is checked field by field, the definition against
 //! the schema (`definition.rs`), before anything is written.
+//!
+//! A hook has an owner (`owner_id`), the user its actions run as: by default the admin who created
+//! it, and always an active user when set.
 
 use super::definition::Definition;
-use crate::identity::sha256_hex;
+use crate::identity::{self, sha256_hex};
 use sea_orm::{ActiveModelTrait, ActiveValue, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::{Map, Value, json};
 use weft_store::Store;
@@ -35,6 +38,9 @@ pub mod entity {
         pub secret_hash: String,
         /// `whsec_...`: what signed calls are checked with.
         pub signing_secret: String,
+        /// The user the actions run as (`res_users.id`). None only for a hook saved before owners
+        /// existed on a database without an admin: such a hook does nothing until given one.
+        pub owner_id: Option<i64>,
         pub create_date: DateTime,
         pub write_date: DateTime,
     }
@@ -48,7 +54,7 @@ pub mod entity {
 use entity::{ActiveModel, Column, Entity, Model};
 
 /// The fields a client may send.
-const FIELDS: [&str; 8] = [
+const FIELDS: [&str; 9] = [
     "name",
     "model",
     "active",
@@ -57,6 +63,7 @@ const FIELDS: [&str; 8] = [
     "log_calls",
     "require_signature",
     "signing_secret",
+    "owner_id",
 ];
 
 /// The path of a hook's URL under `WEFT_PUBLIC_URL`.
@@ -77,6 +84,7 @@ pub fn view(row: &Model, public_url: &str, with_signing_secret: bool) -> Value {
         "actions": json_of(&row.actions),
         "log_calls": row.log_calls,
         "require_signature": row.require_signature,
+        "owner_id": row.owner_id,
         "url": url(public_url, &row.secret),
         "create_date": source::odoo_datetime(row.create_date),
         "write_date": source::odoo_datetime(row.write_date),
@@ -116,6 +124,24 @@ fn checked(input: &Input, store: &Store, row: &mut ActiveModel) -> Result<(), So
     Ok(())
 }
 
+/// The `owner_id` sent, checked to be an active user; None when not sent.
+async fn owner(input: &Input<'_>, store: &Store) -> Result<Option<i64>, SourceError> {
+    let id = match input.raw("owner_id") {
+        Value::Null => return Ok(None),
+        value => value
+            .as_i64()
+            .filter(|id| *id > 0)
+            .ok_or_else(|| invalid("owner_id", "expected a user id"))?,
+    };
+    match identity::caller_of(store, id, None).await? {
+        Some(_) => Ok(Some(id)),
+        None => Err(invalid(
+            "owner_id",
+            format!("no active user {id}: a hook's actions run as its owner"),
+        )),
+    }
+}
+
 fn signing_secret(input: &Input) -> Result<String, SourceError> {
     match input.text("signing_secret")? {
         Some(s) => Secret::parse(&s)
@@ -139,8 +165,14 @@ pub async fn get(store: &Store, id: i64) -> Result<Model, SourceError> {
         .ok_or(SourceError::NotFound("inbound hook", id))
 }
 
-pub async fn create(store: &Store, values: &Map<String, Value>) -> Result<Model, SourceError> {
+/// Create a hook; its owner is `owner_id` when sent, else `creator` (the admin calling).
+pub async fn create(
+    store: &Store,
+    values: &Map<String, Value>,
+    creator: i64,
+) -> Result<Model, SourceError> {
     let input = Input::new(values, &FIELDS)?;
+    let owner_id = owner(&input, store).await?.unwrap_or(creator);
     let now = source::now();
     let secret = new_secret();
     let mut row = ActiveModel {
@@ -148,6 +180,7 @@ pub async fn create(store: &Store, values: &Map<String, Value>) -> Result<Model,
         secret_hash: ActiveValue::Set(hash(&secret)),
         secret: ActiveValue::Set(secret),
         signing_secret: ActiveValue::Set(signing_secret(&input)?),
+        owner_id: ActiveValue::Set(Some(owner_id)),
         create_date: ActiveValue::Set(now),
         write_date: ActiveValue::Set(now),
         ..Default::default()
@@ -156,14 +189,16 @@ pub async fn create(store: &Store, values: &Map<String, Value>) -> Result<Model,
     Ok(row.insert(store.writer()).await?)
 }
 
-/// Apply `patch` over the stored hook; the result is checked whole.
+/// Apply `patch` over the stored hook; the result is checked whole. An `owner_id` is checked only
+/// when the patch sends one, so a hook whose owner left can still be switched off.
 pub async fn update(
     store: &Store,
     id: i64,
     patch: &Map<String, Value>,
 ) -> Result<Model, SourceError> {
-    Input::new(patch, &FIELDS)?;
+    let sent = Input::new(patch, &FIELDS)?;
     let stored = get(store, id).await?;
+    let new_owner = owner(&sent, store).await?;
     let mut merged = view(&stored, "", false)
         .as_object()
         .cloned()
@@ -175,6 +210,9 @@ pub async fn update(
     checked(&input, store, &mut row)?;
     if input.has("signing_secret") {
         row.signing_secret = ActiveValue::Set(signing_secret(&input)?);
+    }
+    if let Some(owner) = new_owner {
+        row.owner_id = ActiveValue::Set(Some(owner));
     }
     row.write_date = ActiveValue::Set(source::now());
     Ok(row.update(store.writer()).await?)
@@ -212,6 +250,7 @@ pub async fn find_by_secret(store: &Store, secret: &str) -> Result<Option<Model>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::identity::Role;
     use weft_registry::Registry;
     use weft_store::testing::each_backend;
 
@@ -222,10 +261,14 @@ mod tests {
     #[tokio::test]
     async fn hooks_are_checked_stored_found_by_secret_and_rotated() {
         each_backend(Registry::demo, async |store, _| {
+            let admin = identity::create_user(&store, "admin", "Admin", None, Role::Admin, 1)
+                .await
+                .unwrap();
             let err = create(
                 &store,
                 &object(json!({"name": "Bad", "model": "res.partner", "target": {"by": "none"},
                                "actions": [{"type": "create", "values": {"colour": "red"}}]})),
+                admin,
             )
             .await
             .unwrap_err();
@@ -240,10 +283,12 @@ mod tests {
                 &object(json!({"name": "New contact", "model": "res.partner",
                                "target": {"by": "none"},
                                "actions": [{"type": "create", "values": {"name": {"$payload": "name"}}}]})),
+                admin,
             )
             .await
             .unwrap();
             assert_eq!(hook.secret.len(), 32);
+            assert_eq!(hook.owner_id, Some(admin), "owned by its creator");
             assert!(hook.signing_secret.starts_with("whsec_"));
             let shown = view(&hook, "https://hub.example.com/", true);
             assert_eq!(
@@ -252,6 +297,7 @@ mod tests {
             );
             assert_eq!(shown["actions"][0]["type"], "create");
             assert!(view(&hook, "", false).get("signing_secret").is_none());
+            assert_eq!(shown["owner_id"], json!(admin));
 
             let found = find_by_secret(&store, &hook.secret).await.unwrap();
             assert_eq!(found.map(|h| h.id), Some(hook.id));
@@ -268,6 +314,25 @@ mod tests {
             assert!(!off.active);
             assert_eq!(off.secret, rotated.secret, "an update keeps the URL");
             assert!(find_by_secret(&store, &rotated.secret).await.unwrap().is_none());
+
+            // The owner is an active user, checked when it is set.
+            let clerk = identity::create_user(&store, "clerk", "Clerk", None, Role::Integration, 1)
+                .await
+                .unwrap();
+            let owned = update(&store, hook.id, &object(json!({"owner_id": clerk})))
+                .await
+                .unwrap();
+            assert_eq!(owned.owner_id, Some(clerk));
+            for bad in [json!(999), json!("clerk"), json!(0)] {
+                let err = update(&store, hook.id, &object(json!({"owner_id": bad})))
+                    .await
+                    .unwrap_err();
+                assert!(
+                    matches!(&err, SourceError::Invalid { field, .. } if field == "owner_id"),
+                    "{err}"
+                );
+            }
+            assert_eq!(get(&store, hook.id).await.unwrap().owner_id, Some(clerk));
 
             delete(&store, hook.id).await.unwrap();
             assert!(matches!(
