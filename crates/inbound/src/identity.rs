@@ -99,7 +99,7 @@ fn prefix_of(key: &str) -> String {
     }
 }
 
-fn hash_password(password: &str) -> Result<String, StoreError> {
+pub(crate) fn hash_password(password: &str) -> Result<String, StoreError> {
     let salt = SaltString::encode_b64(&rand::random::<[u8; 16]>())
         .map_err(|e| StoreError::Schema(e.to_string()))?;
     Argon2::default()
