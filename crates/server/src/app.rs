@@ -2,6 +2,7 @@
 //! health checks, metrics, a request id on every response, and the body size limit.
 
 use crate::admin::AdminApi;
+use crate::admin_identity::IdentityApi;
 use crate::api::OdooApi;
 use crate::hooks::{HookUrlApi, HooksApi};
 use crate::logs::LogsApi;
@@ -21,6 +22,7 @@ pub fn openapi(
     (
         OdooApi,
         AdminApi,
+        IdentityApi,
         LogsApi,
         OutboundApi,
         HooksApi,
@@ -34,6 +36,9 @@ pub fn openapi(
             state: state.clone(),
         },
         AdminApi {
+            state: state.clone(),
+        },
+        IdentityApi {
             state: state.clone(),
         },
         LogsApi {

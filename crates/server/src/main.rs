@@ -1,6 +1,7 @@
 //! `weft`: the command line of the Weft integration hub.
 
 mod admin;
+mod admin_identity;
 mod api;
 mod app;
 mod config;
