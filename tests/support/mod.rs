@@ -214,7 +214,9 @@ impl TestServer {
             .admin(
                 "POST",
                 "/api/v1/users",
-                Some(json!({"login": login, "role": role, "password": format!("{login}-password")})),
+                Some(
+                    json!({"login": login, "role": role, "password": format!("{login}-password")}),
+                ),
             )
             .await;
         assert_eq!(status, 201, "{user}");

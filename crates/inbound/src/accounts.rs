@@ -386,9 +386,15 @@ pub async fn create_user(store: &Store, new: NewUser) -> Result<User> {
         "company_id"
     };
     check_companies(store.connection(), field, &ids).await?;
-    let uid =
-        identity::create_user(store, &login, &name, new.password.as_deref(), new.role, home)
-            .await?;
+    let uid = identity::create_user(
+        store,
+        &login,
+        &name,
+        new.password.as_deref(),
+        new.role,
+        home,
+    )
+    .await?;
     if ids != [home] {
         let mut tx = store.begin(&Env::superuser()).await?;
         let vals = json!({"company_ids": [[6, 0, ids]]});

@@ -318,7 +318,11 @@ pub(crate) fn require_model(caller: &Caller, model: &str) -> AdminResult<()> {
     if caller.may_use_model(model) {
         return Ok(());
     }
-    let limits = caller.allowed_models.as_deref().unwrap_or_default().join(", ");
+    let limits = caller
+        .allowed_models
+        .as_deref()
+        .unwrap_or_default()
+        .join(", ");
     Err(AdminError::Forbidden(body(
         "access_denied",
         format!("this key may not use the model '{model}' (it is limited to {limits})"),

@@ -163,9 +163,11 @@ impl IdentityApi {
         self.manager(req, "users").await?;
         let new = new.0;
         let role = role(new.role.as_deref().unwrap_or("integration"))?;
-        let company_id = new
-            .company_id
-            .or_else(|| new.company_ids.as_ref().and_then(|ids| ids.first().copied()));
+        let company_id = new.company_id.or_else(|| {
+            new.company_ids
+                .as_ref()
+                .and_then(|ids| ids.first().copied())
+        });
         let made = accounts::create_user(
             &self.state.store,
             accounts::NewUser {
@@ -183,7 +185,11 @@ impl IdentityApi {
 
     /// Change a user; it applies to its keys and sessions from their next request. The last active
     /// admin cannot be demoted or archived (409).
-    #[oai(path = "/users/:id", method = "patch", tag = "IdentityTags::Identities")]
+    #[oai(
+        path = "/users/:id",
+        method = "patch",
+        tag = "IdentityTags::Identities"
+    )]
     async fn update_user(
         &self,
         req: &Request,
@@ -229,9 +235,10 @@ impl IdentityApi {
         new: Json<NewCompany>,
     ) -> AdminResult<Created<Company>> {
         self.manager(req, "companies").await?;
-        let name = new.name.as_deref().ok_or_else(|| {
-            AdminError::Unprocessable(body("missing_field", "name: is required"))
-        })?;
+        let name = new
+            .name
+            .as_deref()
+            .ok_or_else(|| AdminError::Unprocessable(body("missing_field", "name: is required")))?;
         let made = accounts::create_company(
             &self.state.store,
             name,

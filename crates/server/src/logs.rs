@@ -3,13 +3,13 @@
 //! logs of those.
 
 use crate::admin::{AdminError, AdminResult, body, require_admin, require_model};
-use weft_inbound::identity::Caller;
 use crate::state::AppState;
 use poem::Request;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi, Tags};
 use serde_json::Value;
+use weft_inbound::identity::Caller;
 use weft_logstore::Filter;
 use weft_logstore::entity::api_log;
 use weft_registry::value::{DATETIME_FORMAT, parse_datetime};

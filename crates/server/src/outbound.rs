@@ -11,9 +11,9 @@ use poem_openapi::payload::Json;
 use poem_openapi::types::{ParseFromJSON, ToJSON};
 use poem_openapi::{ApiResponse, Object, OpenApi, Tags};
 use serde_json::{Map, Value, json};
+use weft_inbound::identity::Caller;
 use weft_outbound::deliveries::{self, Filter, RetryError};
 use weft_outbound::source::SourceError;
-use weft_inbound::identity::Caller;
 use weft_outbound::{entity, outbox, rule, subscription};
 use weft_store::Cached;
 
