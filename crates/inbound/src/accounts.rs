@@ -344,6 +344,9 @@ async fn check_companies(
     field: &'static str,
     ids: &[i64],
 ) -> Result<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
     let select = company_select()
         .and_where(Expr::col(col("id")).is_in(ids.iter().copied()))
         .to_owned();
@@ -456,7 +459,16 @@ pub async fn update_user(store: &Store, id: i64, change: UserChange) -> Result<U
             change.company_id,
             change.company_ids.clone(),
         )?;
-        check_companies(tx.connection(), field, &ids).await?;
+        // Only what the change adds is checked: a company archived since the user joined it
+        // stays among its companies until an admin takes it away.
+        let added: Vec<i64> = ids
+            .iter()
+            .copied()
+            .filter(|c| {
+                !current.company_ids.contains(c) || (*c == home && home != current.company_id)
+            })
+            .collect();
+        check_companies(tx.connection(), field, &added).await?;
         vals.insert("company_id".into(), json!(home));
         vals.insert("company_ids".into(), json!([[6, 0, ids]]));
     }

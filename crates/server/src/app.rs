@@ -15,21 +15,19 @@ use poem_openapi::OpenApiService;
 use serde_json::json;
 use tracing::Instrument;
 
+/// Every route set of the OpenAPI document.
+pub type Apis = (
+    OdooApi,
+    AdminApi,
+    IdentityApi,
+    LogsApi,
+    OutboundApi,
+    HooksApi,
+    HookUrlApi,
+);
+
 /// The OpenAPI service (also used by `weft openapi` and the staleness test).
-pub fn openapi(
-    state: AppState,
-) -> OpenApiService<
-    (
-        OdooApi,
-        AdminApi,
-        IdentityApi,
-        LogsApi,
-        OutboundApi,
-        HooksApi,
-        HookUrlApi,
-    ),
-    (),
-> {
+pub fn openapi(state: AppState) -> OpenApiService<Apis, ()> {
     let server = state.public_url.clone();
     let apis = (
         OdooApi {
