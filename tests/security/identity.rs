@@ -339,6 +339,44 @@ async fn an_admin_key_limited_to_one_model_reaches_only_objects_of_that_model() 
         .await;
         assert_eq!(status, 200, "its own model's subscription: {own}");
 
+        // Its own model, but a payload that reads partners: refused, and so is redirecting a wide
+        // rule an unlimited admin wrote.
+        let wide = json!({"name": "orders out", "model": "sale.order", "trigger_domain": [],
+                          "endpoint_source": "static", "endpoint_url": "https://example.com/r",
+                          "payload_fields": ["name", "partner_id{vat,email}"]});
+        refused(
+            &call("POST", "/api/v1/outbound-rules", Some(wide.clone())).await,
+            "res.partner",
+        );
+        let by_domain = json!({"name": "orders out", "model": "sale.order",
+                               "trigger_domain": "[('partner_id.vat', '=', 'TH123')]",
+                               "endpoint_source": "static", "endpoint_url": "https://example.com/r"});
+        refused(
+            &call("POST", "/api/v1/outbound-rules", Some(by_domain)).await,
+            "res.partner",
+        );
+        let (status, rule) = server
+            .admin("POST", "/api/v1/outbound-rules", Some(wide))
+            .await;
+        assert_eq!(status, 201, "{rule}");
+        let rule_path = format!("/api/v1/outbound-rules/{}", rule["id"]);
+        refused(
+            &call(
+                "PATCH",
+                &rule_path,
+                Some(json!({"endpoint_url": "https://attacker.example/r"})),
+            )
+            .await,
+            "res.partner",
+        );
+        let (_, kept) = server.admin("GET", &rule_path, None).await;
+        assert_eq!(kept["endpoint_url"], json!("https://example.com/r"));
+        let narrow = json!({"name": "orders only", "model": "sale.order", "trigger_domain": [],
+                            "endpoint_source": "static", "endpoint_url": "https://example.com/r",
+                            "payload_fields": ["name", "partner_id", "state"]});
+        let (status, made) = call("POST", "/api/v1/outbound-rules", Some(narrow)).await;
+        assert_eq!(status, 201, "within its models: {made}");
+
         let (_, after) = server.admin("GET", &other, None).await;
         assert_eq!(after["address"], json!("https://example.com/hook"));
         let (_, all) = server.admin("GET", "/api/v1/subscriptions", None).await;

@@ -11,6 +11,7 @@ mod logs;
 mod metrics;
 mod outbound;
 mod ratelimit;
+mod reach;
 mod restapi;
 mod rpc;
 mod schema;

@@ -4,6 +4,7 @@
 //! limited to some models sees and changes only the rules, subscriptions and deliveries of those.
 
 use crate::admin::{AdminError, AdminResult, Created, Deleted, body, require_admin, require_model};
+use crate::reach::require_reach;
 use crate::state::AppState;
 use poem::Request;
 use poem_openapi::param::{Path, Query};
@@ -256,6 +257,9 @@ impl OutboundApi {
         let caller = require_admin(&self.state, req).await?;
         if let Some(model) = &new.model {
             require_model(&caller, model)?;
+            let registry = self.state.store.registry();
+            let (domain, payload) = (new.trigger_domain.as_ref(), new.payload_fields.as_ref());
+            require_reach(&caller, &registry, model, domain, payload)?;
         }
         let row = rule::create(
             &self.state.store,
@@ -292,10 +296,20 @@ impl OutboundApi {
         id: Path<i64>,
         patch: Json<NewOutboundRule>,
     ) -> AdminResult<Json<OutboundRule>> {
-        let (caller, _) = self.rule(req, id.0).await?;
+        let (caller, row) = self.rule(req, id.0).await?;
         if let Some(model) = &patch.model {
             require_model(&caller, model)?;
         }
+        // The rule as it will be: a key may not point a wide rule it did not write at itself.
+        let stored_domain = Value::String(row.trigger_domain.clone());
+        let stored_payload = row.payload_fields.clone().map(Value::String);
+        require_reach(
+            &caller,
+            &self.state.store.registry(),
+            patch.model.as_deref().unwrap_or(&row.model),
+            patch.trigger_domain.as_ref().or(Some(&stored_domain)),
+            patch.payload_fields.as_ref().or(stored_payload.as_ref()),
+        )?;
         let row = rule::update(
             &self.state.store,
             &self.state.allowed_targets,
@@ -396,6 +410,8 @@ impl OutboundApi {
         let caller = require_admin(&self.state, req).await?;
         if let Some(model) = &new.model {
             require_model(&caller, model)?;
+            let registry = self.state.store.registry();
+            require_reach(&caller, &registry, model, new.condition.as_ref(), None)?;
         }
         let row = subscription::create(
             &self.state.store,
@@ -436,7 +452,11 @@ impl OutboundApi {
         id: Path<i64>,
         patch: Json<NewSubscription>,
     ) -> AdminResult<Json<Subscription>> {
-        self.subscription(req, id.0).await?;
+        let (caller, row) = self.subscription(req, id.0).await?;
+        let stored = row.condition.clone().map(Value::String);
+        let condition = patch.condition.as_ref().or(stored.as_ref());
+        let registry = self.state.store.registry();
+        require_reach(&caller, &registry, &row.model, condition, None)?;
         let row = subscription::update(
             &self.state.store,
             &self.state.allowed_targets,
