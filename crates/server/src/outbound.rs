@@ -257,9 +257,8 @@ impl OutboundApi {
         let caller = require_admin(&self.state, req).await?;
         if let Some(model) = &new.model {
             require_model(&caller, model)?;
-            let registry = self.state.store.registry();
             let (domain, payload) = (new.trigger_domain.as_ref(), new.payload_fields.as_ref());
-            require_reach(&caller, &registry, model, domain, payload)?;
+            require_reach(&caller, self.registry(), model, domain, payload)?;
         }
         let row = rule::create(
             &self.state.store,
@@ -305,7 +304,7 @@ impl OutboundApi {
         let stored_payload = row.payload_fields.clone().map(Value::String);
         require_reach(
             &caller,
-            &self.state.store.registry(),
+            self.registry(),
             patch.model.as_deref().unwrap_or(&row.model),
             patch.trigger_domain.as_ref().or(Some(&stored_domain)),
             patch.payload_fields.as_ref().or(stored_payload.as_ref()),
@@ -410,8 +409,13 @@ impl OutboundApi {
         let caller = require_admin(&self.state, req).await?;
         if let Some(model) = &new.model {
             require_model(&caller, model)?;
-            let registry = self.state.store.registry();
-            require_reach(&caller, &registry, model, new.condition.as_ref(), None)?;
+            require_reach(
+                &caller,
+                self.registry(),
+                model,
+                new.condition.as_ref(),
+                None,
+            )?;
         }
         let row = subscription::create(
             &self.state.store,
@@ -455,8 +459,7 @@ impl OutboundApi {
         let (caller, row) = self.subscription(req, id.0).await?;
         let stored = row.condition.clone().map(Value::String);
         let condition = patch.condition.as_ref().or(stored.as_ref());
-        let registry = self.state.store.registry();
-        require_reach(&caller, &registry, &row.model, condition, None)?;
+        require_reach(&caller, self.registry(), &row.model, condition, None)?;
         let row = subscription::update(
             &self.state.store,
             &self.state.allowed_targets,
@@ -636,6 +639,10 @@ impl OutboundApi {
 impl OutboundApi {
     async fn sources_changed(&self) {
         sources_changed(&self.state).await;
+    }
+
+    fn registry(&self) -> &weft_registry::Registry {
+        self.state.store.registry()
     }
 
     /// The admin calling and rule `id`, if the caller may use the rule's model.
