@@ -338,6 +338,15 @@ fn companies_after(
     Ok((home, ids))
 }
 
+/// The field an unknown or archived company is reported on: the list when one was given.
+fn companies_field(list_given: bool) -> &'static str {
+    if list_given {
+        "company_ids"
+    } else {
+        "company_id"
+    }
+}
+
 /// Every one of `ids` is an active company, else an error naming `field`.
 async fn check_companies(
     conn: &impl ConnectionTrait,
@@ -383,11 +392,7 @@ pub async fn create_user(store: &Store, new: NewUser) -> Result<User> {
         return Err(invalid("password", "must not be empty"));
     }
     let (home, ids) = companies_after(None, new.company_id, new.company_ids.clone())?;
-    let field = if new.company_ids.is_some() {
-        "company_ids"
-    } else {
-        "company_id"
-    };
+    let field = companies_field(new.company_ids.is_some());
     check_companies(store.connection(), field, &ids).await?;
     let uid = identity::create_user(
         store,
@@ -449,11 +454,7 @@ pub async fn update_user(store: &Store, id: i64, change: UserChange) -> Result<U
         vals.insert("name".into(), json!(name));
     }
     if change.company_id.is_some() || change.company_ids.is_some() {
-        let field = if change.company_ids.is_some() {
-            "company_ids"
-        } else {
-            "company_id"
-        };
+        let field = companies_field(change.company_ids.is_some());
         let (home, ids) = companies_after(
             Some((current.company_id, &current.company_ids)),
             change.company_id,
