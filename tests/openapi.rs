@@ -38,6 +38,9 @@ fn the_committed_openapi_document_is_current() {
         "/web/session/authenticate",
         "/api/v1/parameters",
         "/api/v1/api-keys",
+        "/api/v1/users/{id}",
+        "/api/v1/companies",
+        "/api/v1/companies/{id}",
     ] {
         assert!(
             spec["paths"].get(path).is_some(),

@@ -5,14 +5,21 @@
 use crate::identity::{self, Caller};
 use std::collections::HashMap;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 use weft_store::{Store, StoreError};
 
 /// API keys already checked, by the SHA-256 of the key, for a few seconds: a busy client then costs
-/// no key lookup per request. Revoking through this process clears it at once; a revocation made by
-/// another process (the CLI, another instance) takes effect within `KEY_CACHE_TTL`.
+/// no key lookup per request. The cached caller carries its user's role, companies and active flag,
+/// so a revoked key or a changed user must not wait out `KEY_CACHE_TTL`: whoever makes such a change
+/// clears this cache at once and announces it (`Cached::ApiKeys`, `Cached::Users`), and every
+/// instance on the same PostgreSQL database clears its own when the announcement arrives. A change
+/// made on SQLite by another process (the CLI) takes effect within `KEY_CACHE_TTL`.
 pub struct KeyCache {
     entries: Mutex<HashMap<String, (Caller, Instant)>>,
+    /// Bumped by every `clear`: a lookup that began before a clear read the database before the
+    /// change, so what it found must not be cached after the clear (it would live on for the TTL).
+    generation: AtomicU64,
 }
 
 pub const KEY_CACHE_TTL: Duration = Duration::from_secs(10);
@@ -21,13 +28,17 @@ impl Default for KeyCache {
     fn default() -> Self {
         KeyCache {
             entries: Mutex::new(HashMap::new()),
+            generation: AtomicU64::new(0),
         }
     }
 }
 
 impl KeyCache {
+    /// Forget every key checked so far: the next request of each is checked against the database.
     pub fn clear(&self) {
-        self.entries.lock().expect("key cache lock").clear();
+        let mut entries = self.entries.lock().expect("key cache lock");
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        entries.clear();
     }
 
     async fn caller(&self, store: &Store, key: &str) -> Result<Option<Caller>, StoreError> {
@@ -37,9 +48,12 @@ impl KeyCache {
         {
             return Ok(Some(caller.clone()));
         }
+        let generation = self.generation.load(Ordering::SeqCst);
         let found = identity::caller_by_key(store, key).await?;
         let mut entries = self.entries.lock().expect("key cache lock");
         match &found {
+            // Cleared meanwhile: the answer is used for this request only.
+            Some(_) if self.generation.load(Ordering::SeqCst) != generation => {}
             Some(caller) => {
                 entries.insert(digest, (caller.clone(), Instant::now()));
             }

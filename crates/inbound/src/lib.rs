@@ -1,7 +1,9 @@
-//! What external systems call: the five ecosoft routes (`call`), authentication (`auth`, `identity`)
+//! What external systems call: the five ecosoft routes (`call`), authentication (`auth`, `identity`;
+//! users and companies as an admin changes them: `accounts`)
 //! and the JSON-RPC envelope (`envelope`). This crate never writes outbox rows itself: the store calls
 //! the hooks the server registered.
 
+pub mod accounts;
 pub mod auth;
 pub mod call;
 pub mod envelope;

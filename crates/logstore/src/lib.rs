@@ -360,6 +360,8 @@ pub struct Filter {
     pub before: Option<i64>,
     /// Words that must all appear in the previews.
     pub q: Option<String>,
+    /// Only logs of these models (an admin key's `allowed_models`); None = every log.
+    pub models: Option<Vec<String>>,
 }
 
 /// One page of logs, newest first, and the cursor of the next page when there is one.
@@ -384,6 +386,9 @@ pub async fn list(
     }
     if let Some(res_id) = filter.res_id {
         query = query.filter(Column::ResId.eq(res_id));
+    }
+    if let Some(models) = &filter.models {
+        query = query.filter(Column::Model.is_in(models.clone()));
     }
     if let Some(since) = filter.since {
         query = query.filter(Column::CreateDate.gte(since));

@@ -18,6 +18,8 @@ pub struct Filter {
     pub source: Option<(SourceKind, i64)>,
     pub model: Option<String>,
     pub res_id: Option<i64>,
+    /// Only deliveries of these models (an admin key's `allowed_models`); None = every model.
+    pub models: Option<Vec<String>>,
 }
 
 impl Filter {
@@ -43,6 +45,9 @@ impl Filter {
         }
         if let Some(res_id) = self.res_id {
             c = c.add(delivery::Column::ResId.eq(res_id));
+        }
+        if let Some(models) = &self.models {
+            c = c.add(delivery::Column::Model.is_in(models.clone()));
         }
         c
     }

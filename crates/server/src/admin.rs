@@ -1,5 +1,10 @@
 //! `/api/v1`: the admin REST API (role `admin`). Errors are `{"error":{"code","message"}}` with the
 //! right status; lists are `{"items":[..],"next_cursor":..}`; a created object comes back whole with 201.
+//!
+//! An admin key limited to some models (`allowed_models`) is bounded here too (DESIGN.md §14): it
+//! sees and manages only the objects tied to its models (`require_model`, lists filtered with
+//! `Caller::may_use_model`) and nothing that is not tied to a model (`require_all_models`: users,
+//! companies, parameters). Every route of this API goes through `require_admin` first.
 
 use crate::state::AppState;
 use poem::Request;
@@ -8,7 +13,7 @@ use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi, Tags};
 use std::collections::BTreeMap;
 use weft_inbound::auth::{self, Credentials};
-use weft_inbound::identity::{self, Caller, Role};
+use weft_inbound::identity::{Caller, Role};
 use weft_registry::{FieldType, Model};
 use weft_store::StoreError;
 use weft_store::parameters::PARAMETERS;
@@ -19,8 +24,6 @@ enum AdminTags {
     Parameters,
     /// The models of the schema.
     Models,
-    /// Users and API keys.
-    Identities,
 }
 
 #[derive(Object)]
@@ -166,65 +169,6 @@ pub struct ModelDescription {
     pub methods: Vec<MethodDescription>,
 }
 
-#[derive(Object)]
-pub struct User {
-    pub id: i64,
-    pub login: String,
-    pub name: String,
-    pub role: String,
-    pub company_id: i64,
-}
-
-#[derive(Object)]
-pub struct UserList {
-    pub items: Vec<User>,
-    pub next_cursor: Option<String>,
-}
-
-#[derive(Object)]
-pub struct NewUser {
-    pub login: String,
-    pub name: Option<String>,
-    pub password: Option<String>,
-    /// admin or integration (default)
-    pub role: Option<String>,
-    /// Default: the main company (1).
-    pub company_id: Option<i64>,
-}
-
-#[derive(Object)]
-pub struct ApiKey {
-    pub id: i64,
-    pub user_id: i64,
-    pub name: String,
-    /// The key starts `weft_<prefix>_`.
-    pub prefix: String,
-    pub allowed_models: Option<Vec<String>>,
-    pub expires_at: Option<String>,
-    pub revoked: bool,
-    pub create_date: String,
-    /// When the service last checked the key for a request (to within its 10-second key cache).
-    pub last_used_at: Option<String>,
-    /// Only in the reply that creates the key.
-    pub key: Option<String>,
-}
-
-#[derive(Object)]
-pub struct ApiKeyList {
-    pub items: Vec<ApiKey>,
-    pub next_cursor: Option<String>,
-}
-
-#[derive(Object)]
-pub struct NewApiKey {
-    pub user_id: i64,
-    pub name: String,
-    /// Models the key may touch; omitted = all.
-    pub allowed_models: Option<Vec<String>>,
-    /// `YYYY-MM-DD HH:MM:SS` (UTC).
-    pub expires_at: Option<String>,
-}
-
 pub struct AdminApi {
     pub state: AppState,
 }
@@ -234,7 +178,7 @@ impl AdminApi {
     /// Every parameter with its current value and default.
     #[oai(path = "/parameters", method = "get", tag = "AdminTags::Parameters")]
     async fn list_parameters(&self, req: &Request) -> AdminResult<Json<ParameterList>> {
-        self.admin(req).await?;
+        require_all_models(&self.admin(req).await?, "parameters")?;
         let current = self.state.store.parameters().await?;
         let items = PARAMETERS
             .iter()
@@ -263,7 +207,7 @@ impl AdminApi {
         key: Path<String>,
         value: Json<ParameterValue>,
     ) -> AdminResult<Json<Parameter>> {
-        self.admin(req).await?;
+        require_all_models(&self.admin(req).await?, "parameters")?;
         let Some(stored) = self.state.store.set_parameter(&key, &value.value).await? else {
             return Err(AdminError::NotFound(body(
                 "not_found",
@@ -289,12 +233,13 @@ impl AdminApi {
     /// The models of the schema.
     #[oai(path = "/models", method = "get", tag = "AdminTags::Models")]
     async fn list_models(&self, req: &Request) -> AdminResult<Json<ModelList>> {
-        self.admin(req).await?;
+        let caller = self.admin(req).await?;
         let items = self
             .state
             .store
             .registry()
             .models()
+            .filter(|m| caller.may_use_model(&m.name))
             .map(|m| ModelSummary {
                 model: m.name.clone(),
                 description: m.description.clone(),
@@ -313,7 +258,7 @@ impl AdminApi {
         req: &Request,
         model: Path<String>,
     ) -> AdminResult<Json<ModelDescription>> {
-        self.admin(req).await?;
+        require_model(&self.admin(req).await?, &model)?;
         let registry = self.state.store.registry();
         let found = registry.model(&model).ok_or_else(|| {
             AdminError::NotFound(body(
@@ -322,138 +267,6 @@ impl AdminApi {
             ))
         })?;
         Ok(Json(describe_model(found)))
-    }
-
-    #[oai(path = "/users", method = "get", tag = "AdminTags::Identities")]
-    async fn list_users(&self, req: &Request) -> AdminResult<Json<UserList>> {
-        self.admin(req).await?;
-        let store = &self.state.store;
-        let tx = store.begin_read(&weft_store::Env::superuser()).await?;
-        let options = weft_store::SearchOptions {
-            include_archived: true,
-            order: Some("id"),
-            ..Default::default()
-        };
-        let ids = tx
-            .search("res.users", &weft_domain::Domain::all(), &options)
-            .await?;
-        drop(tx);
-        let mut items = Vec::with_capacity(ids.len());
-        for id in ids {
-            if let Some(caller) = identity::caller_of(store, id, None).await? {
-                items.push(user_of(&caller));
-            }
-        }
-        Ok(Json(UserList {
-            items,
-            next_cursor: None,
-        }))
-    }
-
-    #[oai(path = "/users", method = "post", tag = "AdminTags::Identities")]
-    async fn create_user(&self, req: &Request, new: Json<NewUser>) -> AdminResult<Created<User>> {
-        self.admin(req).await?;
-        let role_text = new.role.clone().unwrap_or_else(|| "integration".into());
-        let role = Role::parse(&role_text).ok_or_else(|| {
-            AdminError::Unprocessable(body(
-                "invalid_value",
-                format!("role must be admin or integration, not '{role_text}'"),
-            ))
-        })?;
-        let company = new.company_id.unwrap_or(weft_store::env::MAIN_COMPANY);
-        let name = new.name.clone().unwrap_or_else(|| new.login.clone());
-        let uid = identity::create_user(
-            &self.state.store,
-            &new.login,
-            &name,
-            new.password.as_deref(),
-            role,
-            company,
-        )
-        .await?;
-        let caller = identity::caller_of(&self.state.store, uid, None)
-            .await?
-            .expect("just created");
-        Ok(Created::Created(Json(user_of(&caller))))
-    }
-
-    /// API keys, never their secrets.
-    #[oai(path = "/api-keys", method = "get", tag = "AdminTags::Identities")]
-    async fn list_keys(&self, req: &Request) -> AdminResult<Json<ApiKeyList>> {
-        self.admin(req).await?;
-        let items = identity::list_api_keys(&self.state.store)
-            .await?
-            .into_iter()
-            .map(|k| key_of(k, None))
-            .collect();
-        Ok(Json(ApiKeyList {
-            items,
-            next_cursor: None,
-        }))
-    }
-
-    /// Create a key; the reply is the only time its text is shown.
-    #[oai(path = "/api-keys", method = "post", tag = "AdminTags::Identities")]
-    async fn create_key(
-        &self,
-        req: &Request,
-        new: Json<NewApiKey>,
-    ) -> AdminResult<Created<ApiKey>> {
-        self.admin(req).await?;
-        let store = &self.state.store;
-        if identity::caller_of(store, new.user_id, None)
-            .await?
-            .is_none()
-        {
-            return Err(AdminError::Unprocessable(body(
-                "invalid_value",
-                format!("no active user {}", new.user_id),
-            )));
-        }
-        let expires = match &new.expires_at {
-            None => None,
-            Some(text) => Some(
-                weft_registry::value::parse_datetime(text).map_err(|reason| {
-                    AdminError::Unprocessable(body(
-                        "invalid_value",
-                        format!("expires_at: {reason}"),
-                    ))
-                })?,
-            ),
-        };
-        let made = identity::create_api_key(
-            store,
-            new.user_id,
-            &new.name,
-            new.allowed_models.clone(),
-            expires,
-            None,
-        )
-        .await?;
-        let row = identity::list_api_keys(store)
-            .await?
-            .into_iter()
-            .find(|k| k.id == made.id)
-            .expect("just created");
-        Ok(Created::Created(Json(key_of(row, Some(made.key)))))
-    }
-
-    #[oai(
-        path = "/api-keys/:id",
-        method = "delete",
-        tag = "AdminTags::Identities"
-    )]
-    async fn revoke_key(&self, req: &Request, id: Path<i64>) -> AdminResult<Deleted> {
-        self.admin(req).await?;
-        if identity::revoke_api_key(&self.state.store, id.0).await? {
-            self.state.keys.clear();
-            Ok(Deleted::Deleted)
-        } else {
-            Err(AdminError::NotFound(body(
-                "not_found",
-                format!("no API key {}", id.0),
-            )))
-        }
     }
 }
 
@@ -484,33 +297,36 @@ pub(crate) async fn require_admin(state: &AppState, req: &Request) -> AdminResul
     Ok(caller)
 }
 
-fn user_of(caller: &Caller) -> User {
-    User {
-        id: caller.uid,
-        login: caller.login.clone(),
-        name: caller.name.clone(),
-        role: caller.role.as_str().to_string(),
-        company_id: caller.env.company_id,
+/// Refuse a key limited to some models the routes that are tied to no model (`what`: users,
+/// companies, parameters): what they change reaches every model.
+pub(crate) fn require_all_models(caller: &Caller, what: &str) -> AdminResult<()> {
+    match &caller.allowed_models {
+        None => Ok(()),
+        Some(models) => Err(AdminError::Forbidden(body(
+            "access_denied",
+            format!(
+                "this key is limited to the models {}: it may not manage {what}",
+                models.join(", ")
+            ),
+        ))),
     }
 }
 
-fn key_of(row: weft_store::entity::api_key::Model, key: Option<String>) -> ApiKey {
-    let format =
-        |d: chrono::NaiveDateTime| d.format(weft_registry::value::DATETIME_FORMAT).to_string();
-    ApiKey {
-        id: row.id,
-        user_id: row.user_id,
-        name: row.name,
-        prefix: row.prefix,
-        allowed_models: row
-            .allowed_models
-            .and_then(|v| serde_json::from_value(v).ok()),
-        expires_at: row.expires_at.map(format),
-        revoked: row.revoked_at.is_some(),
-        create_date: format(row.create_date),
-        last_used_at: row.last_used_at.map(format),
-        key,
+/// Refuse an object tied to `model` (a rule, subscription, hook, delivery or log of it) to a key not
+/// allowed that model.
+pub(crate) fn require_model(caller: &Caller, model: &str) -> AdminResult<()> {
+    if caller.may_use_model(model) {
+        return Ok(());
     }
+    let limits = caller
+        .allowed_models
+        .as_deref()
+        .unwrap_or_default()
+        .join(", ");
+    Err(AdminError::Forbidden(body(
+        "access_denied",
+        format!("this key may not use the model '{model}' (it is limited to {limits})"),
+    )))
 }
 
 fn describe_model(model: &Model) -> ModelDescription {

@@ -2,6 +2,7 @@
 //! health checks, metrics, a request id on every response, and the body size limit.
 
 use crate::admin::AdminApi;
+use crate::admin_identity::IdentityApi;
 use crate::api::OdooApi;
 use crate::hooks::{HookUrlApi, HooksApi};
 use crate::logs::LogsApi;
@@ -14,26 +15,28 @@ use poem_openapi::OpenApiService;
 use serde_json::json;
 use tracing::Instrument;
 
+/// Every route set of the OpenAPI document.
+pub type Apis = (
+    OdooApi,
+    AdminApi,
+    IdentityApi,
+    LogsApi,
+    OutboundApi,
+    HooksApi,
+    HookUrlApi,
+);
+
 /// The OpenAPI service (also used by `weft openapi` and the staleness test).
-pub fn openapi(
-    state: AppState,
-) -> OpenApiService<
-    (
-        OdooApi,
-        AdminApi,
-        LogsApi,
-        OutboundApi,
-        HooksApi,
-        HookUrlApi,
-    ),
-    (),
-> {
+pub fn openapi(state: AppState) -> OpenApiService<Apis, ()> {
     let server = state.public_url.clone();
     let apis = (
         OdooApi {
             state: state.clone(),
         },
         AdminApi {
+            state: state.clone(),
+        },
+        IdentityApi {
             state: state.clone(),
         },
         LogsApi {

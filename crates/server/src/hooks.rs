@@ -1,8 +1,8 @@
 //! Inbound hooks (DESIGN.md §8): `/api/v1/inbound-hooks` to manage them (admin key), and
 //! `GET|POST /web/hook/{secret}`, the URL an external system calls with no key: the secret in the
-//! path is the credential.
+//! path is the credential. A key limited to some models manages only the hooks of those.
 
-use crate::admin::{AdminResult, Created, Deleted, require_admin};
+use crate::admin::{AdminResult, Created, Deleted, require_admin, require_model};
 use crate::outbound::{object, source_error, typed};
 use crate::state::AppState;
 use poem::{Request, RequestBody};
@@ -16,6 +16,7 @@ use poem_openapi::{
 use serde_json::{Map, Value};
 use weft_inbound::hook::run::{self, Signed};
 use weft_inbound::hook::stored;
+use weft_inbound::identity::Caller;
 use weft_logstore::{Body as LogBody, Entry, LogType};
 
 #[derive(Tags)]
@@ -90,12 +91,13 @@ impl HooksApi {
         tag = "HookTags::InboundHooks"
     )]
     async fn list_hooks(&self, req: &Request) -> AdminResult<Json<InboundHookList>> {
-        require_admin(&self.state, req).await?;
+        let caller = require_admin(&self.state, req).await?;
         let rows = stored::list(&self.state.store)
             .await
             .map_err(source_error)?;
         let items = rows
             .iter()
+            .filter(|row| caller.may_use_model(&row.model))
             .map(|row| self.typed(row, false))
             .collect::<AdminResult<_>>()?;
         Ok(Json(InboundHookList { items }))
@@ -112,8 +114,11 @@ impl HooksApi {
         req: &Request,
         new: Json<NewInboundHook>,
     ) -> AdminResult<Created<InboundHook>> {
-        let admin = require_admin(&self.state, req).await?;
-        let row = stored::create(&self.state.store, &object(&new.0), admin.uid)
+        let caller = require_admin(&self.state, req).await?;
+        if let Some(model) = &new.model {
+            require_model(&caller, model)?;
+        }
+        let row = stored::create(&self.state.store, &object(&new.0), caller.uid)
             .await
             .map_err(source_error)?;
         Ok(Created::Created(Json(self.typed(&row, true)?)))
@@ -125,10 +130,7 @@ impl HooksApi {
         tag = "HookTags::InboundHooks"
     )]
     async fn get_hook(&self, req: &Request, id: Path<i64>) -> AdminResult<Json<InboundHook>> {
-        require_admin(&self.state, req).await?;
-        let row = stored::get(&self.state.store, id.0)
-            .await
-            .map_err(source_error)?;
+        let (_, row) = self.hook(req, id.0).await?;
         Ok(Json(self.typed(&row, false)?))
     }
 
@@ -144,7 +146,10 @@ impl HooksApi {
         id: Path<i64>,
         patch: Json<NewInboundHook>,
     ) -> AdminResult<Json<InboundHook>> {
-        require_admin(&self.state, req).await?;
+        let (caller, _) = self.hook(req, id.0).await?;
+        if let Some(model) = &patch.model {
+            require_model(&caller, model)?;
+        }
         let row = stored::update(&self.state.store, id.0, &object(&patch.0))
             .await
             .map_err(source_error)?;
@@ -157,7 +162,7 @@ impl HooksApi {
         tag = "HookTags::InboundHooks"
     )]
     async fn delete_hook(&self, req: &Request, id: Path<i64>) -> AdminResult<Deleted> {
-        require_admin(&self.state, req).await?;
+        self.hook(req, id.0).await?;
         stored::delete(&self.state.store, id.0)
             .await
             .map_err(source_error)?;
@@ -175,10 +180,7 @@ impl HooksApi {
         req: &Request,
         id: Path<i64>,
     ) -> AdminResult<Json<HookSigningSecret>> {
-        require_admin(&self.state, req).await?;
-        let row = stored::get(&self.state.store, id.0)
-            .await
-            .map_err(source_error)?;
+        let (_, row) = self.hook(req, id.0).await?;
         Ok(Json(HookSigningSecret {
             signing_secret: row.signing_secret,
         }))
@@ -191,7 +193,7 @@ impl HooksApi {
         tag = "HookTags::InboundHooks"
     )]
     async fn rotate_hook(&self, req: &Request, id: Path<i64>) -> AdminResult<Json<InboundHook>> {
-        require_admin(&self.state, req).await?;
+        self.hook(req, id.0).await?;
         let row = stored::rotate(&self.state.store, id.0)
             .await
             .map_err(source_error)?;
@@ -200,6 +202,16 @@ impl HooksApi {
 }
 
 impl HooksApi {
+    /// Hook `id`, if the admin calling may use its model.
+    async fn hook(&self, req: &Request, id: i64) -> AdminResult<(Caller, stored::entity::Model)> {
+        let caller = require_admin(&self.state, req).await?;
+        let row = stored::get(&self.state.store, id)
+            .await
+            .map_err(source_error)?;
+        require_model(&caller, &row.model)?;
+        Ok((caller, row))
+    }
+
     fn typed(&self, row: &stored::entity::Model, with_secret: bool) -> AdminResult<InboundHook> {
         typed(stored::view(row, &self.state.public_url, with_secret))
     }

@@ -1,13 +1,15 @@
 //! `/api/v1/logs` (DESIGN.md §11): the API log, newest first, filtered on indexed columns and paged
-//! with a keyset cursor; one log; a log's full payload.
+//! with a keyset cursor; one log; a log's full payload. A key limited to some models reads only the
+//! logs of those.
 
-use crate::admin::{AdminError, AdminResult, body, require_admin};
+use crate::admin::{AdminError, AdminResult, body, require_admin, require_model};
 use crate::state::AppState;
 use poem::Request;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi, Tags};
 use serde_json::Value;
+use weft_inbound::identity::Caller;
 use weft_logstore::Filter;
 use weft_logstore::entity::api_log;
 use weft_registry::value::{DATETIME_FORMAT, parse_datetime};
@@ -90,7 +92,10 @@ impl LogsApi {
         /// The `next_cursor` of the previous page.
         cursor: Query<Option<String>>,
     ) -> AdminResult<Json<ApiLogList>> {
-        self.reader(req).await?;
+        let caller = self.reader(req).await?;
+        if let Some(model) = &model.0 {
+            require_model(&caller, model)?;
+        }
         let filter = Filter {
             log_type: log_type.0,
             state: state.0,
@@ -100,6 +105,7 @@ impl LogsApi {
             since: time("since", since.0)?,
             until: time("until", until.0)?,
             q: q.0,
+            models: caller.allowed_models.clone(),
             before: cursor
                 .0
                 .map(|c| {
@@ -124,19 +130,18 @@ impl LogsApi {
     /// One log.
     #[oai(path = "/logs/:id", method = "get", tag = "LogTags::Logs")]
     async fn get_log(&self, req: &Request, id: Path<i64>) -> AdminResult<Json<ApiLog>> {
-        self.reader(req).await?;
-        weft_logstore::get(self.state.store.connection(), id.0)
-            .await
-            .map_err(internal)?
-            .map(|row| Json(log_of(row)))
-            .ok_or_else(|| not_found(id.0))
+        let caller = self.reader(req).await?;
+        Ok(Json(log_of(self.log(&caller, id.0).await?)))
     }
 
     /// The whole request and response of a log: `{"request": .., "response": ..}`, secrets masked.
     /// 404 when the log has none (`has_payload` false: its previews are the whole of it).
     #[oai(path = "/logs/:id/payload", method = "get", tag = "LogTags::Logs")]
     async fn get_payload(&self, req: &Request, id: Path<i64>) -> AdminResult<Json<Value>> {
-        self.reader(req).await?;
+        let caller = self.reader(req).await?;
+        if caller.allowed_models.is_some() {
+            self.log(&caller, id.0).await?;
+        }
         weft_logstore::payload(self.state.store.connection(), id.0)
             .await
             .map_err(internal)?
@@ -153,10 +158,22 @@ impl LogsApi {
 impl LogsApi {
     /// An admin may read, and finds the log of every call answered before (logs are stored in
     /// batches, `weft_logstore::LogWriter`).
-    async fn reader(&self, req: &Request) -> AdminResult<()> {
-        require_admin(&self.state, req).await?;
+    async fn reader(&self, req: &Request) -> AdminResult<Caller> {
+        let caller = require_admin(&self.state, req).await?;
         self.state.logs.flush().await;
-        Ok(())
+        Ok(caller)
+    }
+
+    /// Log `id`, if the caller may use its model (a log of no model is for unlimited keys only).
+    async fn log(&self, caller: &Caller, id: i64) -> AdminResult<api_log::Model> {
+        let row = weft_logstore::get(self.state.store.connection(), id)
+            .await
+            .map_err(internal)?
+            .ok_or_else(|| not_found(id))?;
+        if caller.allowed_models.is_some() {
+            require_model(caller, row.model.as_deref().unwrap_or("(none)"))?;
+        }
+        Ok(row)
     }
 }
 

@@ -1,6 +1,7 @@
 //! `weft`: the command line of the Weft integration hub.
 
 mod admin;
+mod admin_identity;
 mod api;
 mod app;
 mod config;
@@ -10,6 +11,7 @@ mod logs;
 mod metrics;
 mod outbound;
 mod ratelimit;
+mod reach;
 mod restapi;
 mod rpc;
 mod schema;

@@ -1,8 +1,10 @@
 //! `/api/v1/outbound-rules`, `/api/v1/subscriptions` and `/api/v1/deliveries` (DESIGN.md §11): the
 //! sources of outbound deliveries as plain REST, and the outbox under review. A change to a source
-//! reloads this instance's catalog at once and is announced to the others (PostgreSQL).
+//! reloads this instance's catalog at once and is announced to the others (PostgreSQL). A key
+//! limited to some models sees and changes only the rules, subscriptions and deliveries of those.
 
-use crate::admin::{AdminError, AdminResult, Created, Deleted, body, require_admin};
+use crate::admin::{AdminError, AdminResult, Created, Deleted, body, require_admin, require_model};
+use crate::reach::require_reach;
 use crate::state::AppState;
 use poem::Request;
 use poem_openapi::param::{Path, Query};
@@ -10,9 +12,10 @@ use poem_openapi::payload::Json;
 use poem_openapi::types::{ParseFromJSON, ToJSON};
 use poem_openapi::{ApiResponse, Object, OpenApi, Tags};
 use serde_json::{Map, Value, json};
+use weft_inbound::identity::Caller;
 use weft_outbound::deliveries::{self, Filter, RetryError};
 use weft_outbound::source::SourceError;
-use weft_outbound::{outbox, rule, subscription};
+use weft_outbound::{entity, outbox, rule, subscription};
 use weft_store::Cached;
 
 #[derive(Tags)]
@@ -235,10 +238,11 @@ impl OutboundApi {
         tag = "OutboundTags::OutboundRules"
     )]
     async fn list_rules(&self, req: &Request) -> AdminResult<Json<OutboundRuleList>> {
-        require_admin(&self.state, req).await?;
+        let caller = require_admin(&self.state, req).await?;
         let rows = rule::list(&self.state.store).await.map_err(source_error)?;
         let items = rows
             .iter()
+            .filter(|r| caller.may_use_model(&r.model))
             .map(|r| typed(rule::view(r)))
             .collect::<AdminResult<_>>()?;
         Ok(Json(OutboundRuleList {
@@ -258,7 +262,12 @@ impl OutboundApi {
         req: &Request,
         new: Json<NewOutboundRule>,
     ) -> AdminResult<Created<OutboundRule>> {
-        require_admin(&self.state, req).await?;
+        let caller = require_admin(&self.state, req).await?;
+        if let Some(model) = &new.model {
+            require_model(&caller, model)?;
+            let (domain, payload) = (new.trigger_domain.as_ref(), new.payload_fields.as_ref());
+            require_reach(&caller, self.registry(), model, domain, payload)?;
+        }
         let row = rule::create(
             &self.state.store,
             &self.state.allowed_targets,
@@ -278,10 +287,7 @@ impl OutboundApi {
         tag = "OutboundTags::OutboundRules"
     )]
     async fn get_rule(&self, req: &Request, id: Path<i64>) -> AdminResult<Json<OutboundRule>> {
-        require_admin(&self.state, req).await?;
-        let row = rule::get(&self.state.store, id.0)
-            .await
-            .map_err(source_error)?;
+        let (_, row) = self.rule(req, id.0).await?;
         Ok(Json(typed(rule::view(&row))?))
     }
 
@@ -297,7 +303,20 @@ impl OutboundApi {
         id: Path<i64>,
         patch: Json<NewOutboundRule>,
     ) -> AdminResult<Json<OutboundRule>> {
-        require_admin(&self.state, req).await?;
+        let (caller, row) = self.rule(req, id.0).await?;
+        if let Some(model) = &patch.model {
+            require_model(&caller, model)?;
+        }
+        // The rule as it will be: a key may not point a wide rule it did not write at itself.
+        let stored_domain = Value::String(row.trigger_domain.clone());
+        let stored_payload = row.payload_fields.clone().map(Value::String);
+        require_reach(
+            &caller,
+            self.registry(),
+            patch.model.as_deref().unwrap_or(&row.model),
+            patch.trigger_domain.as_ref().or(Some(&stored_domain)),
+            patch.payload_fields.as_ref().or(stored_payload.as_ref()),
+        )?;
         let row = rule::update(
             &self.state.store,
             &self.state.allowed_targets,
@@ -317,7 +336,7 @@ impl OutboundApi {
         tag = "OutboundTags::OutboundRules"
     )]
     async fn delete_rule(&self, req: &Request, id: Path<i64>) -> AdminResult<Deleted> {
-        require_admin(&self.state, req).await?;
+        self.rule(req, id.0).await?;
         rule::delete(&self.state.store, id.0)
             .await
             .map_err(source_error)?;
@@ -331,10 +350,7 @@ impl OutboundApi {
         tag = "OutboundTags::OutboundRules"
     )]
     async fn rule_secret(&self, req: &Request, id: Path<i64>) -> AdminResult<Json<SourceSecret>> {
-        require_admin(&self.state, req).await?;
-        let row = rule::get(&self.state.store, id.0)
-            .await
-            .map_err(source_error)?;
+        let (_, row) = self.rule(req, id.0).await?;
         Ok(Json(secret(
             row.secret,
             row.previous_secret,
@@ -353,7 +369,7 @@ impl OutboundApi {
         req: &Request,
         id: Path<i64>,
     ) -> AdminResult<Json<SourceSecret>> {
-        require_admin(&self.state, req).await?;
+        self.rule(req, id.0).await?;
         let row = rule::rotate_secret(&self.state.store, id.0)
             .await
             .map_err(source_error)?;
@@ -372,12 +388,13 @@ impl OutboundApi {
         tag = "OutboundTags::Subscriptions"
     )]
     async fn list_subscriptions(&self, req: &Request) -> AdminResult<Json<SubscriptionList>> {
-        require_admin(&self.state, req).await?;
+        let caller = require_admin(&self.state, req).await?;
         let rows = subscription::list(&self.state.store)
             .await
             .map_err(source_error)?;
         let items = rows
             .iter()
+            .filter(|r| caller.may_use_model(&r.model))
             .map(|r| typed(Value::Object(subscription::view(r))))
             .collect::<AdminResult<_>>()?;
         Ok(Json(SubscriptionList {
@@ -397,7 +414,17 @@ impl OutboundApi {
         req: &Request,
         new: Json<NewSubscription>,
     ) -> AdminResult<Created<Subscription>> {
-        require_admin(&self.state, req).await?;
+        let caller = require_admin(&self.state, req).await?;
+        if let Some(model) = &new.model {
+            require_model(&caller, model)?;
+            require_reach(
+                &caller,
+                self.registry(),
+                model,
+                new.condition.as_ref(),
+                None,
+            )?;
+        }
         let row = subscription::create(
             &self.state.store,
             &self.state.allowed_targets,
@@ -421,10 +448,7 @@ impl OutboundApi {
         req: &Request,
         id: Path<i64>,
     ) -> AdminResult<Json<Subscription>> {
-        require_admin(&self.state, req).await?;
-        let row = subscription::get(&self.state.store, id.0)
-            .await
-            .map_err(source_error)?;
+        let (_, row) = self.subscription(req, id.0).await?;
         Ok(Json(typed(Value::Object(subscription::view(&row)))?))
     }
 
@@ -440,7 +464,10 @@ impl OutboundApi {
         id: Path<i64>,
         patch: Json<NewSubscription>,
     ) -> AdminResult<Json<Subscription>> {
-        require_admin(&self.state, req).await?;
+        let (caller, row) = self.subscription(req, id.0).await?;
+        let stored = row.condition.clone().map(Value::String);
+        let condition = patch.condition.as_ref().or(stored.as_ref());
+        require_reach(&caller, self.registry(), &row.model, condition, None)?;
         let row = subscription::update(
             &self.state.store,
             &self.state.allowed_targets,
@@ -459,7 +486,7 @@ impl OutboundApi {
         tag = "OutboundTags::Subscriptions"
     )]
     async fn delete_subscription(&self, req: &Request, id: Path<i64>) -> AdminResult<Deleted> {
-        require_admin(&self.state, req).await?;
+        self.subscription(req, id.0).await?;
         subscription::delete(&self.state.store, id.0)
             .await
             .map_err(source_error)?;
@@ -477,10 +504,7 @@ impl OutboundApi {
         req: &Request,
         id: Path<i64>,
     ) -> AdminResult<Json<SourceSecret>> {
-        require_admin(&self.state, req).await?;
-        let row = subscription::get(&self.state.store, id.0)
-            .await
-            .map_err(source_error)?;
+        let (_, row) = self.subscription(req, id.0).await?;
         Ok(Json(secret(
             row.secret,
             row.previous_secret,
@@ -498,7 +522,7 @@ impl OutboundApi {
         req: &Request,
         id: Path<i64>,
     ) -> AdminResult<Json<SourceSecret>> {
-        require_admin(&self.state, req).await?;
+        self.subscription(req, id.0).await?;
         let row = subscription::rotate_secret(&self.state.store, id.0)
             .await
             .map_err(source_error)?;
@@ -521,7 +545,7 @@ impl OutboundApi {
         req: &Request,
         id: Path<i64>,
     ) -> AdminResult<Accepted<TestQueued>> {
-        require_admin(&self.state, req).await?;
+        self.subscription(req, id.0).await?;
         let delivery_id = queue_test(&self.state, id.0).await?;
         Ok(Accepted::Accepted(Json(TestQueued { delivery_id })))
     }
@@ -543,8 +567,8 @@ impl OutboundApi {
         /// The `next_cursor` of the previous page.
         cursor: Query<Option<String>>,
     ) -> AdminResult<Json<DeliveryList>> {
-        require_admin(&self.state, req).await?;
-        let filter = filter(state.0, source.0, model.0, res_id.0)?;
+        let caller = require_admin(&self.state, req).await?;
+        let filter = filter(&caller, state.0, source.0, model.0, res_id.0)?;
         let limit = limit.0.unwrap_or(DEFAULT_LIMIT);
         if !(1..=MAX_LIMIT).contains(&limit) {
             return Err(invalid("limit", &format!("must be 1 to {MAX_LIMIT}")));
@@ -570,10 +594,7 @@ impl OutboundApi {
         tag = "OutboundTags::Deliveries"
     )]
     async fn get_delivery(&self, req: &Request, id: Path<i64>) -> AdminResult<Json<Delivery>> {
-        require_admin(&self.state, req).await?;
-        let found = deliveries::get(&self.state.store, id.0).await?;
-        let found = found.ok_or_else(|| not_found(&format!("delivery {} does not exist", id.0)))?;
-        Ok(Json(typed(found)?))
+        Ok(Json(typed(self.delivery(req, id.0).await?)?))
     }
 
     /// Send a delivery again now (dead, done, or waiting for a retry).
@@ -587,7 +608,7 @@ impl OutboundApi {
         req: &Request,
         id: Path<i64>,
     ) -> AdminResult<Accepted<Requeued>> {
-        require_admin(&self.state, req).await?;
+        self.delivery(req, id.0).await?;
         match deliveries::retry(&self.state.store, id.0).await {
             Ok(()) => {
                 self.state.outbox_wake.notify_one();
@@ -614,9 +635,9 @@ impl OutboundApi {
         req: &Request,
         wanted: Json<RetryFilter>,
     ) -> AdminResult<Accepted<Requeued>> {
-        require_admin(&self.state, req).await?;
+        let caller = require_admin(&self.state, req).await?;
         let w = wanted.0;
-        let filter = filter(w.state, w.source, w.model, w.res_id)?;
+        let filter = filter(&caller, w.state, w.source, w.model, w.res_id)?;
         let requeued = deliveries::retry_all(&self.state.store, &filter).await?;
         self.state.outbox_wake.notify_one();
         Ok(Accepted::Accepted(Json(Requeued { requeued })))
@@ -626,6 +647,43 @@ impl OutboundApi {
 impl OutboundApi {
     async fn sources_changed(&self) {
         sources_changed(&self.state).await;
+    }
+
+    fn registry(&self) -> &weft_registry::Registry {
+        self.state.store.registry()
+    }
+
+    /// The admin calling and rule `id`, if the caller may use the rule's model.
+    async fn rule(&self, req: &Request, id: i64) -> AdminResult<(Caller, entity::rule::Model)> {
+        let caller = require_admin(&self.state, req).await?;
+        let row = rule::get(&self.state.store, id)
+            .await
+            .map_err(source_error)?;
+        require_model(&caller, &row.model)?;
+        Ok((caller, row))
+    }
+
+    /// The admin calling and subscription `id`, if the caller may use its model.
+    async fn subscription(
+        &self,
+        req: &Request,
+        id: i64,
+    ) -> AdminResult<(Caller, entity::subscription::Model)> {
+        let caller = require_admin(&self.state, req).await?;
+        let row = subscription::get(&self.state.store, id)
+            .await
+            .map_err(source_error)?;
+        require_model(&caller, &row.model)?;
+        Ok((caller, row))
+    }
+
+    /// Delivery `id` as its view, if the caller may use its model.
+    async fn delivery(&self, req: &Request, id: i64) -> AdminResult<Value> {
+        let caller = require_admin(&self.state, req).await?;
+        let found = deliveries::get(&self.state.store, id).await?;
+        let found = found.ok_or_else(|| not_found(&format!("delivery {id} does not exist")))?;
+        require_model(&caller, found["model"].as_str().unwrap_or_default())?;
+        Ok(found)
     }
 }
 
@@ -654,7 +712,9 @@ pub(crate) async fn queue_test(state: &AppState, id: i64) -> AdminResult<i64> {
     Ok(delivery)
 }
 
+/// The deliveries asked for, within the models the caller may use.
 fn filter(
+    caller: &Caller,
     state: Option<String>,
     source: Option<String>,
     model: Option<String>,
@@ -671,11 +731,15 @@ fn filter(
     let source = source
         .map(|s| Filter::parse_source(&s).map_err(|e| invalid("source", &e)))
         .transpose()?;
+    if let Some(model) = &model {
+        require_model(caller, model)?;
+    }
     Ok(Filter {
         state,
         source,
         model,
         res_id,
+        models: caller.allowed_models.clone(),
     })
 }
 

@@ -1,6 +1,7 @@
 //! `/restapi/1.0/webhooks`: the Synconics webhook REST API (seed 000 §4.3, DESIGN.md §6 and §11)
 //! over the same webhook subscriptions as `/api/v1/subscriptions`. Plain poem handlers; every
-//! route needs the admin role (`x-api-key` or `Authorization: Bearer`).
+//! route needs the admin role (`x-api-key` or `Authorization: Bearer`) with a key not limited to
+//! some models (such a key manages the subscriptions of its models at `/api/v1/subscriptions`).
 //!
 //! Routes (each also with a trailing slash, as `/webhooks/`):
 //! - `GET /webhooks` with optional `ids=3,12` (or `[3, 12]`), `domain=[...]` (Python-literal or
@@ -38,7 +39,7 @@
 //! role); only a failure of the service itself is a 500. Errors are
 //! `{"error": {"code": "..", "message": "<parameter>: <reason>"}}`.
 
-use crate::admin::{AdminError, ErrorDetail, require_admin};
+use crate::admin::{AdminError, ErrorDetail, require_admin, require_all_models};
 use crate::outbound::{queue_test, source_error, sources_changed};
 use crate::state::AppState;
 use poem::http::StatusCode;
@@ -94,10 +95,17 @@ pub fn routes(state: AppState) -> impl Endpoint {
 // ---------------------------------------------------------------------------------------------
 // Handlers: authenticate, do the work, answer in the format the client asked for.
 
+/// An admin whose key is not limited to some models: this API's lists, domains and bulk updates
+/// span every model, so a limited key uses `/api/v1/subscriptions` instead.
+async fn webhook_admin(state: &AppState, req: &Request) -> Result<(), AdminError> {
+    let caller = require_admin(state, req).await?;
+    require_all_models(&caller, "webhooks at /restapi (see /api/v1/subscriptions)")
+}
+
 #[handler]
 async fn list(req: &Request, state: Data<&AppState>) -> Response {
     let reply = async {
-        require_admin(&state, req).await?;
+        webhook_admin(&state, req).await?;
         search(&state, &Params::of(req)?).await
     };
     respond(req, reply.await)
@@ -106,7 +114,7 @@ async fn list(req: &Request, state: Data<&AppState>) -> Response {
 #[handler]
 async fn count(req: &Request, state: Data<&AppState>) -> Response {
     let reply = async {
-        require_admin(&state, req).await?;
+        webhook_admin(&state, req).await?;
         let params = Params::of(req)?;
         let domain = params.domain()?;
         let views = matching(&state, None, domain.as_ref()).await?;
@@ -118,7 +126,7 @@ async fn count(req: &Request, state: Data<&AppState>) -> Response {
 #[handler]
 async fn read_one(req: &Request, state: Data<&AppState>, Path(id): Path<String>) -> Response {
     let reply = async {
-        require_admin(&state, req).await?;
+        webhook_admin(&state, req).await?;
         let fields = Params::of(req)?.fields()?;
         let id = webhook_id(&id)?;
         let row = subscription::get(&state.store, id)
@@ -135,7 +143,7 @@ async fn read_one(req: &Request, state: Data<&AppState>, Path(id): Path<String>)
 #[handler]
 async fn create(req: &Request, state: Data<&AppState>, body: Body) -> Response {
     let reply = async {
-        require_admin(&state, req).await?;
+        webhook_admin(&state, req).await?;
         let vals = vals(&Params::of(req)?, body).await?;
         let row = subscription::create(&state.store, &state.allowed_targets, &vals)
             .await
@@ -156,7 +164,7 @@ async fn update_one(
     body: Body,
 ) -> Response {
     let reply = async {
-        require_admin(&state, req).await?;
+        webhook_admin(&state, req).await?;
         let vals = vals(&Params::of(req)?, body).await?;
         let id = webhook_id(&id)?;
         let mut views = update_all(&state, &[id], &vals).await?;
@@ -168,7 +176,7 @@ async fn update_one(
 #[handler]
 async fn update_many(req: &Request, state: Data<&AppState>, body: Body) -> Response {
     let reply = async {
-        require_admin(&state, req).await?;
+        webhook_admin(&state, req).await?;
         let params = Params::of(req)?;
         let ids = params.required_ids()?;
         let vals = vals(&params, body).await?;
@@ -180,7 +188,7 @@ async fn update_many(req: &Request, state: Data<&AppState>, body: Body) -> Respo
 #[handler]
 async fn delete_one(req: &Request, state: Data<&AppState>, Path(id): Path<String>) -> Response {
     let reply = async {
-        require_admin(&state, req).await?;
+        webhook_admin(&state, req).await?;
         delete_all(&state, &[webhook_id(&id)?]).await
     };
     respond(req, reply.await)
@@ -189,7 +197,7 @@ async fn delete_one(req: &Request, state: Data<&AppState>, Path(id): Path<String
 #[handler]
 async fn delete_many(req: &Request, state: Data<&AppState>) -> Response {
     let reply = async {
-        require_admin(&state, req).await?;
+        webhook_admin(&state, req).await?;
         let ids = Params::of(req)?.required_ids()?;
         delete_all(&state, &ids).await
     };
@@ -199,7 +207,7 @@ async fn delete_many(req: &Request, state: Data<&AppState>) -> Response {
 #[handler]
 async fn test(req: &Request, state: Data<&AppState>, Path(id): Path<String>) -> Response {
     let reply = async {
-        require_admin(&state, req).await?;
+        webhook_admin(&state, req).await?;
         let id = webhook_id(&id)?;
         let row = subscription::get(&state.store, id)
             .await

@@ -67,11 +67,11 @@ impl AppState {
         self.parameters.read().expect("parameters lock").clone()
     }
 
-    /// Drop cached keys and re-read parameters whenever another process announces a change.
+    /// Drop cached keys (and the users they carry) and re-read parameters whenever another process announces a change.
     pub fn follow_announcements(&self) {
         let state = self.clone();
         self.store.on_announcement(move |what| {
-            if matches!(what, Cached::ApiKeys | Cached::Everything) {
+            if matches!(what, Cached::ApiKeys | Cached::Users | Cached::Everything) {
                 state.keys.clear();
             }
             if matches!(what, Cached::Sources | Cached::Everything) {

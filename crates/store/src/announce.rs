@@ -1,7 +1,8 @@
-//! Telling every instance that cached data changed (DESIGN.md §9). Keys and parameters are cached
-//! in memory; on PostgreSQL the instance that changes one sends a NOTIFY on `weft_cache` and every
-//! instance (itself included) drops its copy at once. A SQLite file has one service process: the
-//! process that changed it clears its own cache, and caches expire soon enough for the CLI.
+//! Telling every instance that cached data changed (DESIGN.md §9). Keys (with the users they act
+//! as) and parameters are cached in memory; on PostgreSQL the instance that changes one sends a
+//! NOTIFY on `weft_cache` and every instance (itself included) drops its copy at once. A SQLite
+//! file has one service process: the process that changed it clears its own cache, and caches
+//! expire soon enough for the CLI.
 
 use crate::Store;
 use crate::error::Result;
@@ -16,6 +17,8 @@ const CHANNEL: &str = "weft_cache";
 pub enum Cached {
     Parameters,
     ApiKeys,
+    /// A user's role, companies, password or active flag: callers cached by key are stale.
+    Users,
     /// Outbound rules and webhook subscriptions.
     Sources,
     /// Notifications may have been missed (the listener reconnected): drop everything.
@@ -27,6 +30,7 @@ impl Cached {
         match self {
             Cached::Parameters => "parameters",
             Cached::ApiKeys => "api_keys",
+            Cached::Users => "users",
             Cached::Sources => "sources",
             Cached::Everything => "everything",
         }
@@ -36,6 +40,7 @@ impl Cached {
         match name {
             "parameters" => Cached::Parameters,
             "api_keys" => Cached::ApiKeys,
+            "users" => Cached::Users,
             "sources" => Cached::Sources,
             _ => Cached::Everything,
         }

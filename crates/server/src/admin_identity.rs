@@ -1,0 +1,512 @@
+//! `/api/v1/users`, `/api/v1/companies` and `/api/v1/api-keys` (DESIGN.md §9, §11, §14): the only
+//! way to change `res.users` and `res.company` (the data routes refuse them), for an admin key that
+//! is not limited to some models. A key limited to models may only make and revoke keys no wider than
+//! itself. Every change that could leave a cached caller stale (a revoked key, a changed or
+//! deactivated user) clears this instance's key cache before the reply, and is announced to the
+//! others in its transaction.
+
+use crate::admin::{
+    AdminError, AdminResult, Created, Deleted, body, require_admin, require_all_models,
+};
+use crate::state::AppState;
+use poem::Request;
+use poem_openapi::param::Path;
+use poem_openapi::payload::Json;
+use poem_openapi::{Object, OpenApi, Tags};
+use weft_inbound::accounts::{self, AccountError};
+use weft_inbound::identity::{self, Caller, Role};
+
+#[derive(Tags)]
+enum IdentityTags {
+    /// Users, companies and API keys.
+    Identities,
+}
+
+#[derive(Object)]
+pub struct User {
+    pub id: i64,
+    pub login: String,
+    pub name: String,
+    /// `admin` or `integration`.
+    pub role: String,
+    /// The company the user works in by default; one of `company_ids`.
+    pub company_id: i64,
+    /// The companies whose records the user may see.
+    pub company_ids: Vec<i64>,
+    /// An archived user's keys and sessions are refused.
+    pub active: bool,
+}
+
+#[derive(Object)]
+pub struct UserList {
+    pub items: Vec<User>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Object)]
+pub struct NewUser {
+    pub login: String,
+    pub name: Option<String>,
+    pub password: Option<String>,
+    /// admin or integration (default)
+    pub role: Option<String>,
+    /// Default: the main company (1), or the first of `company_ids`.
+    pub company_id: Option<i64>,
+    /// Default: `[company_id]`; must hold `company_id`.
+    pub company_ids: Option<Vec<i64>>,
+}
+
+/// Fields to change; the others stay. `company_ids` replaces the list and must hold the user's
+/// `company_id` (the new one when given); a `company_id` given alone joins the user's companies.
+#[derive(Object)]
+pub struct UserPatch {
+    pub name: Option<String>,
+    pub role: Option<String>,
+    pub company_id: Option<i64>,
+    pub company_ids: Option<Vec<i64>>,
+    /// false: its keys and sessions stop working at once (its sessions are ended).
+    pub active: Option<bool>,
+    /// Ends the user's sessions.
+    pub password: Option<String>,
+}
+
+#[derive(Object)]
+pub struct Company {
+    pub id: i64,
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub active: bool,
+}
+
+#[derive(Object)]
+pub struct CompanyList {
+    pub items: Vec<Company>,
+    pub next_cursor: Option<String>,
+}
+
+/// A new company; `name` is required and unique.
+#[derive(Object)]
+pub struct NewCompany {
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+}
+
+/// Fields to change; an empty `email` or `phone` clears it. A company cannot be archived while it
+/// is the `company_id` of an active user.
+#[derive(Object)]
+pub struct CompanyPatch {
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub active: Option<bool>,
+}
+
+#[derive(Object)]
+pub struct ApiKey {
+    pub id: i64,
+    pub user_id: i64,
+    pub name: String,
+    /// The key starts `weft_<prefix>_`.
+    pub prefix: String,
+    pub allowed_models: Option<Vec<String>>,
+    pub expires_at: Option<String>,
+    pub revoked: bool,
+    pub create_date: String,
+    /// When the service last checked the key for a request (to within its 10-second key cache).
+    pub last_used_at: Option<String>,
+    /// Only in the reply that creates the key.
+    pub key: Option<String>,
+}
+
+#[derive(Object)]
+pub struct ApiKeyList {
+    pub items: Vec<ApiKey>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Object)]
+pub struct NewApiKey {
+    pub user_id: i64,
+    pub name: String,
+    /// Models the key may touch; omitted = all (only for a key that is itself unlimited).
+    pub allowed_models: Option<Vec<String>>,
+    /// `YYYY-MM-DD HH:MM:SS` (UTC).
+    pub expires_at: Option<String>,
+}
+
+pub struct IdentityApi {
+    pub state: AppState,
+}
+
+#[OpenApi(prefix_path = "/api/v1")]
+impl IdentityApi {
+    /// Every user, archived ones included.
+    #[oai(path = "/users", method = "get", tag = "IdentityTags::Identities")]
+    async fn list_users(&self, req: &Request) -> AdminResult<Json<UserList>> {
+        self.manager(req, "users").await?;
+        let items = accounts::list_users(&self.state.store)
+            .await?
+            .into_iter()
+            .map(user_of)
+            .collect();
+        Ok(Json(UserList {
+            items,
+            next_cursor: None,
+        }))
+    }
+
+    /// Create a user; a taken login is 409, an unknown company 422.
+    #[oai(path = "/users", method = "post", tag = "IdentityTags::Identities")]
+    async fn create_user(&self, req: &Request, new: Json<NewUser>) -> AdminResult<Created<User>> {
+        self.manager(req, "users").await?;
+        let new = new.0;
+        let role = role(new.role.as_deref().unwrap_or("integration"))?;
+        let company_id = new.company_id.or_else(|| {
+            new.company_ids
+                .as_ref()
+                .and_then(|ids| ids.first().copied())
+        });
+        let made = accounts::create_user(
+            &self.state.store,
+            accounts::NewUser {
+                name: new.name.unwrap_or_else(|| new.login.clone()),
+                login: new.login,
+                password: new.password,
+                role,
+                company_id,
+                company_ids: new.company_ids,
+            },
+        )
+        .await?;
+        Ok(Created::Created(Json(user_of(made))))
+    }
+
+    /// Change a user; it applies to its keys and sessions from their next request. The last active
+    /// admin cannot be demoted or archived (409).
+    #[oai(
+        path = "/users/:id",
+        method = "patch",
+        tag = "IdentityTags::Identities"
+    )]
+    async fn update_user(
+        &self,
+        req: &Request,
+        id: Path<i64>,
+        patch: Json<UserPatch>,
+    ) -> AdminResult<Json<User>> {
+        self.manager(req, "users").await?;
+        let patch = patch.0;
+        let change = accounts::UserChange {
+            name: patch.name,
+            role: patch.role.as_deref().map(role).transpose()?,
+            company_id: patch.company_id,
+            company_ids: patch.company_ids,
+            active: patch.active,
+            password: patch.password,
+        };
+        let changed = accounts::update_user(&self.state.store, id.0, change).await;
+        // Cleared whatever happened: a failed change left nothing stale, a committed one did.
+        self.state.keys.clear();
+        Ok(Json(user_of(changed?)))
+    }
+
+    /// Every company, archived ones included.
+    #[oai(path = "/companies", method = "get", tag = "IdentityTags::Identities")]
+    async fn list_companies(&self, req: &Request) -> AdminResult<Json<CompanyList>> {
+        self.manager(req, "companies").await?;
+        let items = accounts::list_companies(&self.state.store)
+            .await?
+            .into_iter()
+            .map(company_of)
+            .collect();
+        Ok(Json(CompanyList {
+            items,
+            next_cursor: None,
+        }))
+    }
+
+    /// Create a company; a taken name is 409.
+    #[oai(path = "/companies", method = "post", tag = "IdentityTags::Identities")]
+    async fn create_company(
+        &self,
+        req: &Request,
+        new: Json<NewCompany>,
+    ) -> AdminResult<Created<Company>> {
+        self.manager(req, "companies").await?;
+        let name = new
+            .name
+            .as_deref()
+            .ok_or_else(|| AdminError::Unprocessable(body("missing_field", "name: is required")))?;
+        let made = accounts::create_company(
+            &self.state.store,
+            name,
+            new.email.as_deref(),
+            new.phone.as_deref(),
+        )
+        .await?;
+        Ok(Created::Created(Json(company_of(made))))
+    }
+
+    #[oai(
+        path = "/companies/:id",
+        method = "get",
+        tag = "IdentityTags::Identities"
+    )]
+    async fn get_company(&self, req: &Request, id: Path<i64>) -> AdminResult<Json<Company>> {
+        self.manager(req, "companies").await?;
+        let found = accounts::company(&self.state.store, id.0).await?;
+        Ok(Json(company_of(found)))
+    }
+
+    #[oai(
+        path = "/companies/:id",
+        method = "patch",
+        tag = "IdentityTags::Identities"
+    )]
+    async fn update_company(
+        &self,
+        req: &Request,
+        id: Path<i64>,
+        patch: Json<CompanyPatch>,
+    ) -> AdminResult<Json<Company>> {
+        self.manager(req, "companies").await?;
+        let patch = patch.0;
+        let change = accounts::CompanyChange {
+            name: patch.name,
+            email: patch.email,
+            phone: patch.phone,
+            active: patch.active,
+        };
+        let changed = accounts::update_company(&self.state.store, id.0, change).await?;
+        Ok(Json(company_of(changed)))
+    }
+
+    /// API keys, never their secrets. A key limited to models sees the keys within its models.
+    #[oai(path = "/api-keys", method = "get", tag = "IdentityTags::Identities")]
+    async fn list_keys(&self, req: &Request) -> AdminResult<Json<ApiKeyList>> {
+        let caller = require_admin(&self.state, req).await?;
+        let items = identity::list_api_keys(&self.state.store)
+            .await?
+            .into_iter()
+            .filter(|k| within(&caller, &models_of(k)))
+            .map(|k| key_of(k, None))
+            .collect();
+        Ok(Json(ApiKeyList {
+            items,
+            next_cursor: None,
+        }))
+    }
+
+    /// Create a key; the reply is the only time its text is shown. A key limited to models makes
+    /// keys limited to some of them, for users of its own companies.
+    #[oai(path = "/api-keys", method = "post", tag = "IdentityTags::Identities")]
+    async fn create_key(
+        &self,
+        req: &Request,
+        new: Json<NewApiKey>,
+    ) -> AdminResult<Created<ApiKey>> {
+        let caller = require_admin(&self.state, req).await?;
+        let store = &self.state.store;
+        let owner = match accounts::user(store, new.user_id).await {
+            Ok(user) if user.active => user,
+            Ok(_) | Err(AccountError::NotFound { .. }) => {
+                return Err(AdminError::Unprocessable(body(
+                    "invalid_value",
+                    format!("user_id: no active user {}", new.user_id),
+                )));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        no_wider(&caller, &new.allowed_models, &owner)?;
+        let expires = match &new.expires_at {
+            None => None,
+            Some(text) => Some(
+                weft_registry::value::parse_datetime(text).map_err(|reason| {
+                    AdminError::Unprocessable(body(
+                        "invalid_value",
+                        format!("expires_at: {reason}"),
+                    ))
+                })?,
+            ),
+        };
+        let made = identity::create_api_key(
+            store,
+            new.user_id,
+            &new.name,
+            new.allowed_models.clone(),
+            expires,
+            None,
+        )
+        .await?;
+        let row = identity::list_api_keys(store)
+            .await?
+            .into_iter()
+            .find(|k| k.id == made.id)
+            .expect("just created");
+        Ok(Created::Created(Json(key_of(row, Some(made.key)))))
+    }
+
+    /// Revoke a key: refused from its next request on, on every instance.
+    #[oai(
+        path = "/api-keys/:id",
+        method = "delete",
+        tag = "IdentityTags::Identities"
+    )]
+    async fn revoke_key(&self, req: &Request, id: Path<i64>) -> AdminResult<Deleted> {
+        let caller = require_admin(&self.state, req).await?;
+        let store = &self.state.store;
+        let missing = || AdminError::NotFound(body("not_found", format!("no API key {}", id.0)));
+        let found = identity::list_api_keys(store)
+            .await?
+            .into_iter()
+            .find(|k| k.id == id.0)
+            .ok_or_else(missing)?;
+        if !within(&caller, &models_of(&found)) {
+            return Err(AdminError::Forbidden(body(
+                "access_denied",
+                format!(
+                    "API key {} reaches models beyond this key's ({})",
+                    id.0,
+                    limits(&caller)
+                ),
+            )));
+        }
+        if !identity::revoke_api_key(store, id.0).await? {
+            return Err(missing());
+        }
+        self.state.keys.clear();
+        Ok(Deleted::Deleted)
+    }
+}
+
+impl IdentityApi {
+    /// An admin who may manage `what` (users, companies): not a key limited to some models.
+    async fn manager(&self, req: &Request, what: &str) -> AdminResult<Caller> {
+        let caller = require_admin(&self.state, req).await?;
+        require_all_models(&caller, what)?;
+        Ok(caller)
+    }
+}
+
+impl From<AccountError> for AdminError {
+    fn from(e: AccountError) -> Self {
+        match e {
+            AccountError::Invalid { .. } => {
+                AdminError::Unprocessable(body("invalid_value", e.to_string()))
+            }
+            AccountError::NotFound { .. } => AdminError::NotFound(body("not_found", e.to_string())),
+            AccountError::Conflict(_) => AdminError::Conflict(body("conflict", e.to_string())),
+            AccountError::Store(e) => e.into(),
+        }
+    }
+}
+
+fn role(text: &str) -> AdminResult<Role> {
+    Role::parse(text).ok_or_else(|| {
+        AdminError::Unprocessable(body(
+            "invalid_value",
+            format!("role: must be admin or integration, not '{text}'"),
+        ))
+    })
+}
+
+/// The models a caller is limited to, for messages.
+fn limits(caller: &Caller) -> String {
+    caller
+        .allowed_models
+        .as_ref()
+        .map_or_else(|| "all".to_string(), |m| m.join(", "))
+}
+
+/// A key allowed `models` (None = all) gives no more than `caller` has.
+fn within(caller: &Caller, models: &Option<Vec<String>>) -> bool {
+    match (&caller.allowed_models, models) {
+        (None, _) => true,
+        (Some(_), None) => false,
+        (Some(_), Some(wanted)) => wanted.iter().all(|m| caller.may_use_model(m)),
+    }
+}
+
+/// A key `caller` makes for `owner`, allowed `models`, reaches no model and no company `caller`
+/// does not: else 403 naming what is beyond it.
+fn no_wider(
+    caller: &Caller,
+    models: &Option<Vec<String>>,
+    owner: &accounts::User,
+) -> AdminResult<()> {
+    let Some(own) = &caller.allowed_models else {
+        return Ok(());
+    };
+    let denied = |message: String| Err(AdminError::Forbidden(body("access_denied", message)));
+    let Some(wanted) = models else {
+        return denied(format!(
+            "this key is limited to {}: the keys it makes must name allowed_models among them",
+            own.join(", ")
+        ));
+    };
+    if let Some(beyond) = wanted.iter().find(|m| !caller.may_use_model(m)) {
+        return denied(format!(
+            "allowed_models: this key may not use the model '{beyond}' (it is limited to {}), \
+             so neither may a key it makes",
+            own.join(", ")
+        ));
+    }
+    if let Some(company) = owner
+        .company_ids
+        .iter()
+        .find(|c| !caller.env.company_ids.contains(c))
+    {
+        return denied(format!(
+            "user_id: user {} belongs to company {company}, which this key's user does not",
+            owner.id
+        ));
+    }
+    Ok(())
+}
+
+fn models_of(row: &weft_store::entity::api_key::Model) -> Option<Vec<String>> {
+    row.allowed_models
+        .clone()
+        .and_then(|v| serde_json::from_value(v).ok())
+}
+
+fn user_of(user: accounts::User) -> User {
+    User {
+        id: user.id,
+        login: user.login,
+        name: user.name,
+        role: user.role.as_str().to_string(),
+        company_id: user.company_id,
+        company_ids: user.company_ids,
+        active: user.active,
+    }
+}
+
+fn company_of(company: accounts::Company) -> Company {
+    Company {
+        id: company.id,
+        name: company.name,
+        email: company.email,
+        phone: company.phone,
+        active: company.active,
+    }
+}
+
+fn key_of(row: weft_store::entity::api_key::Model, key: Option<String>) -> ApiKey {
+    let format =
+        |d: chrono::NaiveDateTime| d.format(weft_registry::value::DATETIME_FORMAT).to_string();
+    ApiKey {
+        id: row.id,
+        user_id: row.user_id,
+        allowed_models: models_of(&row),
+        name: row.name,
+        prefix: row.prefix,
+        expires_at: row.expires_at.map(format),
+        revoked: row.revoked_at.is_some(),
+        create_date: format(row.create_date),
+        last_used_at: row.last_used_at.map(format),
+        key,
+    }
+}
