@@ -213,15 +213,15 @@ async fn sessions_log_in_and_out_with_odoo_shapes() {
 async fn keys_are_limited_to_their_models_and_companies() {
     for backend in backends() {
         let server = TestServer::start(backend).await;
-        let other_company = ok(&server
-            .call(
-                "/api/create_data",
-                "res.company",
-                json!({"payload": {"name": "Other Co"}}),
+        let (status, company) = server
+            .admin(
+                "POST",
+                "/api/v1/companies",
+                Some(json!({"name": "Other Co"})),
             )
-            .await)["id"]
-            .as_i64()
-            .unwrap();
+            .await;
+        assert_eq!(status, 201, "{company}");
+        let other_company = company["id"].as_i64().unwrap();
         let main_partner = ok(&server
             .call(
                 "/api/create_data",

@@ -144,7 +144,10 @@ async fn identity_models_read_as_an_ordinary_user_would() {
             json!(["create_uid"]),
         )
         .await;
-        assert_eq!(seen[0]["create_uid"][1], "admin", "{backend:?}: {seen:?}");
+        assert_eq!(
+            seen[0]["create_uid"][1], "Administrator",
+            "{backend:?}: {seen:?}"
+        );
     }
 }
 

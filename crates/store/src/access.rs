@@ -65,6 +65,12 @@ impl Tx {
         Ok(())
     }
 
+    /// Refuse, before anything else, a write of a model this env may not write: an identity
+    /// model, or one its key's allow-list leaves out.
+    pub fn may_write(&self, model: &str) -> Result<()> {
+        self.allow(model, true)
+    }
+
     /// `allow` reading every model a bound domain reaches.
     pub(crate) fn allow_domain(&self, bound: &BoundDomain) -> Result<()> {
         bound

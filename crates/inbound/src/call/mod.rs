@@ -241,14 +241,21 @@ async fn execute(
         return result.map(Success::into_outcome);
     }
     let mut tx = store.begin(env).await?;
-    let result = match route {
-        Route::CreateData => write::create_data(&call, &mut tx).await,
-        Route::UpdateData => write::update_data(&call, &mut tx).await,
-        Route::CreateUpdateData => write::create_update_data(&call, &mut tx).await,
-        Route::CallFunction => function::call_function(&call, &mut tx).await,
-        Route::SearchData => unreachable!("search_data does not write"),
-    };
+    let result = write_route(route, &call, &mut tx).await;
     finish(tx, result, settings).await
+}
+
+/// Run a write route in `tx`. A model the caller may not write (an identity model, one its key
+/// leaves out) is refused before anything else, so every write route refuses it alike.
+async fn write_route(route: Route, call: &Call<'_>, tx: &mut Tx) -> CallResult<Success> {
+    tx.may_write(&call.model.name)?;
+    match route {
+        Route::CreateData => write::create_data(call, tx).await,
+        Route::UpdateData => write::update_data(call, tx).await,
+        Route::CreateUpdateData => write::create_update_data(call, tx).await,
+        Route::CallFunction => function::call_function(call, tx).await,
+        Route::SearchData => unreachable!("search_data does not write"),
+    }
 }
 
 /// How one route ran inside a transaction that someone else ends.
@@ -299,14 +306,10 @@ pub(crate) async fn run_in(tx: &mut Tx, registry: Arc<Registry>, call: InTxCall<
         env,
         from_payload,
     };
-    let result = match route {
-        Route::CreateData => write::create_data(&call, tx).await,
-        Route::UpdateData => write::update_data(&call, tx).await,
-        Route::CreateUpdateData => write::create_update_data(&call, tx).await,
-        Route::CallFunction => function::call_function(&call, tx).await,
-        Route::SearchData => return InTx::Done,
-    };
-    match result {
+    if route == Route::SearchData {
+        return InTx::Done;
+    }
+    match write_route(route, &call, tx).await {
         Ok(_) => InTx::Done,
         Err(error @ (CallError::Internal(_) | CallError::Transient(_))) => {
             let transient = matches!(error, CallError::Transient(_));
