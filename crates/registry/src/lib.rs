@@ -10,6 +10,7 @@ pub mod field_spec;
 mod file;
 mod load;
 mod model;
+mod resolve;
 pub mod value;
 
 pub use error::SchemaError;

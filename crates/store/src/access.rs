@@ -12,13 +12,15 @@
 //!   `visibility` is that rule as an SQL condition, applied to the searched table and to every
 //!   related row a domain reads (`to_scoped_condition`), to display names and to x2many values.
 
+use crate::changeset::Row;
 use crate::error::{Result, StoreError};
 use crate::tx::Tx;
 use sea_orm::ConnectionTrait;
 use sea_orm::sea_query::{Alias, Cond, Condition, Expr, ExprTrait, Query};
+use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 use weft_domain::BoundDomain;
-use weft_registry::Model;
+use weft_registry::{Field, FieldType, Model};
 
 /// Why rows are looked at: to read them, or only to show their names beside a many2one value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -203,5 +205,57 @@ impl Tx {
             )));
         }
         Ok(unique)
+    }
+
+    /// Refuse a read of records the env may not see (ids that do not exist are left to the caller).
+    pub(crate) async fn check_visible(&self, m: &Model, ids: &[i64]) -> Result<()> {
+        if !self.is_limited(m) || ids.iter().all(|id| self.known_to_exist(&m.name, *id)) {
+            return Ok(());
+        }
+        let found = self.visible_ids(m, ids, Purpose::Read).await?;
+        match ids.iter().find(|id| found.get(id) == Some(&false)) {
+            Some(id) => Err(StoreError::AccessDenied(format!(
+                "{} record {id} belongs to a company you are not allowed",
+                m.name
+            ))),
+            None => Ok(()),
+        }
+    }
+
+    /// Leave out of x2many values the related records the env may not see, as Odoo's read does.
+    pub(crate) async fn hide_invisible_links(
+        &self,
+        fields: &[&Field],
+        rows: &mut HashMap<i64, Row>,
+    ) -> Result<()> {
+        for field in fields.iter().filter(|f| f.kind.is_x2many()) {
+            let Some(co) = field.kind.comodel().and_then(|c| self.registry.model(c)) else {
+                continue;
+            };
+            // Lines that take their company from the record read are visible with it.
+            let own_lines = matches!(&field.kind, FieldType::One2many { inverse, .. }
+                if co.company_from.as_ref() == Some(inverse));
+            if !self.is_limited(co) || own_lines {
+                continue;
+            }
+            let linked: Vec<i64> = rows
+                .values()
+                .filter_map(|row| row.get(&field.name)?.as_array())
+                .flatten()
+                .filter_map(Value::as_i64)
+                .collect();
+            let visible = self
+                .visible_ids(co, &unique_ids(&linked), Purpose::Read)
+                .await?;
+            for row in rows.values_mut() {
+                if let Some(Value::Array(ids)) = row.get_mut(&field.name) {
+                    ids.retain(|id| {
+                        id.as_i64()
+                            .is_some_and(|id| visible.get(&id) == Some(&true))
+                    });
+                }
+            }
+        }
+        Ok(())
     }
 }

@@ -495,9 +495,9 @@ pub(crate) async fn read(
         chosen
     };
     tx.allow(model, false)?;
-    check_visible(tx, m, ids).await?;
+    tx.check_visible(m, ids).await?;
     let mut rows = tx.load_rows(model, ids, Some(&chosen)).await?;
-    hide_invisible_links(tx, &chosen, &mut rows).await?;
+    tx.hide_invisible_links(&chosen, &mut rows).await?;
     let names = many2one_names(tx, &chosen, rows.values()).await?;
     let mut out = Vec::with_capacity(rows.len());
     for id in ids {
@@ -513,58 +513,6 @@ pub(crate) async fn read(
         out.push(record);
     }
     Ok(out)
-}
-
-/// Refuse a read of records the env may not see (ids that do not exist are left to the caller).
-async fn check_visible(tx: &Tx, m: &Model, ids: &[i64]) -> Result<()> {
-    if !tx.is_limited(m) || ids.iter().all(|id| tx.known_to_exist(&m.name, *id)) {
-        return Ok(());
-    }
-    let found = tx.visible_ids(m, ids, Purpose::Read).await?;
-    match ids.iter().find(|id| found.get(id) == Some(&false)) {
-        Some(id) => Err(StoreError::AccessDenied(format!(
-            "{} record {id} belongs to a company you are not allowed",
-            m.name
-        ))),
-        None => Ok(()),
-    }
-}
-
-/// Leave out of x2many values the related records the env may not see, as Odoo's read does.
-async fn hide_invisible_links(
-    tx: &Tx,
-    fields: &[&Field],
-    rows: &mut HashMap<i64, Row>,
-) -> Result<()> {
-    for field in fields.iter().filter(|f| f.kind.is_x2many()) {
-        let Some(co) = field.kind.comodel().and_then(|c| tx.registry.model(c)) else {
-            continue;
-        };
-        // Lines that take their company from the record read are visible with it.
-        let own_lines = matches!(&field.kind, FieldType::One2many { inverse, .. }
-            if co.company_from.as_ref() == Some(inverse));
-        if !tx.is_limited(co) || own_lines {
-            continue;
-        }
-        let linked: Vec<i64> = rows
-            .values()
-            .filter_map(|row| row.get(&field.name)?.as_array())
-            .flatten()
-            .filter_map(Value::as_i64)
-            .collect();
-        let visible = tx
-            .visible_ids(co, &crate::access::unique_ids(&linked), Purpose::Read)
-            .await?;
-        for row in rows.values_mut() {
-            if let Some(Value::Array(ids)) = row.get_mut(&field.name) {
-                ids.retain(|id| {
-                    id.as_i64()
-                        .is_some_and(|id| visible.get(&id) == Some(&true))
-                });
-            }
-        }
-    }
-    Ok(())
 }
 
 /// comodel -> id -> display name, for every many2one value among `rows`.
