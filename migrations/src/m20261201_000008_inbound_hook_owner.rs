@@ -1,7 +1,8 @@
 //! Inbound hooks get an owner (DESIGN.md §8, §14): the user a hook's actions run as, with that
 //! user's companies, instead of the superuser. Hooks saved before this get the first admin user,
 //! who could see them all along; on a database with no admin they keep no owner and do nothing
-//! until an admin gives them one.
+//! until an admin gives them one. A hook made by an admin key limited to some models keeps that
+//! list (`allowed_models`): its actions touch no other model.
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
@@ -17,6 +18,16 @@ impl MigrationTrait for Migration {
                 Table::alter()
                     .table(Alias::new("weft_inbound_hook"))
                     .add_column(big_integer_null(Alias::new("owner_id")))
+                    .to_owned(),
+            )
+            .await?;
+        // The allow-list of the key that made the hook: what its actions may touch. (SQLite alters
+        // one column a statement.)
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Alias::new("weft_inbound_hook"))
+                    .add_column(json_null(Alias::new("allowed_models")))
                     .to_owned(),
             )
             .await?;
@@ -37,6 +48,14 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Alias::new("weft_inbound_hook"))
+                    .drop_column(Alias::new("allowed_models"))
+                    .to_owned(),
+            )
+            .await?;
         manager
             .alter_table(
                 Table::alter()

@@ -2,7 +2,8 @@
 //! and PostgreSQL: with the owner's companies, so another company's records are out of reach (by
 //! `_id`, by a search target, by a many2one name), and not at all once the owner is deactivated or
 //! removed (403, nothing changed). The companies are made by the superuser, as `weft migrate` and
-//! the admin API do, so this holds whatever route the admin API offers for them.
+//! the admin API do, so this holds whatever route the admin API offers for them. A hook made by an
+//! admin key limited to some models touches no other model.
 
 mod common;
 
@@ -16,9 +17,20 @@ use weft_registry::Registry;
 use weft_store::testing::each_backend;
 use weft_store::{Env, Store};
 
-/// A hook on `model` owned by `owner`.
+/// A hook on `model` owned by `owner`, made by an unlimited admin key.
 async fn hook(store: &Store, owner: i64, definition: Value) -> Hook {
-    stored::create(store, &obj(definition), owner)
+    limited_hook(store, owner, None, definition).await
+}
+
+/// A hook made by an admin key limited to `models`.
+async fn limited_hook(
+    store: &Store,
+    owner: i64,
+    models: Option<&[String]>,
+    definition: Value,
+) -> Hook {
+    let author = stored::Author { uid: owner, models };
+    stored::create(store, &obj(definition), &author)
         .await
         .unwrap()
 }
@@ -150,6 +162,50 @@ async fn a_hook_without_an_active_owner_answers_403_and_changes_nothing() {
         let removed = call(&store, &contact, json!({"name": "Removed"})).await;
         assert_eq!(removed.status(), 403, "{removed:?}");
         assert_eq!(count(&store, "res.partner").await, 1, "nothing was created");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_hook_made_by_a_limited_key_touches_only_that_keys_models() {
+    each_backend(Registry::demo, async |store, _| {
+        let owner = identity::create_user(&store, "owner", "Owner", None, Role::Admin, 1)
+            .await
+            .unwrap();
+        let acme = create(&store, "res.partner", json!({"name": "ACME"})).await;
+        let orders = ["sale.order".to_string()];
+        // The hook's own model, and an action that creates a partner or looks one up.
+        let contact = limited_hook(
+            &store,
+            owner,
+            Some(&orders),
+            json!({"name": "Contact", "model": "sale.order", "target": {"by": "none"},
+                   "actions": [{"type": "create", "model": "res.partner",
+                                "values": {"name": {"$payload": "name"}}}]}),
+        )
+        .await;
+        refused(&call(&store, &contact, json!({"name": "Sneaky"})).await, "res.partner");
+        let order = limited_hook(
+            &store,
+            owner,
+            Some(&orders),
+            json!({"name": "Order", "model": "sale.order", "target": {"by": "none"},
+                   "actions": [{"type": "create", "values": {"partner_id": {"$payload": "customer"}}}]}),
+        )
+        .await;
+        refused(&call(&store, &order, json!({"customer": "ACME"})).await, "res.partner");
+        assert_eq!(count(&store, "res.partner").await, 1, "no partner made");
+        assert_eq!(count(&store, "sale.order").await, 0, "no order made");
+        // The same order with the customer given by id (a many2one's display is allowed).
+        let by_id = limited_hook(
+            &store,
+            owner,
+            Some(&orders),
+            json!({"name": "By id", "model": "sale.order", "target": {"by": "none"},
+                   "actions": [{"type": "create", "values": {"partner_id": acme}}]}),
+        )
+        .await;
+        assert_eq!(call(&store, &by_id, json!({})).await, Reply::Ok);
     })
     .await;
 }

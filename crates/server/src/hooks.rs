@@ -42,6 +42,9 @@ pub struct InboundHook {
     /// The user the actions run as, with that user's companies (never the superuser). Null only
     /// for a hook from before owners on a database without an admin: it does nothing until set.
     pub owner_id: Option<i64>,
+    /// The models the actions may touch: those of the admin key that made or last changed the
+    /// hook when it was limited; absent = every model.
+    pub allowed_models: Option<Vec<String>>,
     /// The URL to call: `WEFT_PUBLIC_URL` + `/web/hook/<secret>`. It is the credential.
     pub url: String,
     pub create_date: String,
@@ -118,7 +121,11 @@ impl HooksApi {
         if let Some(model) = &new.model {
             require_model(&caller, model)?;
         }
-        let row = stored::create(&self.state.store, &object(&new.0), caller.uid)
+        let author = stored::Author {
+            uid: caller.uid,
+            models: caller.allowed_models.as_deref(),
+        };
+        let row = stored::create(&self.state.store, &object(&new.0), &author)
             .await
             .map_err(source_error)?;
         Ok(Created::Created(Json(self.typed(&row, true)?)))
@@ -150,7 +157,11 @@ impl HooksApi {
         if let Some(model) = &patch.model {
             require_model(&caller, model)?;
         }
-        let row = stored::update(&self.state.store, id.0, &object(&patch.0))
+        let author = stored::Author {
+            uid: caller.uid,
+            models: caller.allowed_models.as_deref(),
+        };
+        let row = stored::update(&self.state.store, id.0, &object(&patch.0), &author)
             .await
             .map_err(source_error)?;
         Ok(Json(self.typed(&row, false)?))

@@ -170,7 +170,8 @@ async fn owner_env(store: &Store, hook: &Hook) -> Result<Env, Reply> {
         ));
     };
     match identity::caller_of(store, owner, None).await {
-        Ok(Some(caller)) => Ok(caller.env),
+        // Bounded by the models of the key that made the hook, as a call of that key would be.
+        Ok(Some(caller)) => Ok(caller.env.with_models(allowed_models(hook).as_deref())),
         Ok(None) => Err(Reply::Forbidden(format!(
             "this hook's owner (user {owner}) is inactive or removed: an admin must give it an active owner"
         ))),
@@ -179,6 +180,16 @@ async fn owner_env(store: &Store, hook: &Hook) -> Result<Env, Reply> {
             Err(Reply::Fault)
         }
     }
+}
+
+/// The models a hook's actions may touch (`stored::entity::Model::allowed_models`); None = all.
+fn allowed_models(hook: &Hook) -> Option<Vec<String>> {
+    let list = hook.allowed_models.as_ref()?.as_array()?;
+    Some(
+        list.iter()
+            .filter_map(|m| m.as_str().map(str::to_string))
+            .collect(),
+    )
 }
 
 /// One run of a hook's actions.

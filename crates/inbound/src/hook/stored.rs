@@ -41,6 +41,9 @@ pub mod entity {
         /// The user the actions run as (`res_users.id`). None only for a hook saved before owners
         /// existed on a database without an admin: such a hook does nothing until given one.
         pub owner_id: Option<i64>,
+        /// The models the actions may touch: the allow-list of the admin key that made or last
+        /// changed the hook (JSON list); None = every model.
+        pub allowed_models: Option<Json>,
         pub create_date: DateTime,
         pub write_date: DateTime,
     }
@@ -85,6 +88,7 @@ pub fn view(row: &Model, public_url: &str, with_signing_secret: bool) -> Value {
         "log_calls": row.log_calls,
         "require_signature": row.require_signature,
         "owner_id": row.owner_id,
+        "allowed_models": row.allowed_models,
         "url": url(public_url, &row.secret),
         "create_date": source::odoo_datetime(row.create_date),
         "write_date": source::odoo_datetime(row.write_date),
@@ -165,14 +169,21 @@ pub async fn get(store: &Store, id: i64) -> Result<Model, SourceError> {
         .ok_or(SourceError::NotFound("inbound hook", id))
 }
 
-/// Create a hook; its owner is `owner_id` when sent, else `creator` (the admin calling).
+/// Who makes or changes a hook: the admin calling, and the models its key may use (None = all),
+/// which bound the hook's actions from then on.
+pub struct Author<'a> {
+    pub uid: i64,
+    pub models: Option<&'a [String]>,
+}
+
+/// Create a hook; its owner is `owner_id` when sent, else the `author`.
 pub async fn create(
     store: &Store,
     values: &Map<String, Value>,
-    creator: i64,
+    author: &Author<'_>,
 ) -> Result<Model, SourceError> {
     let input = Input::new(values, &FIELDS)?;
-    let owner_id = owner(&input, store).await?.unwrap_or(creator);
+    let owner_id = owner(&input, store).await?.unwrap_or(author.uid);
     let now = source::now();
     let secret = new_secret();
     let mut row = ActiveModel {
@@ -181,6 +192,7 @@ pub async fn create(
         secret: ActiveValue::Set(secret),
         signing_secret: ActiveValue::Set(signing_secret(&input)?),
         owner_id: ActiveValue::Set(Some(owner_id)),
+        allowed_models: ActiveValue::Set(author.models.map(|m| json!(m))),
         create_date: ActiveValue::Set(now),
         write_date: ActiveValue::Set(now),
         ..Default::default()
@@ -190,11 +202,13 @@ pub async fn create(
 }
 
 /// Apply `patch` over the stored hook; the result is checked whole. An `owner_id` is checked only
-/// when the patch sends one, so a hook whose owner left can still be switched off.
+/// when the patch sends one, so a hook whose owner left can still be switched off. A key limited to
+/// some models leaves the hook limited to them.
 pub async fn update(
     store: &Store,
     id: i64,
     patch: &Map<String, Value>,
+    author: &Author<'_>,
 ) -> Result<Model, SourceError> {
     let sent = Input::new(patch, &FIELDS)?;
     let stored = get(store, id).await?;
@@ -213,6 +227,9 @@ pub async fn update(
     }
     if let Some(owner) = new_owner {
         row.owner_id = ActiveValue::Set(Some(owner));
+    }
+    if let Some(models) = author.models {
+        row.allowed_models = ActiveValue::Set(Some(json!(models)));
     }
     row.write_date = ActiveValue::Set(source::now());
     Ok(row.update(store.writer()).await?)
@@ -250,6 +267,12 @@ pub async fn find_by_secret(store: &Store, secret: &str) -> Result<Option<Model>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An unlimited author, for changes that do not look at who makes them.
+    const ANYONE: Author<'static> = Author {
+        uid: 0,
+        models: None,
+    };
     use crate::identity::Role;
     use weft_registry::Registry;
     use weft_store::testing::each_backend;
@@ -268,7 +291,7 @@ mod tests {
                 &store,
                 &object(json!({"name": "Bad", "model": "res.partner", "target": {"by": "none"},
                                "actions": [{"type": "create", "values": {"colour": "red"}}]})),
-                admin,
+                &Author { uid: admin, models: None },
             )
             .await
             .unwrap_err();
@@ -283,7 +306,7 @@ mod tests {
                 &object(json!({"name": "New contact", "model": "res.partner",
                                "target": {"by": "none"},
                                "actions": [{"type": "create", "values": {"name": {"$payload": "name"}}}]})),
-                admin,
+                &Author { uid: admin, models: None },
             )
             .await
             .unwrap();
@@ -308,7 +331,7 @@ mod tests {
             assert!(find_by_secret(&store, &hook.secret).await.unwrap().is_none());
             assert!(find_by_secret(&store, &rotated.secret).await.unwrap().is_some());
 
-            let off = update(&store, hook.id, &object(json!({"active": false})))
+            let off = update(&store, hook.id, &object(json!({"active": false})), &ANYONE)
                 .await
                 .unwrap();
             assert!(!off.active);
@@ -319,12 +342,12 @@ mod tests {
             let clerk = identity::create_user(&store, "clerk", "Clerk", None, Role::Integration, 1)
                 .await
                 .unwrap();
-            let owned = update(&store, hook.id, &object(json!({"owner_id": clerk})))
+            let owned = update(&store, hook.id, &object(json!({"owner_id": clerk})), &ANYONE)
                 .await
                 .unwrap();
             assert_eq!(owned.owner_id, Some(clerk));
             for bad in [json!(999), json!("clerk"), json!(0)] {
-                let err = update(&store, hook.id, &object(json!({"owner_id": bad})))
+                let err = update(&store, hook.id, &object(json!({"owner_id": bad})), &ANYONE)
                     .await
                     .unwrap_err();
                 assert!(
