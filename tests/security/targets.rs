@@ -307,7 +307,7 @@ async fn a_callback_stored_under_the_old_guard_is_refused_when_it_would_be_sent(
             )
             .await;
         ok(&reply);
-        let delivery = dead_delivery(&server).await;
+        let delivery = delivery_in(&server, "dead").await;
         assert_eq!(delivery["url"], planted.as_str());
         let error = delivery["attempts"][0]["error"]
             .as_str()
@@ -326,12 +326,12 @@ async fn a_callback_stored_under_the_old_guard_is_refused_when_it_would_be_sent(
     }
 }
 
-/// The one delivery, once it is dead, with its attempts.
-async fn dead_delivery(server: &TestServer) -> Value {
+/// The one delivery, once it is in `state` (`dead`, `done`), with its attempts.
+async fn delivery_in(server: &TestServer, state: &str) -> Value {
     let started = std::time::Instant::now();
     loop {
         let (_, list) = server
-            .admin("GET", "/api/v1/deliveries?state=dead", None)
+            .admin("GET", &format!("/api/v1/deliveries?state={state}"), None)
             .await;
         if let Some(first) = list["items"].as_array().and_then(|items| items.first()) {
             let (_, delivery) = server
@@ -339,25 +339,7 @@ async fn dead_delivery(server: &TestServer) -> Value {
                 .await;
             return delivery;
         }
-        assert!(started.elapsed() < WAIT, "no dead delivery: {list}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-/// The one delivery, once it is done, with its attempts.
-async fn done_delivery(server: &TestServer) -> Value {
-    let started = std::time::Instant::now();
-    loop {
-        let (_, list) = server
-            .admin("GET", "/api/v1/deliveries?state=done", None)
-            .await;
-        if let Some(first) = list["items"].as_array().and_then(|items| items.first()) {
-            let (_, delivery) = server
-                .admin("GET", &format!("/api/v1/deliveries/{}", first["id"]), None)
-                .await;
-            return delivery;
-        }
-        assert!(started.elapsed() < WAIT, "no done delivery: {list}");
+        assert!(started.elapsed() < WAIT, "no {state} delivery: {list}");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
@@ -403,7 +385,7 @@ async fn a_rules_credential_never_follows_a_callers_callback_url_to_an_unlisted_
             "",
             "the credential followed the caller's URL"
         );
-        let delivery = done_delivery(&server).await;
+        let delivery = delivery_in(&server, "done").await;
         let note = delivery["attempts"][0]["note"].as_str().unwrap_or_default();
         assert!(
             note.contains("Authorization withheld")

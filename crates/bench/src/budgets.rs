@@ -70,14 +70,25 @@ fn call(model: &str, vals: Value) -> Value {
     json!({"jsonrpc": "2.0", "method": "call", "id": 1, "params": {"model": model, "vals": vals}})
 }
 
-/// create_data calls at `rate` while `during` runs (or `count` of them when `during` is None):
-/// their latencies from the planned send time, and how long `during` took.
+/// What `create_data_beside` measured.
+struct Beside {
+    /// create_data latencies from their planned send times.
+    latencies: Histogram<u64>,
+    /// How long the calls ran, and how many there were.
+    elapsed: Duration,
+    sent: u64,
+    /// How long the large call took (zero without one).
+    large: Duration,
+}
+
+/// create_data calls at `rate` for a second, and as long as the large `update_data` call `during`
+/// runs, if there is one.
 async fn create_data_beside(
     client: &reqwest::Client,
     base: &str,
     rate: u64,
     during: Option<Value>,
-) -> anyhow::Result<(Histogram<u64>, Duration, u64)> {
+) -> anyhow::Result<Beside> {
     let create = format!("{base}/api/create_data");
     let body = call("res.partner", json!({"payload": {"name": "Beside"}}));
     let large = during.map(|body| {
@@ -107,11 +118,16 @@ async fn create_data_beside(
     for task in tasks {
         histogram.record(task.await??.as_micros() as u64)?;
     }
-    let took = match large {
+    let large = match large {
         Some(task) => task.await??,
         None => Duration::ZERO,
     };
-    Ok((histogram, started.elapsed().max(took), sent))
+    Ok(Beside {
+        latencies: histogram,
+        elapsed: started.elapsed(),
+        sent,
+        large,
+    })
 }
 
 async fn scenario(backend: &str, url: &str, args: &Args) -> anyhow::Result<Vec<Value>> {
@@ -131,44 +147,44 @@ async fn scenario(backend: &str, url: &str, args: &Args) -> anyhow::Result<Vec<V
     let order = created["result"]["result"]["id"].clone();
     let all: Vec<i64> = (1..=TAGS).collect();
     let mut rows = Vec::new();
-    let (h, e, n) = create_data_beside(&client, &base, args.rate, None).await?;
+    let alone = create_data_beside(&client, &base, args.rate, None).await?;
     rows.push(row(
         backend,
         &format!("baseline: create_data at {}/s alone", args.rate),
-        n,
-        e,
-        &h,
+        alone.sent,
+        alone.elapsed,
+        &alone.latencies,
     ));
+    let update = format!("{base}/api/update_data");
+    let set = |ids: Value| {
+        call(
+            "sale.order",
+            json!({"search_key": {"id": order}, "payload": {"tag_ids": [[6, 0, ids]]}}),
+        )
+    };
     for (name, ids) in [
-        ("100,000 tag ids", all),
-        ("100,000 copies of one id", vec![1; TAGS as usize]),
+        ("100,000 tag ids", json!(all)),
+        ("100,000 copies of one id", json!(vec![1; TAGS as usize])),
     ] {
         let mut beside = Histogram::<u64>::new(3)?;
         let mut large = Histogram::<u64>::new(3)?;
-        let (mut elapsed, mut count) = (Duration::ZERO, 0);
-        for round in 0..args.rounds {
-            // Alternate with clearing the tags, so every round writes all of them.
-            let set = if round % 2 == 0 {
-                json!([[6, 0, ids]])
-            } else {
-                json!([[6, 0, [round]]])
-            };
-            let body = call(
-                "sale.order",
-                json!({"search_key": {"id": order}, "payload": {"tag_ids": set}}),
-            );
-            let started = Instant::now();
-            let (h, e, n) = create_data_beside(&client, &base, args.rate, Some(body)).await?;
-            large.record(started.elapsed().as_micros() as u64)?;
-            beside.add(h)?;
-            elapsed += e;
-            count += n;
+        let (mut elapsed, mut count, mut took) = (Duration::ZERO, 0, Duration::ZERO);
+        for _ in 0..args.rounds {
+            // From one tag, so every round writes all of its links.
+            rpc(&client, &update, &set(json!([1]))).await?;
+            let round =
+                create_data_beside(&client, &base, args.rate, Some(set(ids.clone()))).await?;
+            large.record(round.large.as_micros() as u64)?;
+            beside.add(round.latencies)?;
+            elapsed += round.elapsed;
+            count += round.sent;
+            took += round.large;
         }
         rows.push(row(
             backend,
             &format!("update_data [[6,0,{name}]] (each call)"),
             u64::from(args.rounds),
-            elapsed,
+            took,
             &large,
         ));
         rows.push(row(
