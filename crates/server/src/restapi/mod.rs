@@ -1,0 +1,356 @@
+//! `/restapi/1.0/webhooks`: the Synconics webhook REST API (seed 000 §4.3, DESIGN.md §6 and §11)
+//! over the same webhook subscriptions as `/api/v1/subscriptions`. Plain poem handlers; every
+//! route needs the admin role (`x-api-key` or `Authorization: Bearer`) with a key not limited to
+//! some models (such a key manages the subscriptions of its models at `/api/v1/subscriptions`).
+//!
+//! Routes (each also with a trailing slash, as `/webhooks/`):
+//! - `GET /webhooks` with optional `ids=3,12` (or `[3, 12]`), `domain=[...]` (Python-literal or
+//!   JSON; a two-element term `('model','product.product')` reads as `=`),
+//!   `fields=['name','model']` (`id` always comes back), `offset`, `limit` (0: no limit), `order`
+//!   (`name desc, id`; default `id`), `count=True` (`{"count": N}` of the matching webhooks,
+//!   offset and limit aside);
+//! - `GET /webhooks/count?domain=..`, `GET /webhooks/{id}?fields=..`;
+//! - `POST /webhooks?vals={..}` (or the vals as the request body, JSON or Python-literal text, not
+//!   a form; the query wins): 200 with the new webhook and, this once, its `secret`;
+//! - `PUT /webhooks/{id}?vals=..`, `PUT /webhooks?ids=7,12&vals=..`: every id must exist; when one
+//!   update fails, the ones already made are put back as they were;
+//! - `DELETE /webhooks/{id}`, `DELETE /webhooks?ids=7,12` -> `{}`: every id must exist, or nothing
+//!   is deleted;
+//! - `POST /webhooks/{id}/test`: queue the test notification ->
+//!   `{"webhook": {..}, "delivery_id": N}`.
+//!
+//! Webhooks are few, so `ids`, `domain`, `order`, `offset` and `limit` are applied in memory over
+//! the webhooks' JSON views (the domain through `weft_domain`'s evaluator on a virtual `webhook`
+//! model); no client text ever reaches SQL. Inactive webhooks are listed too (no implicit
+//! `active` filter); `('active', '=', True)` selects the active ones.
+//!
+//! Replies are JSON, or XML when `Accept` prefers `application/xml` or `text/xml` (the
+//! Content-Type follows). The XML shapes:
+//! `<webhooks><webhook id="3"><name>Product Creation</name>...<fields><field>name</field>
+//! </fields><condition>[('state', '=', 'done')]</condition><timeout_s empty="true"/>...</webhook>
+//! </webhooks>` for a list, `<webhook id="7">..</webhook>` for one, `<count>3</count>`,
+//! `<result/>` for `{}`, `<result><webhook id="7">..</webhook><delivery_id>12</delivery_id>
+//! </result>` for a test, and `<error code="not_found">webhook 9 does not exist</error>`. A null
+//! value is an empty element with `empty="true"`; the condition is Python-literal text.
+//!
+//! Status codes as the seed lists them: 200 on success, 401 when authentication fails, 404 when a
+//! webhook does not exist, 403 for every other client error (a bad `ids`, `domain`, `fields`,
+//! `order`, `vals`, a refused value, an unknown field, a model change, a caller without the admin
+//! role); only a failure of the service itself is a 500. Errors are
+//! `{"error": {"code": "..", "message": "<parameter>: <reason>"}}`.
+//!
+//! This file holds the routes, handlers and operations; `params.rs` parses the query parameters
+//! and evaluates domains over the webhooks; `render.rs` writes the replies and errors.
+
+mod params;
+mod render;
+
+use crate::admin::{AdminError, require_admin, require_all_models};
+use crate::outbound::{queue_test, source_error, sources_changed};
+use crate::state::AppState;
+use params::{Params, Views, literal, missing, webhook_id};
+use poem::web::{Data, Path};
+use poem::{Body, Endpoint, EndpointExt, Request, Response, Route, get, handler, post};
+use render::{Failure, Reply, respond};
+use serde_json::{Map, Value, json};
+use std::cmp::Ordering;
+use weft_domain::{BoundDomain, FieldKind, Order};
+use weft_outbound::subscription;
+
+/// The virtual model the `domain` parameter is bound to.
+const MODEL: &str = "webhook";
+
+/// The fields of a webhook's view, in the order XML shows them, with their kind for domains.
+const COLUMNS: [(&str, FieldKind<'static>); 14] = [
+    ("id", FieldKind::Id),
+    ("name", FieldKind::Char),
+    ("model", FieldKind::Char),
+    ("kind", FieldKind::Char),
+    ("address", FieldKind::Char),
+    ("format", FieldKind::Char),
+    ("language", FieldKind::Char),
+    ("fields", FieldKind::Json),
+    ("condition", FieldKind::Json),
+    ("active", FieldKind::Boolean),
+    ("timeout_s", FieldKind::Integer),
+    ("max_retries", FieldKind::Integer),
+    ("create_date", FieldKind::Datetime),
+    ("write_date", FieldKind::Datetime),
+];
+
+type View = Map<String, Value>;
+
+/// The routes, to nest under `/restapi/1.0`; each also answers with a trailing slash.
+pub fn routes(state: AppState) -> impl Endpoint {
+    let collection = || get(list).post(create).put(update_many).delete(delete_many);
+    let one = || get(read_one).put(update_one).delete(delete_one);
+    Route::new()
+        .at("/webhooks", collection())
+        .at("/webhooks/", collection())
+        .at("/webhooks/count", get(count))
+        .at("/webhooks/count/", get(count))
+        .at("/webhooks/:id", one())
+        .at("/webhooks/:id/", one())
+        .at("/webhooks/:id/test", post(test))
+        .at("/webhooks/:id/test/", post(test))
+        .data(state)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Handlers: authenticate, do the work, answer in the format the client asked for.
+
+/// An admin whose key is not limited to some models: this API's lists, domains and bulk updates
+/// span every model, so a limited key uses `/api/v1/subscriptions` instead.
+async fn webhook_admin(state: &AppState, req: &Request) -> Result<(), AdminError> {
+    let caller = require_admin(state, req).await?;
+    require_all_models(&caller, "webhooks at /restapi (see /api/v1/subscriptions)")
+}
+
+#[handler]
+async fn list(req: &Request, state: Data<&AppState>) -> Response {
+    let reply = async {
+        webhook_admin(&state, req).await?;
+        search(&state, &Params::of(req)?).await
+    };
+    respond(req, reply.await)
+}
+
+#[handler]
+async fn count(req: &Request, state: Data<&AppState>) -> Response {
+    let reply = async {
+        webhook_admin(&state, req).await?;
+        let params = Params::of(req)?;
+        let domain = params.domain()?;
+        let views = matching(&state, None, domain.as_ref()).await?;
+        Ok(Reply::Count(views.len()))
+    };
+    respond(req, reply.await)
+}
+
+#[handler]
+async fn read_one(req: &Request, state: Data<&AppState>, Path(id): Path<String>) -> Response {
+    let reply = async {
+        webhook_admin(&state, req).await?;
+        let fields = Params::of(req)?.fields()?;
+        let id = webhook_id(&id)?;
+        let row = subscription::get(&state.store, id)
+            .await
+            .map_err(source_error)?;
+        Ok(Reply::One(select(
+            subscription::view(&row),
+            fields.as_deref(),
+        )))
+    };
+    respond(req, reply.await)
+}
+
+#[handler]
+async fn create(req: &Request, state: Data<&AppState>, body: Body) -> Response {
+    let reply = async {
+        webhook_admin(&state, req).await?;
+        let vals = vals(&Params::of(req)?, body).await?;
+        let row = subscription::create(&state.store, &state.allowed_targets, &vals)
+            .await
+            .map_err(source_error)?;
+        sources_changed(&state).await;
+        let mut view = subscription::view(&row);
+        view.insert("secret".into(), json!(row.secret));
+        Ok(Reply::One(view))
+    };
+    respond(req, reply.await)
+}
+
+#[handler]
+async fn update_one(
+    req: &Request,
+    state: Data<&AppState>,
+    Path(id): Path<String>,
+    body: Body,
+) -> Response {
+    let reply = async {
+        webhook_admin(&state, req).await?;
+        let vals = vals(&Params::of(req)?, body).await?;
+        let id = webhook_id(&id)?;
+        let mut views = update_all(&state, &[id], &vals).await?;
+        views.pop().map(Reply::One).ok_or_else(|| missing(id))
+    };
+    respond(req, reply.await)
+}
+
+#[handler]
+async fn update_many(req: &Request, state: Data<&AppState>, body: Body) -> Response {
+    let reply = async {
+        webhook_admin(&state, req).await?;
+        let params = Params::of(req)?;
+        let ids = params.required_ids()?;
+        let vals = vals(&params, body).await?;
+        Ok(Reply::List(update_all(&state, &ids, &vals).await?))
+    };
+    respond(req, reply.await)
+}
+
+#[handler]
+async fn delete_one(req: &Request, state: Data<&AppState>, Path(id): Path<String>) -> Response {
+    let reply = async {
+        webhook_admin(&state, req).await?;
+        delete_all(&state, &[webhook_id(&id)?]).await
+    };
+    respond(req, reply.await)
+}
+
+#[handler]
+async fn delete_many(req: &Request, state: Data<&AppState>) -> Response {
+    let reply = async {
+        webhook_admin(&state, req).await?;
+        let ids = Params::of(req)?.required_ids()?;
+        delete_all(&state, &ids).await
+    };
+    respond(req, reply.await)
+}
+
+#[handler]
+async fn test(req: &Request, state: Data<&AppState>, Path(id): Path<String>) -> Response {
+    let reply = async {
+        webhook_admin(&state, req).await?;
+        let id = webhook_id(&id)?;
+        let row = subscription::get(&state.store, id)
+            .await
+            .map_err(source_error)?;
+        let delivery_id = queue_test(&state, id).await?;
+        Ok(Reply::Tested(subscription::view(&row), delivery_id))
+    };
+    respond(req, reply.await)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The operations.
+
+/// `GET /webhooks`: the matching webhooks, ordered, paged and cut to `fields`, or their count.
+async fn search(state: &AppState, params: &Params) -> Result<Reply, Failure> {
+    let ids = params.ids()?;
+    let domain = params.domain()?;
+    let fields = params.fields()?;
+    let order = params.order()?;
+    let offset = params.number("offset")?.unwrap_or(0);
+    let limit = params.number("limit")?.filter(|l| *l > 0);
+    let counting = params.flag("count")?;
+    let mut views = matching(state, ids.as_deref(), domain.as_ref()).await?;
+    if counting {
+        return Ok(Reply::Count(views.len()));
+    }
+    views.sort_by(|a, b| compare_views(a, b, &order));
+    let page = views
+        .into_iter()
+        .skip(offset)
+        .take(limit.unwrap_or(usize::MAX));
+    Ok(Reply::List(
+        page.map(|v| select(v, fields.as_deref())).collect(),
+    ))
+}
+
+/// Every webhook's view, restricted to `ids` (each must exist) and to `domain`, by id.
+async fn matching(
+    state: &AppState,
+    ids: Option<&[i64]>,
+    domain: Option<&BoundDomain>,
+) -> Result<Vec<View>, Failure> {
+    let rows = subscription::list(&state.store)
+        .await
+        .map_err(source_error)?;
+    if let Some(ids) = ids
+        && let Some(id) = ids.iter().find(|id| !rows.iter().any(|r| r.id == **id))
+    {
+        return Err(missing(*id));
+    }
+    let records = Views::of(&rows);
+    Ok(rows
+        .iter()
+        .filter(|r| ids.is_none_or(|ids| ids.contains(&r.id)))
+        .filter(|r| domain.is_none_or(|d| d.matches(&records, r.id)))
+        .map(subscription::view)
+        .collect())
+}
+
+/// The same `vals` on every webhook of `ids`, all or none.
+async fn update_all(state: &AppState, ids: &[i64], vals: &View) -> Result<Vec<View>, Failure> {
+    let updated = subscription::update_many(&state.store, &state.allowed_targets, ids, vals)
+        .await
+        .map_err(source_error)?;
+    sources_changed(state).await;
+    Ok(updated.iter().map(subscription::view).collect())
+}
+
+/// Delete every webhook of `ids`, all or none (an unknown id deletes nothing).
+async fn delete_all(state: &AppState, ids: &[i64]) -> Result<Reply, Failure> {
+    subscription::delete_many(&state.store, ids)
+        .await
+        .map_err(source_error)?;
+    sources_changed(state).await;
+    Ok(Reply::Empty)
+}
+
+/// `vals`: the query parameter, or else the request body; JSON or Python-literal, a dictionary.
+async fn vals(params: &Params, body: Body) -> Result<View, Failure> {
+    let text = match params.get("vals") {
+        Some(text) => text.to_string(),
+        None => body
+            .into_string()
+            .await
+            .map_err(|e| Failure::invalid("body", e.to_string()))?,
+    };
+    if text.trim().is_empty() {
+        return Err(Failure::invalid(
+            "vals",
+            "is required: {'field_name': value, ...}",
+        ));
+    }
+    match literal("vals", &text)? {
+        Value::Object(map) => Ok(map),
+        _ => Err(Failure::invalid(
+            "vals",
+            "expected a dictionary {'field_name': value, ...}",
+        )),
+    }
+}
+
+/// The view cut to `fields` (all when None or empty); `id` always stays.
+fn select(mut view: View, fields: Option<&[String]>) -> View {
+    if let Some(fields) = fields.filter(|f| !f.is_empty()) {
+        view.retain(|k, _| k == "id" || fields.iter().any(|f| f == k));
+    }
+    view
+}
+
+/// By the `order` terms, then by id.
+fn compare_views(a: &View, b: &View, order: &Order) -> Ordering {
+    order
+        .0
+        .iter()
+        .map(|term| {
+            let by = compare_values(field(a, &term.field), field(b, &term.field));
+            if term.descending { by.reverse() } else { by }
+        })
+        .find(|o| o.is_ne())
+        .unwrap_or_else(|| compare_values(field(a, "id"), field(b, "id")))
+}
+
+fn field<'a>(view: &'a View, name: &str) -> &'a Value {
+    view.get(name).unwrap_or(&Value::Null)
+}
+
+/// Numbers, text and booleans in their natural order; empty values last (as PostgreSQL sorts
+/// NULL in ascending order).
+fn compare_values(a: &Value, b: &Value) -> Ordering {
+    match (a, b) {
+        (Value::Null, Value::Null) => Ordering::Equal,
+        (Value::Null, _) => Ordering::Greater,
+        (_, Value::Null) => Ordering::Less,
+        (Value::Number(x), Value::Number(y)) => {
+            let (x, y) = (x.as_f64().unwrap_or(0.0), y.as_f64().unwrap_or(0.0));
+            x.total_cmp(&y)
+        }
+        (Value::String(x), Value::String(y)) => x.as_bytes().cmp(y.as_bytes()),
+        (Value::Bool(x), Value::Bool(y)) => x.cmp(y),
+        _ => Ordering::Equal,
+    }
+}
