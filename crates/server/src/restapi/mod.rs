@@ -8,7 +8,8 @@
 //!   JSON; a two-element term `('model','product.product')` reads as `=`),
 //!   `fields=['name','model']` (`id` always comes back), `offset`, `limit` (0: no limit), `order`
 //!   (`name desc, id`; default `id`), `count=True` (`{"count": N}` of the matching webhooks,
-//!   offset and limit aside);
+//!   offset and limit aside); with `ids`, the webhooks of `ids` that exist (and match), as
+//!   Synconics' `search_read` with `('id', 'in', ids)`, and 404 only when none does;
 //! - `GET /webhooks/count?domain=..`, `GET /webhooks/{id}?fields=..`;
 //! - `POST /webhooks?vals={..}` (or the vals as the request body, JSON or Python-literal text, not
 //!   a form; the query wins): 200 with the new webhook and, this once, its `secret`;
@@ -16,6 +17,9 @@
 //!   update fails, the ones already made are put back as they were;
 //! - `DELETE /webhooks/{id}`, `DELETE /webhooks?ids=7,12` -> `{}`: every id must exist, or nothing
 //!   is deleted;
+//! - a missing id is a 404 on the path (`/webhooks/7`), but a 403 `missing_record` in `?ids=` of
+//!   PUT and DELETE, with nothing changed: there Synconics' `write`/`unlink` meet Odoo's
+//!   MissingError, which it answers 403, and roll the whole call back;
 //! - `POST /webhooks/{id}/test`: queue the test notification ->
 //!   `{"webhook": {..}, "delivery_id": N}`.
 //!
@@ -48,13 +52,15 @@ mod render;
 use crate::admin::{AdminError, require_admin, require_all_models};
 use crate::outbound::{queue_test, source_error, sources_changed};
 use crate::state::AppState;
-use params::{Params, Views, literal, missing, webhook_id};
+use params::{Params, Views, literal, missing, none_of, webhook_id};
+use poem::http::StatusCode;
 use poem::web::{Data, Path};
 use poem::{Body, Endpoint, EndpointExt, Request, Response, Route, get, handler, post};
 use render::{Failure, Reply, respond};
 use serde_json::{Map, Value, json};
 use std::cmp::Ordering;
 use weft_domain::{BoundDomain, FieldKind, Order};
+use weft_outbound::source::SourceError;
 use weft_outbound::subscription;
 
 /// The virtual model the `domain` parameter is bound to.
@@ -171,7 +177,7 @@ async fn update_one(
         webhook_admin(&state, req).await?;
         let vals = vals(&Params::of(req)?, body).await?;
         let id = webhook_id(&id)?;
-        let mut views = update_all(&state, &[id], &vals).await?;
+        let mut views = update_all(&state, &[id], &vals, Named::ByPath).await?;
         views.pop().map(Reply::One).ok_or_else(|| missing(id))
     };
     respond(req, reply.await)
@@ -184,7 +190,9 @@ async fn update_many(req: &Request, state: Data<&AppState>, body: Body) -> Respo
         let params = Params::of(req)?;
         let ids = params.required_ids()?;
         let vals = vals(&params, body).await?;
-        Ok(Reply::List(update_all(&state, &ids, &vals).await?))
+        Ok(Reply::List(
+            update_all(&state, &ids, &vals, Named::ByIds).await?,
+        ))
     };
     respond(req, reply.await)
 }
@@ -193,7 +201,7 @@ async fn update_many(req: &Request, state: Data<&AppState>, body: Body) -> Respo
 async fn delete_one(req: &Request, state: Data<&AppState>, Path(id): Path<String>) -> Response {
     let reply = async {
         webhook_admin(&state, req).await?;
-        delete_all(&state, &[webhook_id(&id)?]).await
+        delete_all(&state, &[webhook_id(&id)?], Named::ByPath).await
     };
     respond(req, reply.await)
 }
@@ -203,7 +211,7 @@ async fn delete_many(req: &Request, state: Data<&AppState>) -> Response {
     let reply = async {
         webhook_admin(&state, req).await?;
         let ids = Params::of(req)?.required_ids()?;
-        delete_all(&state, &ids).await
+        delete_all(&state, &ids, Named::ByIds).await
     };
     respond(req, reply.await)
 }
@@ -238,6 +246,11 @@ async fn search(state: &AppState, params: &Params) -> Result<Reply, Failure> {
     if counting {
         return Ok(Reply::Count(views.len()));
     }
+    // Synconics reads `?ids=` as `search_read([('id', 'in', ids)] + domain)`: the webhooks that
+    // exist come back, and only an empty answer is its 404 "Record not found".
+    if let Some(ids) = ids.filter(|_| views.is_empty()) {
+        return Err(none_of(&ids));
+    }
     views.sort_by(|a, b| compare_views(a, b, &order));
     let page = views
         .into_iter()
@@ -248,7 +261,7 @@ async fn search(state: &AppState, params: &Params) -> Result<Reply, Failure> {
     ))
 }
 
-/// Every webhook's view, restricted to `ids` (each must exist) and to `domain`, by id.
+/// Every webhook's view, restricted to those of `ids` that exist and to `domain`, by id.
 async fn matching(
     state: &AppState,
     ids: Option<&[i64]>,
@@ -257,11 +270,6 @@ async fn matching(
     let rows = subscription::list(&state.store)
         .await
         .map_err(source_error)?;
-    if let Some(ids) = ids
-        && let Some(id) = ids.iter().find(|id| !rows.iter().any(|r| r.id == **id))
-    {
-        return Err(missing(*id));
-    }
     let records = Views::of(&rows);
     Ok(rows
         .iter()
@@ -271,20 +279,51 @@ async fn matching(
         .collect())
 }
 
+/// How a write or a delete named its webhooks, which decides the status of a missing one.
+#[derive(Clone, Copy)]
+enum Named {
+    /// `/webhooks/7`: a missing webhook is a 404, as the seed documents.
+    ByPath,
+    /// `?ids=7,12`: Synconics runs `browse(ids).write(vals)` or `.unlink()`, where a missing id
+    /// raises Odoo's MissingError; its controller answers that 403, and the call's cursor is
+    /// rolled back, so nothing changes.
+    ByIds,
+}
+
+impl Named {
+    fn error(self, e: SourceError) -> Failure {
+        match (self, e) {
+            (Named::ByIds, SourceError::NotFound(_, id)) => Failure {
+                status: StatusCode::FORBIDDEN,
+                code: "missing_record".into(),
+                message: format!(
+                    "ids: webhook {id} does not exist or has been deleted; nothing was changed"
+                ),
+            },
+            (_, e) => source_error(e).into(),
+        }
+    }
+}
+
 /// The same `vals` on every webhook of `ids`, all or none.
-async fn update_all(state: &AppState, ids: &[i64], vals: &View) -> Result<Vec<View>, Failure> {
+async fn update_all(
+    state: &AppState,
+    ids: &[i64],
+    vals: &View,
+    named: Named,
+) -> Result<Vec<View>, Failure> {
     let updated = subscription::update_many(&state.store, &state.allowed_targets, ids, vals)
         .await
-        .map_err(source_error)?;
+        .map_err(|e| named.error(e))?;
     sources_changed(state).await;
     Ok(updated.iter().map(subscription::view).collect())
 }
 
 /// Delete every webhook of `ids`, all or none (an unknown id deletes nothing).
-async fn delete_all(state: &AppState, ids: &[i64]) -> Result<Reply, Failure> {
+async fn delete_all(state: &AppState, ids: &[i64], named: Named) -> Result<Reply, Failure> {
     subscription::delete_many(&state.store, ids)
         .await
-        .map_err(source_error)?;
+        .map_err(|e| named.error(e))?;
     sources_changed(state).await;
     Ok(Reply::Empty)
 }

@@ -204,6 +204,19 @@ pub(super) fn missing(id: i64) -> Failure {
     source_error(weft_outbound::source::SourceError::NotFound("webhook", id)).into()
 }
 
+/// No webhook of `ids` exists (or matches the domain): Synconics' 404 "Record not found".
+pub(super) fn none_of(ids: &[i64]) -> Failure {
+    let ids: Vec<String> = ids.iter().map(i64::to_string).collect();
+    Failure {
+        status: StatusCode::NOT_FOUND,
+        code: "not_found".into(),
+        message: format!(
+            "Record not found: no webhook of ids {} matches",
+            ids.join(",")
+        ),
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Domains over the webhooks' views, in memory.
 
