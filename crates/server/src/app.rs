@@ -42,9 +42,7 @@ pub fn openapi(state: AppState) -> OpenApiService<Apis, ()> {
         LogsApi {
             state: state.clone(),
         },
-        OutboundApi {
-            state: state.clone(),
-        },
+        crate::outbound::api(state.clone()),
         HooksApi {
             state: state.clone(),
         },
