@@ -27,6 +27,7 @@ mod literal;
 mod operator;
 mod order;
 mod parse;
+mod refuse;
 mod scalar;
 mod schema;
 mod sql;
