@@ -8,6 +8,9 @@
 //!   other scalar reaches the column compiler, which raises. Two field kinds read a scalar on
 //!   their own path before that: a one2many / many2many wraps it (`ids2 = [right]`), and a
 //!   many2one given a *string* runs a name search with `=` / `!=`. Those stay accepted.
+//! * `=?` with a set value is compiled as `=`, and `=` with a list (left as written, since
+//!   `normalize_leaf` saw `=?`) cannot be converted for a column, so it raises; an x2many reads
+//!   the list as ids like `in`.
 //! * `child_of` / `parent_of` take an id, a name, or a list of them (`to_ids`); `False` and `0`
 //!   mean "nothing". `None` or a float falls through to `list(value)`, which raises.
 //!
@@ -30,6 +33,10 @@ pub(crate) fn check(schema: &dyn Schema, model: &str, term: &Term) -> Result<(),
             FieldKind::One2many { .. } | FieldKind::Many2many { .. } => None,
             FieldKind::Many2one { .. } if matches!(value, Value::Str(_)) => None,
             _ => Some("'in' and 'not in' need a list of values"),
+        },
+        (Operator::EqIfSet, Value::List(_)) => match kind {
+            FieldKind::One2many { .. } | FieldKind::Many2many { .. } => None,
+            _ => Some("'=?' compares with one value, not a list"),
         },
         (Operator::ChildOf | Operator::ParentOf, Value::Null | Value::Float(_)) => {
             Some("'child_of' and 'parent_of' need an id, a name, or a list of ids or names")

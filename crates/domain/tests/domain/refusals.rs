@@ -214,6 +214,31 @@ fn rows() -> Vec<(Json, &'static str, &'static str, Expect)> {
             "many2one",
             Refused(1, HIERARCHY),
         ),
+        // `=?` is `=` once the value is set: one value, except on an x2many (ids, like `in`).
+        (
+            json!([["color", "=?", [3, 7]]]),
+            "res.partner",
+            "integer",
+            Refused(0, "'=?' compares with one value"),
+        ),
+        (
+            json!([["parent_id", "=?", ["Azure"]]]),
+            "res.partner",
+            "many2one",
+            Refused(0, "'=?' compares with one value"),
+        ),
+        (
+            json!([["color", "=?", false]]),
+            "res.partner",
+            "integer",
+            SameAs(json!([])),
+        ),
+        (
+            json!([["category_id", "=?", [1, 3]]]),
+            "res.partner",
+            "many2many",
+            SameAs(json!([["category_id", "in", [1, 3]]])),
+        ),
         // Like patterns read a number as its text, as `str(value)` does upstream.
         (
             json!([["name", "like", 50]]),
