@@ -12,7 +12,8 @@ use crate::bound::{
 };
 use crate::error::{DomainError, printable};
 use crate::operator::Operator;
-use crate::parse::{Domain, Token};
+use crate::parse::{Domain, Term, Token};
+use crate::refuse;
 use crate::scalar::{self, invalid_operator};
 use crate::schema::{FieldInfo, FieldKind, Schema};
 use crate::tree::{self, Tree};
@@ -144,7 +145,11 @@ impl<'s> Binder<'s> {
                     Node::or(nodes)
                 }
             }
-            Tree::Term(term) => self.term(scope, &term.path, term.operator, &term.value, negate)?,
+            Tree::Term(term) => {
+                refuse::check(self.schema, &scope.model, term)?;
+                self.term(scope, &term.path, term.operator, &term.value, negate)
+                    .map_err(|err| in_sub_domain(term, err))?
+            }
         })
     }
 
@@ -371,11 +376,10 @@ impl<'s> Binder<'s> {
                 )
             }
             Operator::In | Operator::NotIn => {
-                let Value::List(items) = value else {
-                    return Err(DomainError::invalid_value(
-                        &path,
-                        "'in' and 'not in' need a list",
-                    ));
+                // Upstream reads a lone id here as a one-element list (`ids2 = [right]`).
+                let items = match value {
+                    Value::List(items) => items.as_slice(),
+                    single => std::slice::from_ref(single),
                 };
                 let has_null = items.iter().any(Value::is_unset);
                 let ids: Vec<Value> = items.iter().filter(|v| !v.is_unset()).cloned().collect();
@@ -516,6 +520,17 @@ impl<'s> Binder<'s> {
             node: roots,
             ids: Some(ids),
         }))
+    }
+}
+
+/// A term refused inside the sub-domain of an `any` is named from the outer term, as parsing does.
+fn in_sub_domain(term: &Term, err: DomainError) -> DomainError {
+    match (err, &term.value) {
+        (DomainError::Structure { index, reason }, Value::Domain(_)) => DomainError::structure(
+            term.position,
+            format!("in its sub-domain, term {index}: {reason}"),
+        ),
+        (err, _) => err,
     }
 }
 

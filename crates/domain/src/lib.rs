@@ -7,7 +7,9 @@
 //!    become a [`Domain`], checked for shape and normalised the way Odoo's `normalize_domain` does it.
 //! 2. **bind** ([`Domain::bind`]): fields are resolved through a [`Schema`], dotted paths become
 //!    `any` sub-queries, `!` is pushed down to the leaves and every value is checked and converted
-//!    for its field's type. The result, a [`BoundDomain`], only holds primitive tests.
+//!    for its field's type. The result, a [`BoundDomain`], only holds primitive tests. Terms Odoo
+//!    itself refuses (`in` with a lone scalar on a plain column, ...) are refused here, naming
+//!    the term's position, since only the field's kind tells them apart from the accepted forms.
 //! 3. **compile** ([`BoundDomain::to_condition`]): a sea-query `Condition` for SQLite or PostgreSQL.
 //! 4. **evaluate** ([`BoundDomain::matches`]): the same answer as the SQL, in memory, over [`Records`].
 //!
@@ -27,6 +29,7 @@ mod literal;
 mod operator;
 mod order;
 mod parse;
+mod refuse;
 mod scalar;
 mod schema;
 mod sql;

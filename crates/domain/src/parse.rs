@@ -2,9 +2,8 @@
 //!
 //! Normalisation follows Odoo's `normalize_domain`: an implicit `&` is put at the front whenever a
 //! complete expression is followed by more tokens, and every leaf is normalised on its own
-//! (operator spelling, `=` with a list is `in`, `in` with a bool is `=`, `in` with a scalar takes a
-//! one-element list). The limits (terms, depth) are checked here so that later stages, which
-//! recurse, only ever see bounded input.
+//! (operator spelling, `=` with a list is `in`, `in` with a bool is `=`). The limits (terms,
+//! depth) are checked here so that later stages, which recurse, only ever see bounded input.
 
 use std::fmt;
 use std::str::FromStr;
@@ -37,11 +36,21 @@ pub enum Token {
     Term(Term),
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Term {
     pub path: String,
     pub operator: Operator,
     pub value: Value,
+    /// Where the client wrote the term in its list (0-based, before implicit `&`s are added), so a
+    /// term refused while binding can be named like a malformed one. Not part of the meaning.
+    pub position: usize,
+}
+
+/// Two terms are equal when they mean the same thing, wherever they were written.
+impl PartialEq for Term {
+    fn eq(&self, other: &Term) -> bool {
+        self.path == other.path && self.operator == other.operator && self.value == other.value
+    }
 }
 
 impl Domain {
@@ -327,6 +336,7 @@ fn parse_term(index: usize, parts: &[Json], depth: usize) -> Result<Token, Domai
         path,
         operator,
         value,
+        position: index,
     }))
 }
 
@@ -365,8 +375,9 @@ fn parse_subdomain(index: usize, value: &Json, depth: usize) -> Result<Value, Do
     }
 }
 
-/// Upstream's leaf normalisation: `=`/`!=` with a list is `in`/`not in`, `in`/`not in` with a bool
-/// is `=`/`!=`, and `in`/`not in` with any other scalar takes a one-element list.
+/// Upstream's leaf normalisation (17/18 `normalize_leaf`): `=`/`!=` with a list is `in`/`not in`,
+/// `in`/`not in` with a bool is `=`/`!=`. Any other scalar after `in` is left as written: whether
+/// Odoo accepts it depends on the field (see `refuse`), which only binding knows.
 fn normalise_leaf(operator: Operator, value: Value) -> (Operator, Value) {
     use Operator::*;
     match (operator, value) {
@@ -374,9 +385,6 @@ fn normalise_leaf(operator: Operator, value: Value) -> (Operator, Value) {
         (Ne, value @ Value::List(_)) => (NotIn, value),
         (In, value @ Value::Bool(_)) => (Eq, value),
         (NotIn, value @ Value::Bool(_)) => (Ne, value),
-        (op @ (In | NotIn), value) if !matches!(value, Value::List(_)) => {
-            (op, Value::List(vec![value]))
-        }
         (op, value) => (op, value),
     }
 }

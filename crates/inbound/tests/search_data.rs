@@ -226,6 +226,16 @@ async fn search_errors_are_named() {
         )
         .await);
         assert_eq!(error.code, "invalid_domain");
+        // A term Odoo refuses (`in` with a lone string on a char field) names its position.
+        let error = err(&run(
+            &store,
+            Route::SearchData,
+            "sale.order",
+            search_vals(json!({"search_domain": [["name", "!=", false], ["name", "in", "x"]]})),
+        )
+        .await);
+        assert_eq!(error.code, "invalid_domain");
+        assert!(error.message.contains("term 1"), "{}", error.message);
         assert!(
             ok(&run(
                 &store,

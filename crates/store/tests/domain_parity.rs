@@ -721,15 +721,21 @@ fn operator_and_value(
         Some(comodel) => prop_oneof![list_of(pool(ids())), list_of(pool(names(comodel)))].boxed(),
         None => list_of(value.clone()).boxed(),
     };
+    // A lone value after `in` is read by Odoo only as a bool (`=`), by an x2many (a one-element
+    // list) or by a many2one as a name; anywhere else it is refused (weft-domain's refusals.rs).
+    let lone = match kind {
+        Kind::Bool => Some(pool(vec![json!(true), json!(false)])),
+        Kind::X2many(_) => Some(value.clone()),
+        Kind::Many2one(comodel) => Some(pool(names(comodel))),
+        _ => None,
+    };
+    let members = match lone {
+        Some(lone) => prop_oneof![5 => list.clone(), 1 => lone].boxed(),
+        None => list.clone(),
+    };
     let mut options: Vec<(u32, BoxedStrategy<Json>)> = vec![
         (6, with_ops(&["=", "!=", "<>", "=?"], maybe_unset.clone())),
-        (
-            4,
-            with_ops(
-                &["in", "not in", "NOT IN"],
-                prop_oneof![5 => list.clone(), 1 => value.clone()].boxed(),
-            ),
-        ),
+        (4, with_ops(&["in", "not in", "NOT IN"], members)),
         (1, with_ops(&["=", "!="], list)),
     ];
     if text_order || !matches!(kind, Kind::Char | Kind::Selection) {
@@ -754,7 +760,8 @@ fn operator_and_value(
             2 => prop::collection::vec(pool(ids()), 0..4).prop_map(Json::Array),
             2 => pool(texts()),
             1 => prop::collection::vec(pool(texts()), 1..3).prop_map(Json::Array),
-            1 => unset(),
+            // False and 0 mean "no root"; None is refused, as upstream's `list(None)` raises.
+            1 => pool(vec![json!(false), json!(0)]),
         ]
         .boxed();
         options.push((3, with_ops(&["child_of", "parent_of"], roots)));

@@ -6,6 +6,7 @@ mod fixture;
 mod normalise;
 mod order;
 mod parsing;
+mod refusals;
 mod semantics;
 mod sql;
 mod vectors;

@@ -10,6 +10,7 @@ fn term(path: &str, operator: Operator, value: Value) -> Token {
         path: path.to_string(),
         operator,
         value,
+        position: 0,
     })
 }
 
