@@ -157,6 +157,22 @@ async fn an_admin_cannot_aim_a_rule_or_a_subscription_at_loopback_in_any_notatio
 }
 
 /// POST /restapi/1.0/webhooks with the admin key: status and JSON body.
+/// A record rule with a credential: it POSTs to every callback URL stored for a partner.
+async fn record_rule(server: &TestServer) -> Value {
+    let (status, rule) = server
+        .admin(
+            "POST",
+            "/api/v1/outbound-rules",
+            Some(
+                json!({"name": "To the caller", "model": "res.partner", "trigger_domain": [],
+                        "endpoint_source": "record", "auth_header": "Bearer rule-credential"}),
+            ),
+        )
+        .await;
+    assert_eq!(status, 201, "{rule}");
+    rule
+}
+
 async fn restapi_create(server: &TestServer, vals: &str) -> (u16, Value) {
     let response = server
         .client
@@ -176,17 +192,7 @@ async fn an_integration_key_cannot_store_a_callback_url_at_loopback_in_any_notat
         let server = guarded(backend).await;
         let receiver = Receiver::start().await;
         // A record rule: it would POST to every callback URL stored for a partner.
-        let (status, rule) = server
-            .admin(
-                "POST",
-                "/api/v1/outbound-rules",
-                Some(
-                    json!({"name": "To the caller", "model": "res.partner", "trigger_domain": [],
-                            "endpoint_source": "record", "auth_header": "Bearer rule-credential"}),
-                ),
-            )
-            .await;
-        assert_eq!(status, 201, "{rule}");
+        record_rule(&server).await;
         let key = server.integration_key("hostile", None).await;
         let as_hostile = [("x-api-key", key.as_str())];
         let existing = ok(&server
@@ -351,17 +357,7 @@ async fn a_rules_credential_never_follows_a_callers_callback_url_to_an_unlisted_
         let server =
             TestServer::start_with(backend, &[("WEFT_ALLOWED_TARGETS", "127.0.0.0/8")]).await;
         let receiver = Receiver::start().await;
-        let (status, rule) = server
-            .admin(
-                "POST",
-                "/api/v1/outbound-rules",
-                Some(
-                    json!({"name": "To the caller", "model": "res.partner", "trigger_domain": [],
-                            "endpoint_source": "record", "auth_header": "Bearer rule-credential"}),
-                ),
-            )
-            .await;
-        assert_eq!(status, 201, "{rule}");
+        let rule = record_rule(&server).await;
         assert_eq!(rule["allowed_callback_hosts"], json!([]), "none by default");
         let key = server.integration_key("caller", None).await;
         let as_caller = [("x-api-key", key.as_str())];

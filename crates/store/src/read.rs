@@ -449,17 +449,12 @@ impl Tx {
                 .map(|id| (*id, format!("{model},{id}")))
                 .collect());
         };
-        // The name of a record the env may not see is left out (shown as `model,id`).
-        let shown: Vec<i64> = if self.visibility(m, "v", Purpose::Name).is_some() {
-            let visible = self.visible_ids(m, ids, Purpose::Name).await?;
-            ids.iter()
-                .copied()
-                .filter(|id| visible.get(id) == Some(&true))
-                .collect()
-        } else {
-            ids.to_vec()
+        // The name of a record the env may not see is left out (shown as `model,id`): read with
+        // the visibility in the same query.
+        let rows = match self.visibility(m, "v", Purpose::Name) {
+            Some(visible) => self.visible_rows(m, ids, field, visible).await?,
+            None => self.load_rows(model, ids, Some(&[field])).await?,
         };
-        let rows = self.load_rows(model, &shown, Some(&[field])).await?;
         for (id, row) in rows {
             let name = match row.get(&field.name) {
                 Some(Value::String(s)) => s.clone(),
@@ -469,6 +464,34 @@ impl Tx {
             out.insert(id, name);
         }
         Ok(out)
+    }
+}
+
+impl Tx {
+    /// `field` of the rows of `ids` that pass `visible` (on the table aliased `v`), in chunks.
+    async fn visible_rows(
+        &self,
+        m: &Model,
+        ids: &[i64],
+        field: &Field,
+        visible: sea_orm::sea_query::Condition,
+    ) -> Result<HashMap<i64, Row>> {
+        let mut rows = HashMap::with_capacity(ids.len());
+        let backend = self.backend();
+        for chunk in ids.chunks(crate::access::IDS_PER_QUERY) {
+            let mut select = Query::select();
+            select
+                .expr(col("v", "id"))
+                .expr_as(col("v", &field.name), Alias::new(&field.name))
+                .from_as(Alias::new(&m.table), Alias::new("v"))
+                .and_where(col("v", "id").is_in(chunk.iter().copied()))
+                .cond_where(visible.clone());
+            for result in self.conn.query_all(&select).await? {
+                let id: i64 = result.try_get_by_index(0)?;
+                rows.insert(id, decode_row(&result, &[field], backend)?);
+            }
+        }
+        Ok(rows)
     }
 }
 

@@ -117,7 +117,7 @@ impl RulesApi {
         if let Some(model) = &new.model {
             require_model(&caller, model)?;
             let (domain, payload) = (new.trigger_domain.as_ref(), new.payload_fields.as_ref());
-            require_reach(&caller, self.registry(), model, domain, payload)?;
+            require_reach(&caller, self.state.store.registry(), model, domain, payload)?;
         }
         let row = rule::create(
             &self.state.store,
@@ -126,7 +126,7 @@ impl RulesApi {
         )
         .await
         .map_err(source_error)?;
-        self.sources_changed().await;
+        sources_changed(&self.state).await;
         let mut view = rule::view(&row);
         view["secret"] = json!(row.secret);
         Ok(Created::Created(Json(typed(view)?)))
@@ -163,7 +163,7 @@ impl RulesApi {
         let stored_payload = row.payload_fields.clone().map(Value::String);
         require_reach(
             &caller,
-            self.registry(),
+            self.state.store.registry(),
             patch.model.as_deref().unwrap_or(&row.model),
             patch.trigger_domain.as_ref().or(Some(&stored_domain)),
             patch.payload_fields.as_ref().or(stored_payload.as_ref()),
@@ -176,7 +176,7 @@ impl RulesApi {
         )
         .await
         .map_err(source_error)?;
-        self.sources_changed().await;
+        sources_changed(&self.state).await;
         Ok(Json(typed(rule::view(&row))?))
     }
 
@@ -191,7 +191,7 @@ impl RulesApi {
         rule::delete(&self.state.store, id.0)
             .await
             .map_err(source_error)?;
-        self.sources_changed().await;
+        sources_changed(&self.state).await;
         Ok(Deleted::Deleted)
     }
 
@@ -224,7 +224,7 @@ impl RulesApi {
         let row = rule::rotate_secret(&self.state.store, id.0)
             .await
             .map_err(source_error)?;
-        self.sources_changed().await;
+        sources_changed(&self.state).await;
         Ok(Json(secret(
             row.secret,
             row.previous_secret,
@@ -234,14 +234,6 @@ impl RulesApi {
 }
 
 impl RulesApi {
-    async fn sources_changed(&self) {
-        sources_changed(&self.state).await;
-    }
-
-    fn registry(&self) -> &weft_registry::Registry {
-        self.state.store.registry()
-    }
-
     /// The admin calling and rule `id`, if the caller may use the rule's model.
     async fn rule(&self, req: &Request, id: i64) -> AdminResult<(Caller, entity::rule::Model)> {
         let caller = require_admin(&self.state, req).await?;

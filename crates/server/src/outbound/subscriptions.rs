@@ -117,7 +117,7 @@ impl SubscriptionsApi {
             require_model(&caller, model)?;
             require_reach(
                 &caller,
-                self.registry(),
+                self.state.store.registry(),
                 model,
                 new.condition.as_ref(),
                 None,
@@ -130,7 +130,7 @@ impl SubscriptionsApi {
         )
         .await
         .map_err(source_error)?;
-        self.sources_changed().await;
+        sources_changed(&self.state).await;
         let mut view = subscription::view(&row);
         view.insert("secret".into(), json!(row.secret));
         Ok(Created::Created(Json(typed(Value::Object(view))?)))
@@ -165,7 +165,13 @@ impl SubscriptionsApi {
         let (caller, row) = self.subscription(req, id.0).await?;
         let stored = row.condition.clone().map(Value::String);
         let condition = patch.condition.as_ref().or(stored.as_ref());
-        require_reach(&caller, self.registry(), &row.model, condition, None)?;
+        require_reach(
+            &caller,
+            self.state.store.registry(),
+            &row.model,
+            condition,
+            None,
+        )?;
         let row = subscription::update(
             &self.state.store,
             &self.state.allowed_targets,
@@ -174,7 +180,7 @@ impl SubscriptionsApi {
         )
         .await
         .map_err(source_error)?;
-        self.sources_changed().await;
+        sources_changed(&self.state).await;
         Ok(Json(typed(Value::Object(subscription::view(&row)))?))
     }
 
@@ -188,7 +194,7 @@ impl SubscriptionsApi {
         subscription::delete(&self.state.store, id.0)
             .await
             .map_err(source_error)?;
-        self.sources_changed().await;
+        sources_changed(&self.state).await;
         Ok(Deleted::Deleted)
     }
 
@@ -224,7 +230,7 @@ impl SubscriptionsApi {
         let row = subscription::rotate_secret(&self.state.store, id.0)
             .await
             .map_err(source_error)?;
-        self.sources_changed().await;
+        sources_changed(&self.state).await;
         Ok(Json(secret(
             row.secret,
             row.previous_secret,
@@ -250,14 +256,6 @@ impl SubscriptionsApi {
 }
 
 impl SubscriptionsApi {
-    async fn sources_changed(&self) {
-        sources_changed(&self.state).await;
-    }
-
-    fn registry(&self) -> &weft_registry::Registry {
-        self.state.store.registry()
-    }
-
     /// The admin calling and subscription `id`, if the caller may use its model.
     async fn subscription(
         &self,
