@@ -1,5 +1,6 @@
 //! The admin API (parameters, models, users, keys), private callback URLs, and caches shared
 //! between instances on one PostgreSQL database.
+
 use crate::odoo_error;
 use crate::support::{ADMIN_KEY, TestServer, ok};
 use serde_json::{Value, json};

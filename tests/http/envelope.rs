@@ -1,4 +1,5 @@
 //! The JSON-RPC envelope and authentication in ecosoft's order, with Odoo's error shapes; sessions.
+
 use crate::odoo_error;
 use crate::support::{ADMIN_KEY, TestServer, ok};
 use serde_json::{Value, json};

@@ -1,4 +1,5 @@
 //! API keys limited to their models and companies.
+
 use crate::odoo_error;
 use crate::support::{ADMIN_KEY, TestServer, ok};
 use serde_json::json;

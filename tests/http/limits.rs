@@ -1,4 +1,5 @@
 //! Transport limits: body size, idempotency keys, the rate limit.
+
 use crate::odoo_error;
 use crate::support::{ADMIN_KEY, TestServer, ok};
 use serde_json::{Value, json};

@@ -76,7 +76,7 @@ pub fn app(state: AppState, max_body: usize) -> impl Endpoint {
             let span = tracing::info_span!("request", id = %request_id, method = %req.method(), path = %path);
             let route = route_label(req.uri().path());
             let handled = async move {
-                match limit_body(&mut req, max_body).await {
+                match crate::body_limit::limit_body(&mut req, max_body).await {
                     Err(too_large) => too_large,
                     Ok(()) => match endpoint.call(req).await {
                         Ok(r) => r.into_response(),
@@ -94,33 +94,6 @@ pub fn app(state: AppState, max_body: usize) -> impl Endpoint {
             response.headers_mut().insert("x-request-id", request_id.parse().expect("ascii id"));
             Ok(response)
         })
-}
-
-/// Refuse a body over `WEFT_MAX_BODY` with 413 before anything parses it: at once when the declared
-/// length says so, otherwise while reading (a chunked body has no declared length).
-async fn limit_body(req: &mut Request, max_body: usize) -> Result<(), Response> {
-    let too_large = || {
-        let message = format!("the request body is larger than WEFT_MAX_BODY ({max_body} bytes)");
-        Json(json!({"error": {"code": "payload_too_large", "message": message}}))
-            .with_status(StatusCode::PAYLOAD_TOO_LARGE)
-            .into_response()
-    };
-    let declared = req
-        .headers()
-        .get("content-length")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
-    match declared {
-        Some(length) if length > max_body => Err(too_large()),
-        Some(_) => Ok(()),
-        None => match req.take_body().into_bytes_limit(max_body).await {
-            Ok(bytes) => {
-                req.set_body(bytes);
-                Ok(())
-            }
-            Err(_) => Err(too_large()),
-        },
-    }
 }
 
 /// poem's own routing errors as `{"error":{code,message}}`; errors the handlers built keep their body.

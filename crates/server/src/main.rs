@@ -4,6 +4,7 @@ mod admin;
 mod admin_identity;
 mod api;
 mod app;
+mod body_limit;
 mod config;
 mod hooks;
 mod idempotency;
