@@ -16,9 +16,11 @@ use std::time::Duration;
 use tokio::io::AsyncReadExt;
 
 /// At most this much of a refused body is read (and dropped) so that its sender reads the 413.
-pub const DRAIN_BYTES: u64 = 64 * 1024 * 1024;
+const DRAIN_BYTES: u64 = 64 * 1024 * 1024;
 /// ... and for at most this long.
-pub const DRAIN_TIME: Duration = Duration::from_secs(10);
+const DRAIN_TIME: Duration = Duration::from_secs(10);
+/// The read buffer.
+const CHUNK: usize = 16 * 1024;
 
 /// Hold the request to `max_body`: `Ok` leaves a body within the limit in place (read into memory
 /// when no length was declared), `Err` is the 413 to answer.
@@ -40,13 +42,21 @@ pub async fn limit_body(req: &mut Request, max_body: usize) -> Result<(), Respon
             let drained = !waits && length <= DRAIN_BYTES && drain(req.take_body(), length).await;
             Err(too_large(max_body, drained))
         }
-        None => match read_at_most(req.take_body(), max_body).await {
-            Read::Whole(bytes) => {
-                req.set_body(bytes);
-                Ok(())
+        None => {
+            let body = req.take_body();
+            // Most requests without a length have no body at all (GET): nothing to read.
+            if body.is_empty() {
+                req.set_body(body);
+                return Ok(());
             }
-            Read::TooLarge { drained } => Err(too_large(max_body, drained)),
-        },
+            match read_at_most(body, max_body).await {
+                Read::Whole(bytes) => {
+                    req.set_body(bytes);
+                    Ok(())
+                }
+                Read::TooLarge { drained } => Err(too_large(max_body, drained)),
+            }
+        }
     }
 }
 
@@ -62,7 +72,7 @@ enum Read {
 async fn read_at_most(body: Body, max_body: usize) -> Read {
     let mut reader = body.into_async_read();
     let mut bytes = Vec::new();
-    let mut chunk = vec![0u8; 64 * 1024];
+    let mut chunk = vec![0u8; CHUNK];
     loop {
         match reader.read(&mut chunk).await {
             Ok(0) => return Read::Whole(bytes),
@@ -86,7 +96,7 @@ async fn drain(body: Body, length: u64) -> bool {
 /// Read and drop up to `limit` bytes; true when the body ended within `limit` and `DRAIN_TIME`.
 async fn discard(reader: &mut (impl tokio::io::AsyncRead + Unpin), limit: u64) -> bool {
     let read_to_end = async {
-        let mut chunk = vec![0u8; 64 * 1024];
+        let mut chunk = vec![0u8; CHUNK];
         let mut seen = 0u64;
         loop {
             match reader.read(&mut chunk).await {
