@@ -9,6 +9,7 @@ mod admin;
 mod envelope;
 mod keys;
 mod limits;
+mod transport;
 
 use serde_json::{Value, json};
 
