@@ -9,6 +9,7 @@ mod admin;
 mod envelope;
 mod keys;
 mod limits;
+mod transport;
 mod whole_body;
 
 use serde_json::{Value, json};

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Generate a Python client from openapi/weft.json with openapi-python-client (in a virtual environment
 # made here), start the real weft binary on a fresh SQLite file, and let the client create and search
-# a record; then check the signature of every delivery with the PyPI `standardwebhooks` package. Called by .ci/run after the Rust tests (which build target/debug/weft).
+# a record and read every list and object of /api/v1 (each reply checked against the document); then
+# check the signature of every delivery with the PyPI `standardwebhooks` package. Called by .ci/run
+# after the Rust tests (which build target/debug/weft).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 work="$(mktemp -d)"
@@ -26,4 +28,5 @@ for _ in $(seq 1 100); do
 done
 [ -n "${address:-}" ] || { cat "$work/serve.log"; echo "weft serve did not start"; exit 1; }
 PYTHONPATH="$work/client" "$venv/bin/python" "$root/tests/python/client_roundtrip.py" "http://$address" "$key"
+PYTHONPATH="$work/client" "$venv/bin/python" "$root/tests/python/client_reads.py" "http://$address" "$key" "$root/openapi/weft.json"
 "$venv/bin/python" "$root/tests/python/signatures.py" "http://$address" "$key"

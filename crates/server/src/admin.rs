@@ -27,28 +27,44 @@ enum AdminTags {
 }
 
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ErrorDetail {
     pub code: String,
     pub message: String,
 }
 
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ErrorBody {
     pub error: ErrorDetail,
 }
 
+/// Every refusal of `/api/v1`, documented on every operation: the ones the handlers answer, and the
+/// transport ones the application answers before a handler runs (413 in `body_limit::limit_body`,
+/// 400 for an unreadable body or parameter and 415 in `app::error_response`), all with the same JSON
+/// body.
 #[derive(ApiResponse)]
 pub enum AdminError {
+    /// A body that is not the documented JSON, or a parameter that does not parse (the message names it).
     #[oai(status = 400)]
     BadRequest(Json<ErrorBody>),
+    /// No API key or session, or one that is unknown, revoked or expired.
     #[oai(status = 401)]
     Unauthorized(Json<ErrorBody>),
+    /// The caller is not an admin, or its key is limited to other models.
     #[oai(status = 403)]
     Forbidden(Json<ErrorBody>),
     #[oai(status = 404)]
     NotFound(Json<ErrorBody>),
     #[oai(status = 409)]
     Conflict(Json<ErrorBody>),
+    /// The body is larger than `WEFT_MAX_BODY`.
+    #[oai(status = 413)]
+    PayloadTooLarge(Json<ErrorBody>),
+    /// A body without `Content-Type: application/json`.
+    #[oai(status = 415)]
+    UnsupportedMediaType(Json<ErrorBody>),
+    /// A value that does not fit (the message names the field and why).
     #[oai(status = 422)]
     Unprocessable(Json<ErrorBody>),
     #[oai(status = 500)]
@@ -98,6 +114,7 @@ pub enum Deleted {
 }
 
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Parameter {
     pub key: String,
     pub value: String,
@@ -106,24 +123,28 @@ pub struct Parameter {
 }
 
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ParameterList {
     pub items: Vec<Parameter>,
     pub next_cursor: Option<String>,
 }
 
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ParameterValue {
     /// Booleans: true/false/1/0; numbers: non-negative integers; lists: JSON.
     pub value: String,
 }
 
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ModelSummary {
     pub model: String,
     pub description: String,
 }
 
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ModelList {
     pub items: Vec<ModelSummary>,
     pub next_cursor: Option<String>,
@@ -131,6 +152,7 @@ pub struct ModelList {
 
 /// A field as Odoo's `fields_get` describes it.
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct FieldDescription {
     #[oai(rename = "type")]
     pub kind: String,
@@ -148,6 +170,7 @@ pub struct FieldDescription {
 }
 
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct MethodDescription {
     pub name: String,
     pub kind: String,
@@ -159,6 +182,7 @@ pub struct MethodDescription {
 }
 
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ModelDescription {
     pub model: String,
     pub description: String,

@@ -23,6 +23,7 @@ enum IdentityTags {
 }
 
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct User {
     pub id: i64,
     pub login: String,
@@ -38,12 +39,14 @@ pub struct User {
 }
 
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct UserList {
     pub items: Vec<User>,
     pub next_cursor: Option<String>,
 }
 
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct NewUser {
     pub login: String,
     pub name: Option<String>,
@@ -59,6 +62,7 @@ pub struct NewUser {
 /// Fields to change; the others stay. `company_ids` replaces the list and must hold the user's
 /// `company_id` (the new one when given); a `company_id` given alone joins the user's companies.
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct UserPatch {
     pub name: Option<String>,
     pub role: Option<String>,
@@ -71,6 +75,7 @@ pub struct UserPatch {
 }
 
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Company {
     pub id: i64,
     pub name: String,
@@ -80,6 +85,7 @@ pub struct Company {
 }
 
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct CompanyList {
     pub items: Vec<Company>,
     pub next_cursor: Option<String>,
@@ -87,6 +93,7 @@ pub struct CompanyList {
 
 /// A new company; `name` is required and unique.
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct NewCompany {
     pub name: Option<String>,
     pub email: Option<String>,
@@ -96,6 +103,7 @@ pub struct NewCompany {
 /// Fields to change; an empty `email` or `phone` clears it. A company cannot be archived while it
 /// is the `company_id` of an active user.
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct CompanyPatch {
     pub name: Option<String>,
     pub email: Option<String>,
@@ -104,6 +112,7 @@ pub struct CompanyPatch {
 }
 
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ApiKey {
     pub id: i64,
     pub user_id: i64,
@@ -121,12 +130,14 @@ pub struct ApiKey {
 }
 
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ApiKeyList {
     pub items: Vec<ApiKey>,
     pub next_cursor: Option<String>,
 }
 
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct NewApiKey {
     pub user_id: i64,
     pub name: String,

@@ -96,19 +96,35 @@ pub fn app(state: AppState, max_body: usize) -> impl Endpoint {
         })
 }
 
-/// poem's own routing errors as `{"error":{code,message}}`; errors the handlers built keep their body.
+/// Errors poem raised before or instead of a handler (routing, an unreadable body or parameter, a
+/// missing `Content-Type`) as the documented `{"error":{code,message}}` body with their status;
+/// errors the handlers built (an `ApiResponse` turned into an error) keep their own body.
 fn error_response(error: poem::Error) -> Response {
-    let code = if error.is::<poem::error::NotFoundError>() {
-        "not_found"
-    } else if error.is::<poem::error::MethodNotAllowedError>() {
-        "method_not_allowed"
-    } else {
+    if error.is_from_response() {
         return error.into_response();
-    };
+    }
     let status = error.status();
+    let code = transport_error_code(status);
     Json(json!({"error": {"code": code, "message": error.to_string()}}))
         .with_status(status)
         .into_response()
+}
+
+/// The `code` of a transport error, by its status.
+fn transport_error_code(status: StatusCode) -> &'static str {
+    match status {
+        StatusCode::BAD_REQUEST => "bad_request",
+        StatusCode::UNAUTHORIZED => "unauthorized",
+        StatusCode::FORBIDDEN => "access_denied",
+        StatusCode::NOT_FOUND => "not_found",
+        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+        StatusCode::LENGTH_REQUIRED => "length_required",
+        StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+        StatusCode::TOO_MANY_REQUESTS => "rate_limited",
+        s if s.is_server_error() => "internal_error",
+        _ => "bad_request",
+    }
 }
 
 /// A path as a metric label: ids and hook secrets replaced, so the label set stays small.

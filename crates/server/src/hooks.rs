@@ -72,11 +72,13 @@ pub struct NewInboundHook {
 }
 
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct HookSigningSecret {
     pub signing_secret: String,
 }
 
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct InboundHookList {
     pub items: Vec<InboundHook>,
 }

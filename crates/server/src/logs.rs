@@ -22,6 +22,7 @@ enum LogTags {
 
 /// One call in or out (DESIGN.md §7).
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ApiLog {
     pub id: i64,
     /// `YYYY-MM-DD HH:MM:SS` (UTC).
@@ -51,6 +52,7 @@ pub struct ApiLog {
 }
 
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ApiLogList {
     pub items: Vec<ApiLog>,
     /// Pass as `cursor` for the next (older) page; null on the last page.

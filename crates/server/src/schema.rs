@@ -11,6 +11,7 @@ macro_rules! envelope {
     ($request:ident, $params:ident, $vals:ty, $doc:literal) => {
         #[doc = $doc]
         #[derive(Object)]
+        #[oai(skip_serializing_if_is_none)]
         pub struct $request {
             /// Ignored; "2.0" by convention.
             pub jsonrpc: Option<String>,
@@ -22,6 +23,7 @@ macro_rules! envelope {
         }
 
         #[derive(Object)]
+        #[oai(skip_serializing_if_is_none)]
         pub struct $params {
             /// The model, e.g. `sale.order`.
             pub model: String,
@@ -32,6 +34,7 @@ macro_rules! envelope {
 
 /// `create_data` values.
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct CreateVals {
     /// Field values; many2one as `{"<field>": value}`, many2many as `{"mode", "records"}`, one2many as a
     /// list of line objects, `attachment_ids` as `[{"name", "datas"}]`.
@@ -46,6 +49,7 @@ pub struct CreateVals {
 
 /// `update_data` / `create_update_data` values.
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct UpdateVals {
     /// Field -> value (a list means "in"); every match is updated.
     pub search_key: BTreeMap<String, Value>,
@@ -57,6 +61,7 @@ pub struct UpdateVals {
 
 /// `search_data` query.
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct SearchPayload {
     /// Fields, with `field{sub,sub{subsub}}` expansion; empty = all fields.
     pub search_field: Option<Vec<String>>,
@@ -69,12 +74,14 @@ pub struct SearchPayload {
 }
 
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct SearchVals {
     pub payload: SearchPayload,
 }
 
 /// `call_function` call.
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct FunctionPayload {
     /// A method the schema declares.
     pub method: String,
@@ -84,6 +91,7 @@ pub struct FunctionPayload {
 }
 
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct FunctionVals {
     pub search_key: BTreeMap<String, Value>,
     pub payload: FunctionPayload,
@@ -116,6 +124,7 @@ envelope!(
 
 /// What went wrong in a call that did not succeed.
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct CallError {
     /// not_found, multiple_matches, invalid_value, unknown_field, missing_field, unknown_model,
     /// unknown_method, access_denied, invalid_domain, invalid_order, conflict, internal_error
@@ -129,6 +138,7 @@ pub struct CallError {
 
 /// The outcome of a call: `result` on success, `error` otherwise.
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct CallResult {
     pub is_success: bool,
     pub result: Option<Value>,
@@ -137,6 +147,7 @@ pub struct CallResult {
 }
 
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct OdooErrorData {
     /// The Odoo exception class, e.g. `werkzeug.exceptions.Unauthorized`.
     pub name: String,
@@ -147,6 +158,7 @@ pub struct OdooErrorData {
 
 /// An error outside the call itself (envelope, authentication), in Odoo's shape.
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct OdooError {
     /// Always 200.
     pub code: i32,
@@ -157,6 +169,7 @@ pub struct OdooError {
 
 /// The JSON-RPC reply of the data routes (always HTTP 200).
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct CallReply {
     pub jsonrpc: String,
     pub id: Option<Value>,
@@ -166,6 +179,7 @@ pub struct CallReply {
 
 /// `/web/session/authenticate` parameters.
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct AuthenticateParams {
     /// Echoed: one database per service.
     pub db: Option<String>,
@@ -174,6 +188,7 @@ pub struct AuthenticateParams {
 }
 
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct AuthenticateRequest {
     pub jsonrpc: Option<String>,
     pub method: Option<String>,
@@ -183,6 +198,7 @@ pub struct AuthenticateRequest {
 
 /// A JSON-RPC reply with any result (sessions).
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct SessionReply {
     pub jsonrpc: String,
     pub id: Option<Value>,

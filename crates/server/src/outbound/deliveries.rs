@@ -13,6 +13,7 @@ use weft_outbound::deliveries::{self, Filter, RetryError};
 
 /// One delivery of the outbox.
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Delivery {
     pub id: i64,
     /// The `webhook-id` header of every attempt.
@@ -38,6 +39,7 @@ pub struct Delivery {
 }
 
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct DeliveryAttempt {
     pub attempt: i32,
     pub at: String,
@@ -50,12 +52,14 @@ pub struct DeliveryAttempt {
 }
 
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct DeliveryList {
     pub items: Vec<Delivery>,
     pub next_cursor: Option<String>,
 }
 
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct RetryFilter {
     /// Default `dead`.
     pub state: Option<String>,
@@ -65,6 +69,7 @@ pub struct RetryFilter {
 }
 
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Requeued {
     /// Deliveries due again now.
     pub requeued: u64,

@@ -52,6 +52,7 @@ enum OutboundTags {
 }
 
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct SourceSecret {
     pub secret: String,
     /// During a rotation: the replaced secret, which still signs until `previous_secret_until`.

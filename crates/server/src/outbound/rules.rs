@@ -14,6 +14,7 @@ use weft_outbound::{entity, rule};
 
 /// An outbound rule (DESIGN.md §6).
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct OutboundRule {
     pub id: i64,
     pub name: String,
@@ -71,6 +72,7 @@ pub struct NewOutboundRule {
 }
 
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct OutboundRuleList {
     pub items: Vec<OutboundRule>,
     pub next_cursor: Option<String>,

@@ -18,6 +18,7 @@ use weft_outbound::{entity, outbox, subscription};
 
 /// A webhook subscription (seed 000 §4.2).
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Subscription {
     pub id: i64,
     pub name: String,
@@ -62,12 +63,14 @@ pub struct NewSubscription {
 }
 
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct SubscriptionList {
     pub items: Vec<Subscription>,
     pub next_cursor: Option<String>,
 }
 
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct TestQueued {
     /// The test notification's delivery (`GET /api/v1/deliveries/{id}`).
     pub delivery_id: i64,

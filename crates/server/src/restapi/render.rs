@@ -49,7 +49,10 @@ impl From<AdminError> for Failure {
             AdminError::BadRequest(b)
             | AdminError::Forbidden(b)
             | AdminError::Conflict(b)
-            | AdminError::Unprocessable(b) => (StatusCode::FORBIDDEN, b),
+            | AdminError::Unprocessable(b)
+            // Transport refusals are answered before a handler runs; never built here.
+            | AdminError::PayloadTooLarge(b)
+            | AdminError::UnsupportedMediaType(b) => (StatusCode::FORBIDDEN, b),
         };
         let ErrorDetail { code, message } = body.0.error;
         Failure {
