@@ -298,9 +298,13 @@ async fn two_services_on_one_database_deliver_10000_events_once_at_a_time() {
     for w in writers {
         w.await.unwrap();
     }
-    let got = receiver.wait_for(10_000, Duration::from_secs(120)).await;
+    receiver.wait_for(10_000, Duration::from_secs(120)).await;
     wait_until_all_done(&server, Duration::from_secs(60)).await;
+    // At least once: an attempt that timed out on a loaded machine is sent again, so the first
+    // 10,000 requests may hold a repeat; every request the receiver got counts once all are done.
+    let got = receiver.received();
     let distinct: HashSet<&str> = got.iter().map(|r| r.header("webhook-id")).collect();
+    eprintln!("{} requests for {} events", got.len(), distinct.len());
     assert_eq!(distinct.len(), 10_000, "every event delivered");
     assert_eq!(
         receiver.overlaps(),
