@@ -19,7 +19,6 @@ mod search;
 mod writer;
 
 use preview::{chars, preview_json};
-pub use search::{INDEX_CHUNK, index_pending};
 pub use writer::{FLUSH_EVERY, LogWriter};
 
 use entity::api_log;
@@ -331,13 +330,12 @@ pub async fn payload(conn: &impl ConnectionTrait, id: i64) -> Result<Option<Valu
         .map_err(|e| LogError(format!("payload of log {id} is not JSON: {e}")))
 }
 
-/// Delete logs and their payloads.
+/// Delete logs and their payloads (the search index follows by trigger).
 pub async fn delete(conn: &impl ConnectionTrait, ids: &[i64]) -> Result<u64, LogError> {
     use sea_orm::{ColumnTrait, QueryFilter};
     if ids.is_empty() {
         return Ok(0);
     }
-    search::unindex(conn, ids).await?;
     files::detach_all(conn, PAYLOAD_MODEL, ids).await?;
     let deleted = api_log::Entity::delete_many()
         .filter(api_log::Column::Id.is_in(ids.iter().copied()))
@@ -358,7 +356,7 @@ pub struct Filter {
     pub until: Option<chrono::NaiveDateTime>,
     /// Only logs older than this id (the previous page's cursor).
     pub before: Option<i64>,
-    /// Words that must all appear in the previews.
+    /// Terms that must all appear inside the previews, case-insensitively (`search`).
     pub q: Option<String>,
     /// Only logs of these models (an admin key's `allowed_models`); None = every log.
     pub models: Option<Vec<String>>,
