@@ -369,7 +369,7 @@ pub async fn list(
     limit: u64,
 ) -> Result<(Vec<api_log::Model>, Option<i64>), LogError> {
     use api_log::Column;
-    use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
+    use sea_orm::{ColumnTrait, QueryFilter, QuerySelect};
     let mut query = api_log::Entity::find();
     let equal = [
         (Column::LogType, &filter.log_type),
@@ -397,18 +397,9 @@ pub async fn list(
     if let Some(before) = filter.before {
         query = query.filter(Column::Id.lt(before));
     }
-    if let Some(found) = filter
-        .q
-        .as_deref()
-        .and_then(|q| search::matches(conn.get_database_backend(), q))
-    {
-        query = query.filter(found);
-    }
-    let mut rows = query
-        .order_by_desc(Column::Id)
-        .limit(limit + 1)
-        .all(conn)
-        .await?;
+    let backend = conn.get_database_backend();
+    let query = search::newest_matching(query, backend, filter.q.as_deref(), filter.before);
+    let mut rows = query.limit(limit + 1).all(conn).await?;
     let next = if rows.len() as u64 > limit {
         rows.truncate(limit as usize);
         rows.last().map(|r| r.id)

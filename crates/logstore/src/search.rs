@@ -11,39 +11,73 @@
 //! Client text only ever travels as a bound value: quoted so nothing in it is FTS5 syntax, and with
 //! `%`, `_` and `\` escaped so nothing in it is a LIKE wildcard.
 
-use sea_orm::DatabaseBackend;
-use sea_orm::sea_query::{Condition, Expr, SimpleExpr};
+use crate::entity::api_log;
+use sea_orm::sea_query::{Alias, Condition, Expr, Order, SimpleExpr};
+use sea_orm::{DatabaseBackend, QueryFilter, QueryOrder, QueryTrait, Select};
 
 /// The previews as one text, exactly as the PostgreSQL index is on it (migration 000010), so the
 /// planner uses the index. Terms hold no whitespace: none matches across the space between them.
 const PREVIEWS: &str = "(request_preview || ' ' || response_preview)";
+/// SQLite's FTS5 trigram table over the previews; its rowid is the log's id.
+const FTS: &str = "weft_api_log_trigram";
 
-/// The condition "the previews hold every term of `q`"; None when `q` has no term.
-pub(crate) fn matches(backend: DatabaseBackend, q: &str) -> Option<Condition> {
-    let terms: Vec<&str> = q.split_whitespace().collect();
-    if terms.is_empty() {
-        return None;
-    }
+/// `query` narrowed to the logs whose previews hold every term of `q` (when it has one), newest
+/// first. `before` is the page's cursor, already a filter of `query`.
+pub(crate) fn newest_matching(
+    query: Select<api_log::Entity>,
+    backend: DatabaseBackend,
+    q: Option<&str>,
+    before: Option<i64>,
+) -> Select<api_log::Entity> {
+    let terms: Vec<&str> = q
+        .map(|q| q.split_whitespace().collect())
+        .unwrap_or_default();
     let (indexed, scanned): (Vec<&str>, Vec<&str>) =
         terms.into_iter().partition(|term| indexable(term));
     let mut all = Condition::all();
+    for term in scanned {
+        all = all.add(in_either_preview(backend, term));
+    }
+    let query = query.filter(all);
+    if indexed.is_empty() {
+        return query.order_by_desc(api_log::Column::Id);
+    }
     if backend == DatabaseBackend::Postgres {
+        let mut all = Condition::all();
         for term in indexed {
             all = all.add(Expr::cust_with_values(
                 format!("{PREVIEWS} ILIKE $1"),
                 [contains(term)],
             ));
         }
-    } else if !indexed.is_empty() {
-        all = all.add(Expr::cust_with_values(
-            "id IN (SELECT rowid FROM weft_api_log_trigram WHERE weft_api_log_trigram MATCH ?)",
-            [fts5_query(&indexed)],
+        return query.filter(all).order_by_desc(api_log::Column::Id);
+    }
+    fts5_newest(query, &indexed, before)
+}
+
+/// SQLite: the trigram table joined and read newest first, so FTS5 stops at the end of the page
+/// (`id IN (SELECT rowid .. MATCH ..)` found every match first: 370 ms for a fragment 1 log in 8
+/// holds over 1,000,000 logs, against 30 ms this way). The cursor is given to FTS5 as a rowid bound.
+fn fts5_newest(
+    mut query: Select<api_log::Entity>,
+    indexed: &[&str],
+    before: Option<i64>,
+) -> Select<api_log::Entity> {
+    let select = QueryTrait::query(&mut query);
+    select
+        .inner_join(
+            Alias::new(FTS),
+            Expr::cust(format!("{FTS}.rowid = weft_api_log.id")),
+        )
+        .and_where(Expr::cust_with_values(
+            format!("{FTS} MATCH ?"),
+            [fts5_query(indexed)],
         ));
+    if let Some(before) = before {
+        select.and_where(Expr::cust_with_values(format!("{FTS}.rowid < ?"), [before]));
     }
-    for term in scanned {
-        all = all.add(in_either_preview(backend, term));
-    }
-    Some(all)
+    select.order_by_expr(Expr::cust(format!("{FTS}.rowid")), Order::Desc);
+    query
 }
 
 /// Whether the trigram indexes can serve `term`: it has three ASCII letters or digits in a row.
@@ -62,18 +96,19 @@ fn indexable(term: &str) -> bool {
 }
 
 /// A term no index serves, checked on the row itself: in the request or in the response preview.
-/// The columns one by one, not `PREVIEWS`, so PostgreSQL never takes the trigram index for it.
+/// The columns one by one, not `PREVIEWS`, so PostgreSQL never takes the trigram index for it;
+/// named with their table, as SQLite's trigram table has columns of the same names.
 fn in_either_preview(backend: DatabaseBackend, term: &str) -> SimpleExpr {
     let pattern = contains(term);
     match backend {
         // Backslash is PostgreSQL's LIKE escape by default.
         DatabaseBackend::Postgres => Expr::cust_with_values(
-            "(request_preview ILIKE $1 OR response_preview ILIKE $1)",
+            "(weft_api_log.request_preview ILIKE $1 OR weft_api_log.response_preview ILIKE $1)",
             [pattern],
         ),
         // SQLite's LIKE folds ASCII case only; it has no escape until one is named.
         _ => Expr::cust_with_values(
-            r"(request_preview LIKE ? ESCAPE '\' OR response_preview LIKE ? ESCAPE '\')",
+            r"(weft_api_log.request_preview LIKE ? ESCAPE '\' OR weft_api_log.response_preview LIKE ? ESCAPE '\')",
             [pattern.clone(), pattern],
         ),
     }
@@ -135,17 +170,21 @@ mod tests {
 
     #[test]
     fn the_escape_clause_reaches_sqlite_intact() {
-        use sea_orm::sea_query::{Alias, Query, SqliteQueryBuilder};
-        let condition = matches(DatabaseBackend::Sqlite, "SO00 4%").unwrap();
-        let (sql, values) = Query::select()
-            .column(Alias::new("id"))
-            .from(Alias::new("weft_api_log"))
-            .cond_where(condition)
-            .build(SqliteQueryBuilder);
+        use sea_orm::EntityTrait;
+        let query = api_log::Entity::find();
+        let sql = newest_matching(query, DatabaseBackend::Sqlite, Some("SO00 4%"), Some(9))
+            .build(DatabaseBackend::Sqlite);
         assert!(
-            sql.contains(r"LIKE ? ESCAPE '\' OR response_preview LIKE ? ESCAPE '\'"),
-            "{sql}"
+            sql.sql
+                .contains(r"LIKE ? ESCAPE '\' OR weft_api_log.response_preview LIKE ? ESCAPE '\'"),
+            "{}",
+            sql.sql
         );
-        assert_eq!(values.0.len(), 3, "{sql}");
+        assert!(
+            sql.sql.contains("weft_api_log_trigram MATCH ?"),
+            "{}",
+            sql.sql
+        );
+        assert_eq!(sql.values.map(|v| v.0.len()), Some(4), "{}", sql.sql);
     }
 }
