@@ -364,12 +364,12 @@ pub struct Filter {
 
 /// One page of logs, newest first, and the cursor of the next page when there is one.
 pub async fn list(
-    conn: &impl ConnectionTrait,
+    conn: &(impl ConnectionTrait + sea_orm::TransactionTrait),
     filter: &Filter,
     limit: u64,
 ) -> Result<(Vec<api_log::Model>, Option<i64>), LogError> {
     use api_log::Column;
-    use sea_orm::{ColumnTrait, QueryFilter, QuerySelect};
+    use sea_orm::{ColumnTrait, QueryFilter, QuerySelect, TransactionSession};
     let mut query = api_log::Entity::find();
     let equal = [
         (Column::LogType, &filter.log_type),
@@ -399,7 +399,21 @@ pub async fn list(
     }
     let backend = conn.get_database_backend();
     let query = search::newest_matching(query, backend, filter.q.as_deref(), filter.before);
-    let mut rows = query.limit(limit + 1).all(conn).await?;
+    let query = query.limit(limit + 1);
+    let mut rows = if search::wants_custom_plan(backend, filter.q.as_deref()) {
+        // A prepared statement's generic plan cannot see the pattern: PostgreSQL settled on one
+        // for every `q` after five calls (walking the id index, 0.5 % of rows assumed to match),
+        // which reads half the table before a rare term fills a page. Planned per value, a rare
+        // term takes the trigram index and a common one the id index.
+        let tx = conn.begin().await?;
+        tx.execute_unprepared("SET LOCAL plan_cache_mode = force_custom_plan")
+            .await?;
+        let rows = query.all(&tx).await?;
+        tx.commit().await?;
+        rows
+    } else {
+        query.all(conn).await?
+    };
     let next = if rows.len() as u64 > limit {
         rows.truncate(limit as usize);
         rows.last().map(|r| r.id)

@@ -55,6 +55,11 @@ pub(crate) fn newest_matching(
     fts5_newest(query, &indexed, before)
 }
 
+/// Whether `q` has a term for PostgreSQL's trigram index, whose use depends on the term.
+pub(crate) fn wants_custom_plan(backend: DatabaseBackend, q: Option<&str>) -> bool {
+    backend == DatabaseBackend::Postgres && q.is_some_and(|q| q.split_whitespace().any(indexable))
+}
+
 /// SQLite: the trigram table joined and read newest first, so FTS5 stops at the end of the page
 /// (`id IN (SELECT rowid .. MATCH ..)` found every match first: 370 ms for a fragment 1 log in 8
 /// holds over 1,000,000 logs, against 30 ms this way). The cursor is given to FTS5 as a rowid bound.
