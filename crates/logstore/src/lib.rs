@@ -401,10 +401,10 @@ pub async fn list(
     let query = search::newest_matching(query, backend, filter.q.as_deref(), filter.before);
     let query = query.limit(limit + 1);
     let mut rows = if search::wants_custom_plan(backend, filter.q.as_deref()) {
-        // A prepared statement's generic plan cannot see the pattern: PostgreSQL settled on one
-        // for every `q` after five calls (walking the id index, 0.5 % of rows assumed to match),
-        // which reads half the table before a rare term fills a page. Planned per value, a rare
-        // term takes the trigram index and a common one the id index.
+        // A prepared statement's generic plan cannot see the pattern (after five calls
+        // PostgreSQL may keep one for every `q`, assuming 0.5 % of rows match). Planned per
+        // value, a rare term takes the trigram index and a common one walks the id index until
+        // the page is full (EXPLAIN ANALYZE on 1,000,000 logs, BENCHMARKS.md).
         let tx = conn.begin().await?;
         tx.execute_unprepared("SET LOCAL plan_cache_mode = force_custom_plan")
             .await?;
