@@ -1,7 +1,7 @@
 //! Weft's system tables, as sea-orm migrations: companies and users (the built-in `res.company` and
 //! `res.users` models, plus credentials that no read() ever returns), API keys, sessions, parameters,
 //! attachments and their content-addressed blobs, record callbacks, name sequences and data-record keys,
-//! idempotency keys, the API log, outbound rules and subscriptions with their outbox, inbound hooks
+//! idempotency keys, the API log and its trigram search index, outbound rules and subscriptions with their outbox, inbound hooks
 //! and their owners.
 //!
 //! Record tables are not here: the store creates them from the registry (`weft schema apply`).
@@ -18,6 +18,7 @@ mod m20261122_000006_inbound_hooks;
 mod m20261201_000007_credential_hosts;
 mod m20261201_000008_inbound_hook_owner;
 mod m20261201_000009_idempotency_lease;
+mod m20261201_000010_api_log_trigram;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000007_credential_hosts::Migration),
             Box::new(m20261201_000008_inbound_hook_owner::Migration),
             Box::new(m20261201_000009_idempotency_lease::Migration),
+            Box::new(m20261201_000010_api_log_trigram::Migration),
         ]
     }
 }

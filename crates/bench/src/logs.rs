@@ -1,6 +1,7 @@
 //! The logs scenario: N API logs (1,000,000 by default), then the review queries an integrator
-//! runs: a page of an indexed filter from a random point of the history, and a `q` full-text search
-//! for a word about one log in a thousand holds. Baseline: one log by id.
+//! runs: a page of an indexed filter from a random point of the history, and `q` searches as a
+//! person types them: a code, a fragment inside a word, part of an email, two terms, a fragment
+//! many logs hold, a term too short for the trigram index. Baseline: one log by id.
 
 use crate::report;
 use crate::search::{Measurement, measure};
@@ -64,13 +65,12 @@ async fn scenario(backend: &str, url: &str, args: &Args) -> anyhow::Result<Vec<s
         args.rows,
         started.elapsed().as_secs_f64()
     );
-    let started = Instant::now();
-    while weft_logstore::index_pending(&store).await? > 0 {}
-    eprintln!(
-        "[{backend}] indexed them for q in {:.1}s",
-        started.elapsed().as_secs_f64()
-    );
-
+    if backend == "postgres" {
+        // As autovacuum does soon after such a load (the planner's estimates for `q`, the GIN
+        // index's pending list merged), rather than while the queries are measured.
+        let vacuum = "VACUUM ANALYZE weft_api_log";
+        sea_orm::ConnectionTrait::execute_unprepared(store.connection(), vacuum).await?;
+    }
     let rows = args.rows as i64;
     let mut out: Vec<Measurement> = Vec::new();
     let reader = store.connection().clone();
@@ -90,7 +90,7 @@ async fn scenario(backend: &str, url: &str, args: &Args) -> anyhow::Result<Vec<s
         })
         .await?,
     );
-    let pages: [(&str, FilterOf); 3] = [
+    let pages: [(&str, FilterOf); 8] = [
         ("page of 50: model, from a random id", |i, rows| Filter {
             model: Some(MODELS[(i % 5) as usize].to_string()),
             before: Some(1_000 + (i * 7919).rem_euclid(rows - 1_000)),
@@ -101,9 +101,27 @@ async fn scenario(backend: &str, url: &str, args: &Args) -> anyhow::Result<Vec<s
             state: Some("failed".into()),
             ..Filter::default()
         }),
-        ("q: a word in 1 log of 1,000", |i, _| Filter {
-            q: Some(format!("INV{:04}", (i * 37).rem_euclid(1000))),
-            ..Filter::default()
+        ("q: a code in 1 log of 1,000", |i, _| {
+            q(format!("INV{:04}", code(i)))
+        }),
+        ("q: a fragment inside a word, 1 log of 100", |i, _| {
+            q(format!("NV0{:02}", code(i) % 100))
+        }),
+        ("q: part of an email, 1 log of 1,000", |i, _| {
+            q(format!("ap.{:03}@", code(i)))
+        }),
+        ("q: two terms, 1 log of 1,000", |i, _| {
+            let k = code(i);
+            q(format!(
+                "{} inv{k:04}",
+                WORDS[(k % 8) as usize].to_lowercase()
+            ))
+        }),
+        ("q: a fragment in 1 log of 8", |i, _| {
+            q(WORDS[(i % 8) as usize][1..].to_string())
+        }),
+        ("q: a term under 3 characters", |i, _| {
+            q(format!("{}", i % 10 + 10))
         }),
     ];
     for (name, filter_of) in pages {
@@ -124,8 +142,21 @@ async fn scenario(backend: &str, url: &str, args: &Args) -> anyhow::Result<Vec<s
     Ok(out.iter().map(|m| m.row(backend)).collect())
 }
 
+/// The invoice code of query `i`: one log in 1,000 holds it.
+fn code(i: i64) -> i64 {
+    (i * 37).rem_euclid(1000)
+}
+
+fn q(text: String) -> Filter {
+    Filter {
+        q: Some(text),
+        ..Filter::default()
+    }
+}
+
 /// Bulk-load logs, 500 rows per INSERT (`insert_all`), 50,000 per transaction: the setup is not measured.
-/// Every log names a customer (one of eight words) and an invoice code that 1 log in 1,000 shares.
+/// Every log names a customer (one of eight words) with an email, and an invoice code; 1 log in
+/// 1,000 shares the code and the email's local part.
 async fn load_logs(store: &Store, rows: u64) -> anyhow::Result<()> {
     const COLUMNS: &[&str] = &[
         "create_date",
@@ -153,8 +184,10 @@ async fn load_logs(store: &Store, rows: u64) -> anyhow::Result<()> {
                 let model = MODELS[(n % 5) as usize];
                 let route = ROUTES[(n / 5 % 5) as usize];
                 let request = format!(
-                    r#"{{"params":{{"model":"{model}","vals":{{"payload":{{"partner_id":{{"name":"{} Trading {n}"}},"origin":"INV{:04}","order_line":[{{"product_id":{{"default_code":"P{}"}},"product_uom_qty":{}}}]}}}}}}}}"#,
+                    r#"{{"params":{{"model":"{model}","vals":{{"payload":{{"partner_id":{{"name":"{} Trading {n}","email":"ap.{:03}@{}.example.com"}},"origin":"INV{:04}","order_line":[{{"product_id":{{"default_code":"P{}"}},"product_uom_qty":{}}}]}}}}}}}}"#,
                     WORDS[(n % 8) as usize],
+                    n % 1000,
+                    WORDS[(n % 8) as usize].to_lowercase(),
                     n % 1000,
                     n % 97,
                     n % 13

@@ -19,7 +19,6 @@ mod search;
 mod writer;
 
 use preview::{chars, preview_json};
-pub use search::{INDEX_CHUNK, index_pending};
 pub use writer::{FLUSH_EVERY, LogWriter};
 
 use entity::api_log;
@@ -331,13 +330,12 @@ pub async fn payload(conn: &impl ConnectionTrait, id: i64) -> Result<Option<Valu
         .map_err(|e| LogError(format!("payload of log {id} is not JSON: {e}")))
 }
 
-/// Delete logs and their payloads.
+/// Delete logs and their payloads (the search index follows by trigger).
 pub async fn delete(conn: &impl ConnectionTrait, ids: &[i64]) -> Result<u64, LogError> {
     use sea_orm::{ColumnTrait, QueryFilter};
     if ids.is_empty() {
         return Ok(0);
     }
-    search::unindex(conn, ids).await?;
     files::detach_all(conn, PAYLOAD_MODEL, ids).await?;
     let deleted = api_log::Entity::delete_many()
         .filter(api_log::Column::Id.is_in(ids.iter().copied()))
@@ -358,7 +356,7 @@ pub struct Filter {
     pub until: Option<chrono::NaiveDateTime>,
     /// Only logs older than this id (the previous page's cursor).
     pub before: Option<i64>,
-    /// Words that must all appear in the previews.
+    /// Terms that must all appear inside the previews, case-insensitively (`search`).
     pub q: Option<String>,
     /// Only logs of these models (an admin key's `allowed_models`); None = every log.
     pub models: Option<Vec<String>>,
@@ -366,12 +364,12 @@ pub struct Filter {
 
 /// One page of logs, newest first, and the cursor of the next page when there is one.
 pub async fn list(
-    conn: &impl ConnectionTrait,
+    conn: &(impl ConnectionTrait + sea_orm::TransactionTrait),
     filter: &Filter,
     limit: u64,
 ) -> Result<(Vec<api_log::Model>, Option<i64>), LogError> {
     use api_log::Column;
-    use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
+    use sea_orm::{ColumnTrait, QueryFilter, QuerySelect, TransactionSession};
     let mut query = api_log::Entity::find();
     let equal = [
         (Column::LogType, &filter.log_type),
@@ -399,18 +397,23 @@ pub async fn list(
     if let Some(before) = filter.before {
         query = query.filter(Column::Id.lt(before));
     }
-    if let Some(found) = filter
-        .q
-        .as_deref()
-        .and_then(|q| search::matches(conn.get_database_backend(), q))
-    {
-        query = query.filter(found);
-    }
-    let mut rows = query
-        .order_by_desc(Column::Id)
-        .limit(limit + 1)
-        .all(conn)
-        .await?;
+    let backend = conn.get_database_backend();
+    let query = search::newest_matching(query, backend, filter.q.as_deref(), filter.before);
+    let query = query.limit(limit + 1);
+    let mut rows = if search::wants_custom_plan(backend, filter.q.as_deref()) {
+        // A prepared statement's generic plan cannot see the pattern (after five calls
+        // PostgreSQL may keep one for every `q`, assuming 0.5 % of rows match). Planned per
+        // value, a rare term takes the trigram index and a common one walks the id index until
+        // the page is full (EXPLAIN ANALYZE on 1,000,000 logs, BENCHMARKS.md).
+        let tx = conn.begin().await?;
+        tx.execute_unprepared("SET LOCAL plan_cache_mode = force_custom_plan")
+            .await?;
+        let rows = query.all(&tx).await?;
+        tx.commit().await?;
+        rows
+    } else {
+        query.all(conn).await?
+    };
     let next = if rows.len() as u64 > limit {
         rows.truncate(limit as usize);
         rows.last().map(|r| r.id)

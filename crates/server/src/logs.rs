@@ -86,8 +86,12 @@ impl LogsApi {
         since: Query<Option<String>>,
         /// Before this time.
         until: Query<Option<String>>,
-        /// Words that must all appear in the request or response preview (full-text search; a log
-        /// is searchable about a second after it is stored).
+        /// Terms (separated by spaces) that must all appear, case-insensitively, inside the
+        /// request or response preview, as Odoo's `ilike`: `SO00` finds `SO0042`; `%` and `_` are
+        /// literal. A term with three letters or digits in a row is looked up in a trigram index;
+        /// any other (`42`, `@`) only filters what those found, or, alone, the logs read newest
+        /// first until the page is full: add another filter for a rare short term. A log is found
+        /// as soon as its call is answered.
         q: Query<Option<String>>,
         /// At most 500; 50 by default.
         limit: Query<Option<u64>>,

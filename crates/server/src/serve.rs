@@ -36,7 +36,6 @@ pub async fn serve(settings: &Settings, dispatch: bool) -> anyhow::Result<()> {
     state.login_limiter = Arc::new(LoginLimiter::new(settings.login_limits()));
     state.follow_announcements();
     state.purge_old_logs();
-    state.index_logs();
     let dispatcher = dispatch
         .then(|| start_dispatcher(&state, settings))
         .transpose()?;

@@ -122,27 +122,6 @@ impl AppState {
         });
     }
 
-    /// Keep the logs' full-text index up to date in the background: a log is searchable by `q`
-    /// about a second after it is written.
-    pub fn index_logs(&self) {
-        let store = self.store.clone();
-        tokio::spawn(async move {
-            loop {
-                let indexer = store.clone();
-                let indexed = store
-                    .on_writer(async move { weft_logstore::index_pending(&indexer).await })
-                    .await;
-                match indexed {
-                    // A full chunk: more may be waiting.
-                    Ok(n) if n >= weft_logstore::INDEX_CHUNK => continue,
-                    Ok(_) => {}
-                    Err(e) => tracing::warn!(error = %e, "indexing logs for search failed"),
-                }
-                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-            }
-        });
-    }
-
     /// Re-read the parameters after a write.
     pub async fn reload_parameters(&self) -> anyhow::Result<()> {
         let fresh = self.store.parameters().await?;
