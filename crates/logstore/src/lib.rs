@@ -369,7 +369,7 @@ pub async fn list(
     limit: u64,
 ) -> Result<(Vec<api_log::Model>, Option<i64>), LogError> {
     use api_log::Column;
-    use sea_orm::{ColumnTrait, QueryFilter, QuerySelect, TransactionSession};
+    use sea_orm::{ColumnTrait, QueryFilter, QuerySelect};
     let mut query = api_log::Entity::find();
     let equal = [
         (Column::LogType, &filter.log_type),
@@ -398,21 +398,16 @@ pub async fn list(
         query = query.filter(Column::Id.lt(before));
     }
     let backend = conn.get_database_backend();
-    let query = search::newest_matching(query, backend, filter.q.as_deref(), filter.before);
-    let query = query.limit(limit + 1);
-    let mut rows = if search::wants_custom_plan(backend, filter.q.as_deref()) {
-        // A prepared statement's generic plan cannot see the pattern (after five calls
-        // PostgreSQL may keep one for every `q`, assuming 0.5 % of rows match). Planned per
-        // value, a rare term takes the trigram index and a common one walks the id index until
-        // the page is full (EXPLAIN ANALYZE on 1,000,000 logs, BENCHMARKS.md).
-        let tx = conn.begin().await?;
-        tx.execute_unprepared("SET LOCAL plan_cache_mode = force_custom_plan")
-            .await?;
-        let rows = query.all(&tx).await?;
-        tx.commit().await?;
-        rows
-    } else {
-        query.all(conn).await?
+    let mut rows = match filter.q.as_deref() {
+        Some(q) if search::wants_custom_plan(backend, Some(q)) => {
+            search::postgres_newest(conn, query, q, limit + 1).await?
+        }
+        q => {
+            search::newest_matching(query, backend, q, filter.before)
+                .limit(limit + 1)
+                .all(conn)
+                .await?
+        }
     };
     let next = if rows.len() as u64 > limit {
         rows.truncate(limit as usize);

@@ -174,3 +174,39 @@ async fn a_term_under_three_letters_filters_what_the_others_found() {
     })
     .await;
 }
+
+/// Matches older than the newest 10,000 logs (PostgreSQL checks those one by one, then asks the
+/// trigram index for the older ones) are found, newest first, and paged across the boundary.
+#[tokio::test]
+async fn a_rare_term_is_found_beyond_the_newest_ten_thousand_logs() {
+    each_backend(Registry::demo, async |store, backend| {
+        let oldest = log(&store, json!({"origin": "RARE-7741 first"}), json!({})).await;
+        let old = log(&store, json!({"origin": "rare-7741 second"}), json!({})).await;
+        let filler = log(&store, json!({"origin": "nothing to see"}), json!({})).await;
+        copies_of(&store, filler, 10_050).await;
+        let newest = log(&store, json!({"origin": "Rare-7741 third"}), json!({})).await;
+        assert_eq!(
+            found(&store, "rare-7741").await,
+            vec![newest, old, oldest],
+            "{backend:?}"
+        );
+        assert_eq!(paged(&store, "RARE-7741").await, vec![newest, old, oldest]);
+        assert_eq!(found(&store, "7741 first").await, vec![oldest]);
+        assert_eq!(found(&store, "nothing").await.len(), 50);
+    })
+    .await;
+}
+
+/// `n` copies of log `id`, in one statement (the same SQL on both databases).
+async fn copies_of(store: &Store, id: i64, n: u32) {
+    use sea_orm::ConnectionTrait;
+    let columns = "create_date, log_type, route, function_name, model, res_model, res_id, \
+                   callback_url, state, request_preview, response_preview, request_size, \
+                   response_size, duration_ms, user_id, idempotency_key, has_payload";
+    let sql = format!(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {n}) \
+         INSERT INTO weft_api_log ({columns}) SELECT {columns} FROM weft_api_log, n \
+         WHERE weft_api_log.id = {id}"
+    );
+    store.connection().execute_unprepared(&sql).await.unwrap();
+}
