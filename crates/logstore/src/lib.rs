@@ -399,7 +399,7 @@ pub async fn list(
     }
     let backend = conn.get_database_backend();
     let mut rows = match filter.q.as_deref() {
-        Some(q) if search::wants_custom_plan(backend, Some(q)) => {
+        Some(q) if search::postgres_two_steps(backend, Some(q)) => {
             search::postgres_newest(conn, query, q, limit + 1).await?
         }
         q => {

@@ -26,32 +26,32 @@ const PREVIEWS: &str = "(request_preview || ' ' || response_preview)";
 const FTS: &str = "weft_api_log_trigram";
 
 /// `query` narrowed to the logs whose previews hold every term of `q` (when it has one), newest
-/// first. `before` is the page's cursor, already a filter of `query`.
+/// first. `before` is the page's cursor, already a filter of `query`. On PostgreSQL a `q` with an
+/// indexed term goes to `postgres_newest` instead (`postgres_two_steps`).
 pub(crate) fn newest_matching(
     query: Select<api_log::Entity>,
     backend: DatabaseBackend,
     q: Option<&str>,
     before: Option<i64>,
 ) -> Select<api_log::Entity> {
-    let terms: Vec<&str> = q
-        .map(|q| q.split_whitespace().collect())
-        .unwrap_or_default();
-    let (indexed, scanned): (Vec<&str>, Vec<&str>) =
-        terms.into_iter().partition(|term| indexable(term));
-    let mut all = Condition::all();
-    for term in scanned {
-        all = all.add(in_either_preview(backend, term));
-    }
-    let query = query.filter(all);
+    let (indexed, scanned) = split_terms(q.unwrap_or_default());
+    let query = query.filter(unindexed(backend, &scanned));
     if indexed.is_empty() {
         return query.order_by_desc(api_log::Column::Id);
     }
-    if backend == DatabaseBackend::Postgres {
-        return query
-            .filter(indexed_on_postgres(&indexed))
-            .order_by_desc(api_log::Column::Id);
-    }
     fts5_newest(query, &indexed, before)
+}
+
+/// The terms of `q`: those a trigram index serves, and the others.
+fn split_terms(q: &str) -> (Vec<&str>, Vec<&str>) {
+    q.split_whitespace().partition(|term| indexable(term))
+}
+
+/// Every term no index serves, each checked on the row itself.
+fn unindexed(backend: DatabaseBackend, scanned: &[&str]) -> Condition {
+    scanned.iter().fold(Condition::all(), |all, term| {
+        all.add(in_either_preview(backend, term))
+    })
 }
 
 /// The indexed terms as PostgreSQL's trigram index serves them: `ILIKE` on `PREVIEWS`.
@@ -85,12 +85,9 @@ pub(crate) async fn postgres_newest(
     want: u64,
 ) -> Result<Vec<api_log::Model>, LogError> {
     use api_log::Column::Id;
-    let (indexed, scanned): (Vec<&str>, Vec<&str>) =
-        q.split_whitespace().partition(|term| indexable(term));
-    let mut matching = indexed_on_postgres(&indexed);
-    for term in scanned {
-        matching = matching.add(in_either_preview(DatabaseBackend::Postgres, term));
-    }
+    let (indexed, scanned) = split_terms(q);
+    let matching =
+        indexed_on_postgres(&indexed).add(unindexed(DatabaseBackend::Postgres, &scanned));
     let tx = conn.begin().await?;
     // Each statement planned for its own values, not a generic plan blind to the pattern.
     tx.execute_unprepared("SET LOCAL plan_cache_mode = force_custom_plan")
@@ -141,8 +138,8 @@ pub(crate) async fn postgres_newest(
     Ok(rows)
 }
 
-/// Whether `q` has a term for PostgreSQL's trigram index, whose use depends on the term.
-pub(crate) fn wants_custom_plan(backend: DatabaseBackend, q: Option<&str>) -> bool {
+/// Whether the page is `postgres_newest`'s: PostgreSQL, and `q` has a term its trigram index serves.
+pub(crate) fn postgres_two_steps(backend: DatabaseBackend, q: Option<&str>) -> bool {
     backend == DatabaseBackend::Postgres && q.is_some_and(|q| q.split_whitespace().any(indexable))
 }
 
