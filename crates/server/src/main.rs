@@ -10,6 +10,7 @@ mod hooks;
 mod idempotency;
 mod logs;
 mod metrics;
+mod odoo;
 mod outbound;
 mod ratelimit;
 mod reach;
