@@ -174,3 +174,32 @@ async fn another_companys_data_record_is_refused_as_reading_it() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn context_get_answers_a_key_limited_to_other_models() {
+    each_backend(test_registry, async |store, _| {
+        let env = key(&["res.partner"]);
+        let context = ok(
+            &store,
+            &env,
+            "res.users",
+            "context_get",
+            json!([]),
+            json!({}),
+        )
+        .await;
+        assert_eq!(context, json!({"lang": "en_US", "tz": "UTC", "uid": 7}));
+        // Reading users is still refused to that key.
+        let f = fault(
+            &store,
+            &env,
+            "res.users",
+            "read",
+            json!([[7], ["name"]]),
+            json!({}),
+        )
+        .await;
+        assert_fault(&f, FaultKind::AccessError, "res.users");
+    })
+    .await;
+}
