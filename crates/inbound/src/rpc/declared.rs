@@ -47,7 +47,7 @@ pub(crate) async fn run(
     let parameters = function::parameters(method, Some(&Value::Object(given)), &untrusted::NONE)?;
     // The records must exist and be visible before their requirement is looked at.
     let found = tx.read(&model.name, &ids, &["id"]).await?;
-    if found.len() < weft_store_unique(&ids) {
+    if found.len() < unique_count(&ids) {
         let missing: Vec<i64> = ids
             .iter()
             .copied()
@@ -67,7 +67,7 @@ pub(crate) async fn run(
     Ok(function::run_method(tx, registry, model, method, &ids, &parameters).await?)
 }
 
-fn weft_store_unique(ids: &[i64]) -> usize {
+fn unique_count(ids: &[i64]) -> usize {
     let mut seen = std::collections::HashSet::new();
     ids.iter().filter(|id| seen.insert(**id)).count()
 }

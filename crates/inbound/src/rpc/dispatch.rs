@@ -89,6 +89,8 @@ pub(crate) fn resolve<'r>(
 /// How often a call that loses a race is run before it fails, as `call::run` does.
 const TRANSIENT_ATTEMPTS: u64 = 3;
 
+/// `settings` are the ecosoft routes' (`webhook.rollback_*` and the lookups'): none applies here,
+/// since an Odoo call always rolls back on a failure, as Odoo's own `call_kw` does.
 pub(crate) async fn dispatch(
     store: &Store,
     env: &Env,
