@@ -10,6 +10,7 @@ mod faults;
 mod group;
 mod hooks;
 mod meta;
+mod named;
 mod shapes;
 
 use serde_json::{Map, Value, json};
