@@ -6,6 +6,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod calls;
 mod envelope;
 mod guarantees;
 mod json2;
