@@ -5,6 +5,7 @@
 //! model-method dispatcher `weft_inbound::rpc`; both answer a JSON value or a `Fault` that the front
 //! end encodes its own way.
 
+pub mod xmlrpc;
 use crate::state::AppState;
 use serde_json::Value;
 use weft_inbound::rpc::{Fault, FaultKind};
