@@ -6,6 +6,9 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod common;
+mod object;
+mod rules;
 mod transport;
 
 use support::TestServer;
@@ -93,4 +96,46 @@ pub(crate) fn text_code(fault: &Fault) -> &str {
         FaultCode::Text(code) => code,
         other => panic!("a string faultCode, got {other:?}"),
     }
+}
+
+/// An integration user's uid and API key, logged in over XML-RPC.
+pub(crate) struct Caller {
+    pub uid: serde_json::Value,
+    pub key: String,
+}
+
+pub(crate) async fn caller(server: &TestServer, login: &str, models: Option<&[&str]>) -> Caller {
+    let key = server.user_key(login, "integration", models).await;
+    let params = [
+        serde_json::json!("weft"),
+        serde_json::json!(login),
+        serde_json::json!(key),
+    ];
+    let uid = call(server, "/xmlrpc/2/common", "login", &params)
+        .await
+        .expect("a login");
+    assert!(uid.is_i64(), "{uid}");
+    Caller { uid, key }
+}
+
+/// `object.execute_kw(db, uid, key, model, method, args, kwargs)` on `path`.
+pub(crate) async fn execute_kw(
+    server: &TestServer,
+    path: &str,
+    caller: &Caller,
+    model: &str,
+    method: &str,
+    args: serde_json::Value,
+    kwargs: serde_json::Value,
+) -> Result<serde_json::Value, Fault> {
+    let params = [
+        serde_json::json!("weft"),
+        caller.uid.clone(),
+        serde_json::json!(caller.key),
+        serde_json::json!(model),
+        serde_json::json!(method),
+        args,
+        kwargs,
+    ];
+    call(server, path, "execute_kw", &params).await
 }

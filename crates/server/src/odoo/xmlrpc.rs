@@ -63,8 +63,8 @@ async fn answer(
             &Fault::new(FaultKind::ValueError, malformed.to_string()),
         ),
         Ok(call) => {
-            let peer = client_address(state, req);
-            match service_call(state, Some(peer), wire, service, &call.name, call.params).await {
+            let peer = super::jsonrpc::client_address(state, req);
+            match service_call(state, peer, wire, service, &call.name, call.params).await {
                 Ok(result) => codec::encode_response(&result).unwrap_or_else(|unwritable| {
                     // A None (or an unwritable value) in a result is Odoo's TypeError.
                     fault_xml(
@@ -80,16 +80,6 @@ async fn answer(
         .status(StatusCode::OK)
         .content_type("text/xml; charset=utf-8")
         .body(xml)
-}
-
-/// The address failed logins count against, as `/web/session/authenticate` finds it.
-fn client_address(state: &AppState, req: &Request) -> std::net::IpAddr {
-    let peer = req.remote_addr().as_socket_addr().map(|a| a.ip());
-    let forwarded = req
-        .headers()
-        .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok());
-    state.login_limiter.client_address(peer, forwarded)
 }
 
 fn fault_xml(wire: Wire, fault: &Fault) -> String {
