@@ -274,6 +274,35 @@ struct Parser<'a> {
 }
 
 fn parse(input: &[u8], root: Root) -> Result<Document, DecodeError> {
+    match declared(input).filter(|name| LATIN1.contains(&name.as_str())) {
+        // One character per byte: lines and columns stay those of the bytes sent.
+        Some(_) => parse_utf8(input.iter().map(|&b| b as char).collect::<String>(), root),
+        None => parse_utf8(input, root),
+    }
+}
+
+/// The names of ISO-8859-1, PHP's xmlrpc extension's default: each byte is the code point of the
+/// same value, so such a body is read as UTF-8 once each byte is widened.
+const LATIN1: [&str; 4] = ["iso-8859-1", "iso8859-1", "latin-1", "latin1"];
+
+/// The encoding an XML declaration at the start of `input` names, lowercased.
+fn declared(input: &[u8]) -> Option<String> {
+    let head = &input[..input.len().min(256)];
+    let decl = head.strip_prefix(b"<?xml")?;
+    let decl = &decl[..decl.windows(2).position(|w| w == b"?>")?];
+    let lower = decl.to_ascii_lowercase();
+    let at = lower.windows(8).position(|w| w == b"encoding")?;
+    let rest = lower[at + 8..]
+        .trim_ascii_start()
+        .strip_prefix(b"=")?
+        .trim_ascii_start();
+    let (&quote, value) = rest.split_first()?;
+    let end = value.iter().position(|&b| b == quote)?;
+    String::from_utf8(value[..end].to_vec()).ok()
+}
+
+fn parse_utf8(input: impl AsRef<[u8]>, root: Root) -> Result<Document, DecodeError> {
+    let input = input.as_ref();
     let body = input.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(input);
     let mut parser = Parser {
         input,
@@ -332,7 +361,7 @@ impl From<&str> for Refusal {
     }
 }
 
-/// Only UTF-8 is read (what Python's, PHP Ripcord's and most clients send).
+/// UTF-8 (what Python's and most clients send), and ISO-8859-1 once widened by `parse`.
 fn declared_encoding(decl: &quick_xml::events::BytesDecl) -> Result<(), String> {
     match decl.encoding() {
         None => Ok(()),

@@ -23,6 +23,8 @@
 //! Odoo does), arrays and structs; null is refused as Odoo refuses `None` ("cannot marshal None
 //! unless allow_none is enabled").
 //!
+//! Bodies are read in UTF-8 or ISO-8859-1 (PHP's xmlrpc extension declares it by default).
+//!
 //! Hostile input: a DOCTYPE is refused (so no entity is ever defined or expanded), arrays and
 //! structs nest at most `MAX_DEPTH` deep, the parser keeps its own stack (no recursion, so no
 //! stack overflow), and every malformed document is an error naming the line, column and reason.
