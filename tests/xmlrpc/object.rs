@@ -394,6 +394,27 @@ async fn base64_arguments_are_stored_as_their_text() {
         )
         .await;
         assert_eq!(read[0]["datas"], "aGVsbG8gd29ybGQ=", "{read}");
+        // A 400 KB attachment (decoded off the async workers), wrapped at 76 characters.
+        let big: String = "QUJD".repeat(100_000);
+        let wrapped = big
+            .as_bytes()
+            .chunks(76)
+            .map(|l| std::str::from_utf8(l).unwrap())
+            .collect::<Vec<_>>()
+            .join("\n");
+        let id = crate::answer(&server, OBJECT, body_with_base64(&who, &wrapped))
+            .await
+            .expect("created");
+        let read = kw(
+            &server,
+            &who,
+            "x.document",
+            "read",
+            json!([[id], ["datas"]]),
+            json!({}),
+        )
+        .await;
+        assert_eq!(read[0]["datas"], big);
         let broken = body_with_base64(&who, "aGVsbG8");
         let refused = fault(crate::answer(&server, OBJECT, broken).await);
         assert_eq!(int_code(&refused), 1);

@@ -13,6 +13,10 @@ use poem::{Endpoint, EndpointExt, IntoResponse, Request, Response, Route, handle
 use weft_inbound::rpc::{Fault, FaultKind};
 use weft_xmlrpc as codec;
 
+/// Bodies larger than this are decoded off the async workers: a 10 MB base64 attachment takes
+/// tens of milliseconds to read, which would stall every request sharing the worker.
+const DECODED_INLINE: usize = 256 * 1024;
+
 /// The services Odoo serves over XML-RPC.
 const SERVICES: [&str; 3] = ["common", "object", "db"];
 
@@ -31,7 +35,7 @@ async fn xmlrpc_2(
     Path(service): Path<String>,
     body: Vec<u8>,
 ) -> Response {
-    answer(&state, req, Wire::XmlRpc, &service, &body).await
+    answer(&state, req, Wire::XmlRpc, &service, body).await
 }
 
 #[handler]
@@ -41,7 +45,7 @@ async fn xmlrpc_legacy(
     Path(service): Path<String>,
     body: Vec<u8>,
 ) -> Response {
-    answer(&state, req, Wire::XmlRpcLegacy, &service, &body).await
+    answer(&state, req, Wire::XmlRpcLegacy, &service, body).await
 }
 
 /// Decode, call, encode: a `methodResponse` or a fault, HTTP 200 either way.
@@ -50,13 +54,13 @@ async fn answer(
     req: &Request,
     wire: Wire,
     service: &str,
-    body: &[u8],
+    body: Vec<u8>,
 ) -> Response {
     if !SERVICES.contains(&service) {
         let message = format!("no XML-RPC service '{service}' (common, object, db)");
         return (StatusCode::NOT_FOUND, message).into_response();
     }
-    let xml = match codec::decode_call(body) {
+    let xml = match decode(body).await {
         // Odoo's reader raises an ExpatError here: an application error (code 1), not a 400.
         Err(malformed) => fault_xml(
             wire,
@@ -80,6 +84,22 @@ async fn answer(
         .status(StatusCode::OK)
         .content_type("text/xml; charset=utf-8")
         .body(xml)
+}
+
+async fn decode(body: Vec<u8>) -> Result<codec::MethodCall, codec::DecodeError> {
+    if body.len() <= DECODED_INLINE {
+        return codec::decode_call(&body);
+    }
+    tokio::task::spawn_blocking(move || codec::decode_call(&body))
+        .await
+        .unwrap_or_else(|stopped| {
+            Err(codec::DecodeError {
+                line: 1,
+                column: 1,
+                offset: 0,
+                reason: format!("the body could not be read: {stopped}"),
+            })
+        })
 }
 
 fn fault_xml(wire: Wire, fault: &Fault) -> String {
