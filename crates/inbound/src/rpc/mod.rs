@@ -9,6 +9,40 @@
 //! Every call runs in one store transaction (a write commits on success and rolls back on a
 //! failure, so rules and subscriptions fire exactly as for the ecosoft routes), under the caller's
 //! companies, role and the key's `allowed_models` on every model it touches.
+//!
+//! | module | part |
+//! |---|---|
+//! | `dispatch` | `call_kw`'s rules: private names, unknown models and methods, `context`, the transaction |
+//! | `params` | the one table of standard signatures, and Python's argument binding |
+//! | `values` | reading one argument (`False`/null mean none) and the `context` |
+//! | `records` | search, search_count, search_read, read, create, write, unlink, copy, default_get, name_search, name_create |
+//! | `group`, `dates` | read_group and its date buckets |
+//! | `meta` | fields_get, check_access_rights, res.users.context_get |
+//! | `irmodel` | ir.model, ir.model.fields, ir.model.data |
+//! | `declared` | the schema's declared methods as record methods |
+//! | `fault` | store and call errors as Odoo exceptions |
+//!
+//! The methods (after the ids for a method on records):
+//!
+//! ```text
+//! search(domain, offset=0, limit=None, order=None, count=False)       -> [ids] | int
+//! search_count(domain, limit=None)                                     -> int
+//! search_read(domain=None, fields=None, offset=0, limit=None, order=None, *, load) -> [dicts]
+//! read(ids, fields=None, load='_classic_read')                         -> [dicts]
+//! create(vals_list)                                                    -> id | [ids]
+//! write(ids, vals) -> true;  unlink(ids) -> true;  copy(ids, default=None) -> id
+//! default_get(fields_list)                                             -> {field: default}
+//! name_search(name='', args=None, operator='ilike', limit=100)         -> [[id, name]]
+//! name_create(name)                                                    -> [id, name]
+//! fields_get(allfields=None, attributes=None)                          -> {field: {...}}
+//! read_group(domain, fields, groupby, offset=0, limit=None, orderby=False, lazy=True) -> [groups]
+//! check_access_rights(operation, raise_exception=True)                 -> bool
+//! res.users.context_get()                                              -> {lang, tz, uid}
+//! ir.model.get_available_models()                                      -> [{model, display_name}]
+//! ir.model.data.check_object_reference(module, xml_id, raise_on_access_error=False) -> [model, id]
+//! ir.model.data.xmlid_to_res_id(xmlid, raise_if_not_found=False)       -> id | false
+//! <declared>(ids, *params)                                             -> true | id(s)
+//! ```
 
 mod dates;
 mod declared;

@@ -7,6 +7,7 @@ mod common;
 mod attacks;
 mod faults;
 mod group;
+mod hooks;
 mod meta;
 mod shapes;
 

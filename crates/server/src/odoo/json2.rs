@@ -65,7 +65,7 @@ impl Json2Api {
         let model = file.0.strip_suffix(".json").unwrap_or(&file.0);
         match doc::model_doc(&self.state.store, model) {
             Some(doc) => Json2Reply::text(StatusCode::OK, doc),
-            None => not_found(&format!("the model {model:?} does not exist")),
+            None => not_found(&format!("the model '{model}' does not exist")),
         }
     }
 }
@@ -84,7 +84,7 @@ impl Json2Api {
             .get("x-odoo-database")
             .map(|v| v.to_str().unwrap_or(""));
         if let Some(db) = database.filter(|db| *db != self.state.database_name) {
-            return Err(not_found(&format!("database {db:?} not found")));
+            return Err(not_found(&format!("database '{db}' not found")));
         }
         let named = named_arguments(body)?;
         let call = bind(&self.state.store, model, method, named)?;
@@ -165,7 +165,7 @@ fn bind(
 ) -> Result<ModelCall, Json2Reply> {
     let Some(signature) = rpc::signature(store, model, method) else {
         return Err(match doc::model_exists(store, model) {
-            false => not_found(&format!("the model {model:?} does not exist")),
+            false => not_found(&format!("the model '{model}' does not exist")),
             true if method.starts_with('_') => fault_reply(&Fault::new(
                 FaultKind::AccessError,
                 format!("Private methods (such as '{model}.{method}') cannot be called remotely."),

@@ -79,6 +79,7 @@ pub struct Json2Error {
 
 /// `/doc-bearer/{model}.json`: each method of the model with its parameters in order.
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ModelDoc {
     pub name: String,
     pub model: String,
@@ -86,6 +87,7 @@ pub struct ModelDoc {
 }
 
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct MethodDoc {
     /// `["model"]` for a method called without ids.
     pub api: Vec<String>,
