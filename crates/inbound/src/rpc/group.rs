@@ -146,30 +146,85 @@ struct Group {
     rows: Vec<usize>,
 }
 
+/// A `read_group` call's arguments, read and checked.
+struct Request<'m> {
+    domain: weft_domain::Domain,
+    grouped: Vec<GroupBy<'m>>,
+    aggregated: Vec<Aggregate<'m>>,
+    /// The groupbys a lazy call leaves for the next level (`__context`).
+    rest: Vec<String>,
+    count_key: String,
+    orderby: Option<String>,
+    offset: usize,
+    limit: usize,
+}
+
+impl<'m> Request<'m> {
+    fn parse(job: &Job<'m>) -> Result<Request<'m>, Fault> {
+        let fields = values::names(job.args.get("fields"), "fields")?;
+        let all = values::names(job.args.get("groupby"), "groupby")?;
+        let lazy = values::flag(job.args.get("lazy"), true);
+        let used = if lazy { all.len().min(1) } else { all.len() };
+        let grouped = groupbys(job.model, &all[..used])?;
+        let count_key = match (lazy, grouped.first()) {
+            (true, Some(first)) => format!("{}_count", first.field.name),
+            _ => "__count".to_string(),
+        };
+        Ok(Request {
+            domain: values::domain(job.args.get("domain"), "domain")?,
+            aggregated: aggregates(job.model, &fields, &grouped)?,
+            grouped,
+            rest: all[used..].to_vec(),
+            count_key,
+            orderby: values::order(job.args.get("orderby"), "orderby")?,
+            offset: values::offset(job.args.get("offset"))? as usize,
+            limit: values::limit(job.args.get("limit"))?.map_or(usize::MAX, |l| l as usize),
+        })
+    }
+
+    /// The stored columns the groups and aggregates read.
+    fn columns(&self) -> Vec<&str> {
+        let mut columns: Vec<&str> = self.grouped.iter().map(|g| g.field.name.as_str()).collect();
+        columns.extend(self.aggregated.iter().map(|a| a.field.name.as_str()));
+        columns.sort_unstable();
+        columns.dedup();
+        columns
+    }
+}
+
 pub(crate) async fn read_group(job: &Job<'_>, tx: &Tx) -> Outcome<Done> {
-    let model = job.model;
-    let domain = values::domain(job.args.get("domain"), "domain")?;
-    let fields = values::names(job.args.get("fields"), "fields")?;
-    let all_groupby = values::names(job.args.get("groupby"), "groupby")?;
-    let lazy = values::flag(job.args.get("lazy"), true);
-    let used = if lazy {
-        &all_groupby[..all_groupby.len().min(1)]
-    } else {
-        &all_groupby[..]
-    };
-    let grouped = groupbys(model, used)?;
-    let aggregated = aggregates(model, &fields, &grouped)?;
-    let mut columns: Vec<&str> = grouped.iter().map(|g| g.field.name.as_str()).collect();
-    columns.extend(aggregated.iter().map(|a| a.field.name.as_str()));
-    columns.sort_unstable();
-    columns.dedup();
+    let request = Request::parse(job)?;
+    let rows = matching_rows(job, tx, &request).await?;
+    let mut groups = partition(&request.grouped, &rows);
+    let names = many2one_names(tx, &request.grouped, &groups).await?;
+    sort(&mut groups, &request, &rows, &names)?;
+    let out: Vec<Value> = groups
+        .iter()
+        .skip(request.offset)
+        .take(request.limit)
+        .map(|group| render(&request, group, &rows, &names))
+        .collect();
+    Ok((Value::Array(out), Vec::new()))
+}
+
+/// The rows the domain matches (through the store's scoped search), at most `MAX_GROUPED_ROWS`.
+async fn matching_rows(
+    job: &Job<'_>,
+    tx: &Tx,
+    request: &Request<'_>,
+) -> Outcome<Vec<Map<String, Value>>> {
     let options = SearchOptions {
         limit: Some(MAX_GROUPED_ROWS + 1),
         include_archived: !job.context.active_test,
         ..SearchOptions::default()
     };
     let rows = tx
-        .search_rows(&model.name, &domain, &options, &columns)
+        .search_rows(
+            &job.model.name,
+            &request.domain,
+            &options,
+            &request.columns(),
+        )
         .await?;
     if rows.len() as u64 > MAX_GROUPED_ROWS {
         return Err(Fault::new(
@@ -178,57 +233,44 @@ pub(crate) async fn read_group(job: &Job<'_>, tx: &Tx) -> Outcome<Done> {
         )
         .into());
     }
-    let rows: Vec<Map<String, Value>> = rows.into_iter().map(|(_, row)| row).collect();
-    let mut groups = partition(&grouped, &rows);
-    let names = many2one_names(tx, &grouped, &groups).await?;
-    let orderby = values::order(job.args.get("orderby"), "orderby")?;
-    sort(
-        &mut groups,
-        &grouped,
-        &aggregated,
-        &rows,
-        &names,
-        orderby.as_deref(),
-    )?;
-    let offset = values::offset(job.args.get("offset"))? as usize;
-    let limit = values::limit(job.args.get("limit"))?.map_or(usize::MAX, |l| l as usize);
-    let count_key = match (lazy, grouped.first()) {
-        (true, Some(first)) => format!("{}_count", first.field.name),
-        _ => "__count".to_string(),
-    };
-    let base = domain.to_json();
-    let rest: Vec<String> = all_groupby.iter().skip(used.len()).cloned().collect();
-    let out: Vec<Value> = groups
-        .iter()
-        .skip(offset)
-        .take(limit)
-        .map(|group| {
-            let mut row = Map::new();
-            let mut group_domain = base.as_array().cloned().unwrap_or_default();
-            let mut ranges = Map::new();
-            for (g, key) in grouped.iter().zip(&group.keys) {
-                let (value, term, range) = describe(g, key, &names);
-                row.insert(g.spec.clone(), value);
-                group_domain = and(group_domain, term);
-                if let Some(range) = range {
-                    ranges.insert(g.spec.clone(), range);
-                }
-            }
-            row.insert(count_key.clone(), json!(group.rows.len()));
-            for a in &aggregated {
-                row.insert(a.key.clone(), aggregate(a, &group.rows, &rows));
-            }
-            row.insert("__domain".into(), Value::Array(group_domain));
-            if !ranges.is_empty() {
-                row.insert("__range".into(), Value::Object(ranges));
-            }
-            if lazy && !rest.is_empty() {
-                row.insert("__context".into(), json!({"group_by": rest}));
-            }
-            Value::Object(row)
-        })
-        .collect();
-    Ok((Value::Array(out), Vec::new()))
+    Ok(rows.into_iter().map(|(_, row)| row).collect())
+}
+
+/// One group as Odoo 17 answers it.
+fn render(
+    request: &Request<'_>,
+    group: &Group,
+    rows: &[Map<String, Value>],
+    names: &Names,
+) -> Value {
+    let mut row = Map::new();
+    let mut group_domain = request
+        .domain
+        .to_json()
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let mut ranges = Map::new();
+    for (g, key) in request.grouped.iter().zip(&group.keys) {
+        let (value, term, range) = describe(g, key, names);
+        row.insert(g.spec.clone(), value);
+        group_domain = and(group_domain, term);
+        if let Some(range) = range {
+            ranges.insert(g.spec.clone(), range);
+        }
+    }
+    row.insert(request.count_key.clone(), json!(group.rows.len()));
+    for a in &request.aggregated {
+        row.insert(a.key.clone(), aggregate(a, &group.rows, rows));
+    }
+    row.insert("__domain".into(), Value::Array(group_domain));
+    if !ranges.is_empty() {
+        row.insert("__range".into(), Value::Object(ranges));
+    }
+    if !request.rest.is_empty() {
+        row.insert("__context".into(), json!({"group_by": request.rest}));
+    }
+    Value::Object(row)
 }
 
 /// The bucket of one row for one groupby: the stored value, or a date's bucket start.
@@ -372,27 +414,20 @@ fn aggregate(a: &Aggregate<'_>, members: &[usize], rows: &[Map<String, Value>]) 
     }
 }
 
-/// Order the groups by `orderby` (groupby specs, aggregate keys, `__count`), by default by the
-/// groupby values ascending (a many2one by its display name), empty values last.
-fn sort(
-    groups: &mut [Group],
-    grouped: &[GroupBy<'_>],
-    aggregated: &[Aggregate<'_>],
-    rows: &[Map<String, Value>],
-    names: &Names,
-    orderby: Option<&str>,
-) -> Result<(), Fault> {
-    enum Key {
-        Group(usize),
-        Aggregate(usize),
-        Count,
-    }
+/// What a group is ordered by.
+enum Key {
+    Group(usize),
+    Aggregate(usize),
+    Count,
+}
+
+/// `orderby`'s terms (groupby specs, aggregate keys, `__count` or `<groupby>_count`), by default
+/// the groupbys ascending.
+fn order_terms(request: &Request<'_>) -> Result<Vec<(Key, bool)>, Fault> {
+    let (grouped, aggregated) = (&request.grouped, &request.aggregated);
     let mut terms = Vec::new();
-    for term in orderby
-        .unwrap_or("")
-        .split(',')
-        .filter(|t| !t.trim().is_empty())
-    {
+    let text = request.orderby.as_deref().unwrap_or("");
+    for term in text.split(',').filter(|t| !t.trim().is_empty()) {
         let mut words = term.split_whitespace();
         let name = words.next().unwrap_or_default();
         let descending = match words.next().map(str::to_ascii_lowercase).as_deref() {
@@ -405,17 +440,16 @@ fn sort(
                 ));
             }
         };
-        let key = if name == "__count"
-            || name.ends_with("_count") && !aggregated.iter().any(|a| a.key == name)
-        {
+        let count = name == "__count" || name == request.count_key;
+        let key = if let Some(i) = aggregated.iter().position(|a| a.key == name) {
+            Key::Aggregate(i)
+        } else if count {
             Key::Count
         } else if let Some(i) = grouped
             .iter()
             .position(|g| g.spec == name || g.field.name == name)
         {
             Key::Group(i)
-        } else if let Some(i) = aggregated.iter().position(|a| a.key == name) {
-            Key::Aggregate(i)
         } else {
             return Err(value_error(
                 "orderby",
@@ -427,11 +461,22 @@ fn sort(
     if terms.is_empty() {
         terms = (0..grouped.len()).map(|i| (Key::Group(i), false)).collect();
     }
+    Ok(terms)
+}
+
+/// Order the groups by `orderby` (a many2one by its display name), empty values last.
+fn sort(
+    groups: &mut Vec<Group>,
+    request: &Request<'_>,
+    rows: &[Map<String, Value>],
+    names: &Names,
+) -> Result<(), Fault> {
+    let terms = order_terms(request)?;
     let sortable = |g: &Group, key: &Key| -> Value {
         match key {
             Key::Count => json!(g.rows.len()),
-            Key::Aggregate(i) => aggregate(&aggregated[*i], &g.rows, rows),
-            Key::Group(i) => match (&grouped[*i].field.kind, &g.keys[*i]) {
+            Key::Aggregate(i) => aggregate(&request.aggregated[*i], &g.rows, rows),
+            Key::Group(i) => match (&request.grouped[*i].field.kind, &g.keys[*i]) {
                 (FieldType::Many2one { comodel, .. }, Value::Number(id)) => names
                     .get(comodel)
                     .and_then(|n| n.get(&id.as_i64().unwrap_or_default()))
@@ -440,9 +485,14 @@ fn sort(
             },
         }
     };
-    groups.sort_by(|a, b| {
-        for (key, descending) in &terms {
-            let ordering = compare(&sortable(a, key), &sortable(b, key));
+    // Each group's sort values once, not once per comparison.
+    let mut keyed: Vec<(Vec<Value>, Group)> = std::mem::take(groups)
+        .into_iter()
+        .map(|g| (terms.iter().map(|(k, _)| sortable(&g, k)).collect(), g))
+        .collect();
+    keyed.sort_by(|(a, _), (b, _)| {
+        for (i, (_, descending)) in terms.iter().enumerate() {
+            let ordering = compare(&a[i], &b[i]);
             let ordering = if *descending {
                 ordering.reverse()
             } else {
@@ -454,5 +504,6 @@ fn sort(
         }
         std::cmp::Ordering::Equal
     });
+    groups.extend(keyed.into_iter().map(|(_, g)| g));
     Ok(())
 }

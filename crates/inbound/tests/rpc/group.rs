@@ -130,3 +130,26 @@ async fn bad_group_specs_are_value_errors() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn groups_order_by_count_and_by_name() {
+    each_backend(test_registry, async |store, _| {
+        let (acme, bolt) = orders(&store).await;
+        // Created last but first by name (byte order, as the store orders text).
+        let zeta = create(&store, "res.partner", json!({"name": "AAA Corp"})).await;
+        create(&store, "sale.order", json!({"partner_id": zeta})).await;
+        let ids = |groups: &Value| -> Vec<Value> {
+            groups.as_array().unwrap().iter().map(|g| g["partner_id"][0].clone()).collect()
+        };
+        let by_name = ok(&store, &su(), "sale.order", "read_group", json!([[], [], ["partner_id"]]), json!({})).await;
+        assert_eq!(ids(&by_name), [json!(zeta), json!(acme), json!(bolt)]);
+        let by_count = ok(&store, &su(), "sale.order", "read_group", json!([[], [], ["partner_id"]]), json!({"orderby": "partner_id_count desc, partner_id desc"})).await;
+        assert_eq!(ids(&by_count), [json!(acme), json!(bolt), json!(zeta)]);
+        let f = fault(&store, &su(), "sale.order", "read_group", json!([[], [], ["partner_id"]]), json!({"orderby": "nope"})).await;
+        assert_fault(&f, FaultKind::ValueError, "orderby");
+        let undated = ok(&store, &su(), "sale.order", "read_group", json!([[["partner_id", "=", zeta]], [], ["date_order:day"]]), json!({})).await;
+        assert_eq!(undated, json!([{"date_order:day": false, "date_order_count": 1,
+            "__domain": ["&", ["partner_id", "=", zeta], ["date_order", "=", false]], "__range": {"date_order:day": false}}]));
+    })
+    .await;
+}

@@ -5,6 +5,7 @@
 mod common;
 
 mod attacks;
+mod commands;
 mod faults;
 mod group;
 mod hooks;
