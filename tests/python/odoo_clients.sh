@@ -4,7 +4,8 @@
 # tests/python/odoo_clients/requirements.txt (their own venv, target/odoo-venv), plus
 # tests/python/odoo_xmlrpc.py (the stdlib xmlrpc.client on /xmlrpc/2) when it is there. Each
 # script logs in as a user with a password made through the admin API (json2 with the admin's API
-# key), prints a line per step and stops at its first failure with the request and the reply.
+# key), prints a line per step and stops at its first failure with the request and the reply;
+# then the Python snippets of README.md's "Odoo clients" section run as written.
 # Every script runs, on a fresh SQLite file, then again on a database made on
 # WEFT_TEST_POSTGRES_URL's server when that is set (dropped after); the step fails if any script
 # failed. Builds nothing: .ci/run's cargo test has built target/debug/weft (WEFT_BIN names another).
@@ -54,6 +55,7 @@ run_all() {
     run_script "odoo-client-lib $protocol" odoolib_client.py "$protocol" "$url" "$db" "$login" "$password"
   done
   run_script "odoo-client-lib json2" odoolib_client.py json2 "$url" "$db" admin "$key"
+  run_script "README snippets" readme_snippets.py "$root/README.md" "$url" "$login" "$password"
   if [ -f "$root/tests/python/odoo_xmlrpc.py" ]; then
     run_script "xmlrpc.client" "$root/tests/python/odoo_xmlrpc.py" "$url" "$db" "$login" "$password"
   fi
