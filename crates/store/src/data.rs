@@ -95,6 +95,42 @@ impl Tx {
         Ok(loaded)
     }
 
+    /// The record a loaded data record's key names (`base.USD`): its model and id. Only the key
+    /// table is read: whether the env may see the record is for the caller's read to decide.
+    pub async fn data_record(&self, key: &str) -> Result<Option<(String, i64)>> {
+        let select = Query::select()
+            .columns([Alias::new("res_model"), Alias::new("res_id")])
+            .from(Alias::new("weft_data_key"))
+            .and_where(Expr::col(Alias::new("key")).eq(key))
+            .to_owned();
+        let Some(row) = self.conn.query_one(&select).await? else {
+            return Ok(None);
+        };
+        Ok(Some((row.try_get_by_index(0)?, row.try_get_by_index(1)?)))
+    }
+
+    /// Every loaded data record's key with its model and id, in key order.
+    pub async fn data_records(&self) -> Result<Vec<(String, String, i64)>> {
+        let select = Query::select()
+            .columns([
+                Alias::new("key"),
+                Alias::new("res_model"),
+                Alias::new("res_id"),
+            ])
+            .from(Alias::new("weft_data_key"))
+            .order_by(Alias::new("key"), sea_orm::Order::Asc)
+            .to_owned();
+        let mut out = Vec::new();
+        for row in self.conn.query_all(&select).await? {
+            out.push((
+                row.try_get_by_index(0)?,
+                row.try_get_by_index(1)?,
+                row.try_get_by_index(2)?,
+            ));
+        }
+        Ok(out)
+    }
+
     async fn data_key(&self, key: &str) -> Result<Option<i64>> {
         let select = Query::select()
             .column(Alias::new("res_id"))

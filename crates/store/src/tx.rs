@@ -518,6 +518,14 @@ impl Tx {
         self.load_rows(model, ids, Some(&fields)).await
     }
 
+    /// Display names (`rec_name`) of existing ids; a record the env may not see is named
+    /// `model,id`, as beside a many2one value. The model itself must be one the env may use.
+    pub async fn names(&self, model: &str, ids: &[i64]) -> Result<HashMap<i64, String>> {
+        self.model(model)?;
+        self.allow(model, false)?;
+        self.display_names(model, ids).await
+    }
+
     /// Odoo's read(): one dict per existing id in the given order, `fields` empty = all fields.
     pub async fn read(
         &self,

@@ -37,33 +37,46 @@ pub(crate) async fn call_function(call: &Call<'_>, tx: &mut Tx) -> CallResult<Su
         return Err(write::no_match(call.model, search_key));
     }
     check_require(tx, call.model, method, &ids).await?;
-    let model = call.model.name.as_str();
-    let (result, records) = match &method.kind {
+    let (result, records) =
+        run_method(tx, &call.registry, call.model, method, &ids, &parameters).await?;
+    if let Some(url) = &callback_url {
+        callback::store(tx, &call.model.name, &records, url).await?;
+    }
+    Ok(Success {
+        result,
+        message: format!("Function '{}' called successfully", method.name),
+        records,
+    })
+}
+
+/// Run a declared `method` on `ids` (whose `require` domain was checked) with its parameters in
+/// stored form: what it answers (true, or the copies' ids) and the ids it created or wrote.
+pub(crate) async fn run_method(
+    tx: &mut Tx,
+    registry: &weft_registry::Registry,
+    model: &Model,
+    method: &Method,
+    ids: &[i64],
+    parameters: &Map<String, Value>,
+) -> CallResult<(Value, Vec<i64>)> {
+    let name = model.name.as_str();
+    Ok(match &method.kind {
         MethodKind::Write { values } => {
-            tx.write(model, &ids, &substitute(values, &parameters))
-                .await?;
-            (Value::Bool(true), ids)
+            tx.write(name, ids, &substitute(values, parameters)).await?;
+            (Value::Bool(true), ids.to_vec())
         }
         MethodKind::Unlink => {
-            tx.unlink(model, &ids).await?;
+            tx.unlink(name, ids).await?;
             (Value::Bool(true), Vec::new())
         }
         MethodKind::Copy => {
-            let created = copy::copy(tx, &call.registry, call.model, &ids).await?;
+            let created = copy::copy(tx, registry, model, ids).await?;
             let result = match created.as_slice() {
                 [one] => json!(one),
                 many => json!(many),
             };
             (result, created)
         }
-    };
-    if let Some(url) = &callback_url {
-        callback::store(tx, model, &records, url).await?;
-    }
-    Ok(Success {
-        result,
-        message: format!("Function '{}' called successfully", method.name),
-        records,
     })
 }
 
@@ -101,7 +114,7 @@ fn method<'m>(model: &'m Model, payload: &Map<String, Value>) -> CallResult<&'m 
 /// The call's parameters in stored form. A declared parameter that is not given is empty
 /// (`false`), like a keyword argument left to its default. A value an inbound hook took from its
 /// payload is converted as a payload value (`untrusted::scalar`).
-fn parameters(
+pub(crate) fn parameters(
     method: &Method,
     value: Option<&Value>,
     from_payload: &FromPayload,
@@ -156,7 +169,12 @@ fn substitute(values: &Map<String, Value>, parameters: &Map<String, Value>) -> M
 }
 
 /// Every record must match the method's `require` domain (one search for all of them).
-async fn check_require(tx: &Tx, model: &Model, method: &Method, ids: &[i64]) -> CallResult<()> {
+pub(crate) async fn check_require(
+    tx: &Tx,
+    model: &Model,
+    method: &Method,
+    ids: &[i64],
+) -> CallResult<()> {
     let Some(require) = &method.require else {
         return Ok(());
     };

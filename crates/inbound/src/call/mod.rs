@@ -12,15 +12,15 @@
 mod attachment;
 mod callback;
 mod convert;
-mod copy;
-mod error;
-mod function;
-mod limits;
+pub(crate) mod copy;
+pub(crate) mod error;
+pub(crate) mod function;
+pub(crate) mod limits;
 mod log;
 mod lookup;
 mod path;
-mod search;
-mod untrusted;
+pub(crate) mod search;
+pub(crate) mod untrusted;
 mod vals;
 mod write;
 

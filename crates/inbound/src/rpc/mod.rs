@@ -10,6 +10,17 @@
 //! failure, so rules and subscriptions fire exactly as for the ecosoft routes), under the caller's
 //! companies, role and the key's `allowed_models` on every model it touches.
 
+mod dates;
+mod declared;
+mod dispatch;
+mod fault;
+mod group;
+mod irmodel;
+mod meta;
+mod params;
+mod records;
+mod values;
+
 use serde_json::{Map, Value};
 use weft_store::{Env, Store};
 
@@ -121,29 +132,27 @@ pub struct Signature {
 /// Whether `call` may write: a front end runs such calls on the store's writer
 /// (`Store::on_writer`), reads beside it.
 pub fn writes(store: &Store, call: &ModelCall) -> bool {
-    let _ = (store, call);
-    true
+    dispatch::resolve(store.registry(), &call.model, &call.method)
+        .is_ok_and(|target| target.writes())
 }
 
 /// The parameters of `method` on `model`, or None when the model has no such public method.
 pub fn signature(store: &Store, model: &str, method: &str) -> Option<Signature> {
-    let _ = (store, model, method);
-    None
+    let target = dispatch::resolve(store.registry(), model, method).ok()?;
+    let shape = target.shape();
+    Some(Signature {
+        params: shape.params.iter().map(|p| p.to_string()).collect(),
+        on_records: shape.on_records,
+    })
 }
 
-/// Run `call` for `env` in one transaction and answer its result or the fault to report.
+/// Run `call` for `env` in one transaction and answer its result or the fault to report. A
+/// failure rolls everything back; a transaction that lost a race (a deadlock) is run again.
 pub async fn dispatch(
     store: &Store,
     env: &Env,
     call: &ModelCall,
     settings: &CallSettings,
 ) -> Result<Answer, Fault> {
-    let _ = (store, env, settings);
-    Err(Fault::new(
-        FaultKind::AttributeError,
-        format!(
-            "The method '{}' does not exist on the model '{}'",
-            call.method, call.model
-        ),
-    ))
+    dispatch::dispatch(store, env, call, settings).await
 }
