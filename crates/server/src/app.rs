@@ -77,6 +77,7 @@ pub fn app(state: AppState, max_body: usize) -> impl Endpoint {
         .at("/openapi.json", spec)
         .nest("/docs", docs)
         .nest("/restapi/1.0", crate::restapi::routes(state.clone()))
+        .nest("/xmlrpc", crate::odoo::xmlrpc::routes(state.clone()))
         .at("/healthz", get(healthz))
         .at("/metrics", get(crate::metrics::metrics).data(state.clone()))
         .at("/readyz", get(readyz).data(state))

@@ -135,14 +135,13 @@ fn check_limits(call: &ModelCall, kwargs: &Map<String, Value>) -> Result<(), Fau
 }
 
 /// A model outside the key's list is refused for every method, even those that read no record
-/// (`fields_get`, `default_get`); `check_access_rights` answers false for it instead.
+/// (`fields_get`, `default_get`); `check_access_rights` answers false for it instead, and
+/// `res.users.context_get` (the caller's own language, zone and uid, which every client asks for
+/// right after logging in) is answered whatever the key's list.
 fn check_model(env: &Env, target: &Target<'_>, model: &str) -> Result<(), Fault> {
     let asks_rights =
         matches!(target, Target::Standard(_, spec) if spec.name == "check_access_rights");
-    let schema_model = matches!(
-        target,
-        Target::Standard(..) | Target::Declared(..) | Target::ContextGet
-    );
+    let schema_model = matches!(target, Target::Standard(..) | Target::Declared(..));
     if schema_model && !asks_rights && !env.superuser && !env.may_use_model(model) {
         return Err(Fault::new(
             FaultKind::AccessError,

@@ -14,6 +14,7 @@ pub mod schema;
 pub mod services;
 pub mod web;
 
+pub mod xmlrpc;
 use crate::state::AppState;
 use serde_json::Value;
 use weft_inbound::rpc::{Fault, FaultKind};
