@@ -5,12 +5,8 @@
 # matches its documented schema. Any finding fails the step. Called by .ci/run after the Rust tests
 # (which build target/debug/weft); WEFT_SCHEMATHESIS_TIME overrides the time budget (seconds).
 set -euo pipefail
-root="$(cd "$(dirname "$0")/../.." && pwd)"
-work="$(mktemp -d)"
+source "$(dirname "$0")/serve.sh"  # $root, $work, weft_serve, weft_alive
 venv="${WEFT_ST_VENV:-$root/target/st-venv}"
-server_pid=""
-cleanup() { [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT
 
 # schemathesis has its own venv: its pins need not agree with the client generator's.
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
@@ -18,15 +14,7 @@ trap cleanup EXIT
 
 key="weft_st0123456789_schemathesis-fuzzing-secret"
 # No dispatcher: the deliveries made below stay pending for the run to read (nothing is sent).
-WEFT_DATABASE_URL="sqlite://$work/weft.db" WEFT_LISTEN=127.0.0.1:0 WEFT_ADMIN_API_KEY="$key" WEFT_LOG=warn \
-  WEFT_ALLOWED_TARGETS=127.0.0.0/8 "$root/target/debug/weft" serve --no-dispatcher >"$work/serve.log" 2>&1 &
-server_pid=$!
-for _ in $(seq 1 100); do
-  address=$(sed -n 's/^weft listening on //p' "$work/serve.log")
-  [ -n "$address" ] && break
-  sleep 0.1
-done
-[ -n "${address:-}" ] || { cat "$work/serve.log"; echo "weft serve did not start"; exit 1; }
+weft_serve "$key" "" --no-dispatcher
 
 # One of each object, so that the ids the run tries (1, ...) reach the handlers, not only 404.
 "$venv/bin/python" - "http://$address" "$key" <<'PY'
@@ -57,7 +45,5 @@ cd "$work"  # its run directory (.schemathesis/) stays out of the tree
   --phases examples,coverage,fuzzing \
   --max-time "${WEFT_SCHEMATHESIS_TIME:-120}" --seed 14 --workers 1 \
   --suppress-health-check all || status=$?
-if ! kill -0 "$server_pid" 2>/dev/null; then
-  echo "weft serve stopped during the run:"; cat "$work/serve.log"; exit 1
-fi
+weft_alive
 exit $status

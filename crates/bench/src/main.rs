@@ -13,12 +13,15 @@
 //!   from write to receiver at a steady rate, beside a raw reqwest POST loop to the same receiver.
 //! - `budgets`: requests built to hold the service (an x2many value of 100,000 ids, an expansion of
 //!   160,000 records), beside `create_data` calls at a fixed rate.
+//! - `rpc`: Odoo's own protocols beside the ecosoft routes: `search_read` of 80 rows from 100,000
+//!   over `/jsonrpc` beside `search_data`, and `create` over XML-RPC beside `create_data`.
 
 mod budgets;
 mod create_data;
 mod logs;
 mod outbound;
 mod report;
+mod rpc;
 mod search;
 
 use clap::{Parser, Subcommand};
@@ -42,6 +45,8 @@ enum Scenario {
     Outbound(outbound::Args),
     /// Requests built to hold the service, beside create_data calls at a fixed rate.
     Budgets(budgets::Args),
+    /// search_read over /jsonrpc and create over XML-RPC, beside search_data and create_data.
+    Rpc(rpc::Args),
 }
 
 #[tokio::main]
@@ -52,5 +57,6 @@ async fn main() -> anyhow::Result<()> {
         Scenario::Logs(args) => logs::run(args).await,
         Scenario::Outbound(args) => outbound::run(args).await,
         Scenario::Budgets(args) => budgets::run(args).await,
+        Scenario::Rpc(args) => rpc::run(args).await,
     }
 }

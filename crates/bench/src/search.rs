@@ -179,7 +179,7 @@ where
 }
 
 /// Bulk-load partners in batches of 1,000 rows per INSERT: the setup is not what is measured.
-async fn load_partners(store: &Store, rows: u64) -> anyhow::Result<()> {
+pub(crate) async fn load_partners(store: &Store, rows: u64) -> anyhow::Result<()> {
     let db = store.connection();
     let columns = [
         "name",

@@ -3,11 +3,14 @@
 //! so existing clients see the errors they expect.
 
 use crate::identity::{self, Caller};
+use crate::password::Passwords;
+use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 use weft_store::{Store, StoreError};
+use weft_webhook::signing::constant_time_eq;
 
 /// API keys already checked, by the SHA-256 of the key, for a few seconds: a busy client then costs
 /// no key lookup per request. The cached caller carries its user's role, companies and active flag,
@@ -15,19 +18,38 @@ use weft_store::{Store, StoreError};
 /// clears this cache at once and announces it (`Cached::ApiKeys`, `Cached::Users`), and every
 /// instance on the same PostgreSQL database clears its own when the announcement arrives. A change
 /// made on SQLite by another process (the CLI) takes effect within `KEY_CACHE_TTL`.
+///
+/// It also keeps the `object` calls' credentials (a uid and a password or key, checked on every
+/// call of Odoo's RPC protocols) that were right, for `CREDENTIAL_CACHE_TTL`: a loop of calls then
+/// hashes the password once, not once a call. Only successes are kept, by the uid and the SHA-256
+/// of the secret (compared in constant time), and `clear` forgets them with the keys.
 pub struct KeyCache {
     entries: Mutex<HashMap<String, (Caller, Instant)>>,
+    credentials: Mutex<HashMap<i64, Vec<RightSecret>>>,
     /// Bumped by every `clear`: a lookup that began before a clear read the database before the
     /// change, so what it found must not be cached after the clear (it would live on for the TTL).
     generation: AtomicU64,
 }
 
+/// A secret found right for a uid: its SHA-256, the caller it gave, and when.
+type RightSecret = ([u8; 32], Caller, Instant);
+
 pub const KEY_CACHE_TTL: Duration = Duration::from_secs(10);
+
+/// How long a right uid and password (or key) of an `object` call is taken without a new check.
+pub const CREDENTIAL_CACHE_TTL: Duration = Duration::from_secs(30);
+
+/// The most users whose credentials are kept at once; past it the cache starts afresh.
+const MAX_CREDENTIAL_USERS: usize = 10_000;
+
+/// The most secrets kept per user (a password and a few keys in use at once).
+const MAX_SECRETS_PER_USER: usize = 8;
 
 impl Default for KeyCache {
     fn default() -> Self {
         KeyCache {
             entries: Mutex::new(HashMap::new()),
+            credentials: Mutex::new(HashMap::new()),
             generation: AtomicU64::new(0),
         }
     }
@@ -37,8 +59,59 @@ impl KeyCache {
     /// Forget every key checked so far: the next request of each is checked against the database.
     pub fn clear(&self) {
         let mut entries = self.entries.lock().expect("key cache lock");
+        let mut credentials = self.credentials.lock().expect("credential cache lock");
         self.generation.fetch_add(1, Ordering::SeqCst);
         entries.clear();
+        credentials.clear();
+    }
+
+    /// The caller of an `object` call made with `uid` and `secret` (its password or one of its
+    /// API keys), or None when they are wrong. Right ones are kept for `CREDENTIAL_CACHE_TTL`;
+    /// wrong ones are checked again every time (each costs one Argon2 verification, so the caller
+    /// counts them against the failed-login limits before asking).
+    pub async fn caller_by_uid_secret(
+        &self,
+        store: &Store,
+        passwords: &Passwords,
+        uid: i64,
+        secret: &str,
+    ) -> Result<Option<Caller>, StoreError> {
+        let digest: [u8; 32] = Sha256::digest(secret.as_bytes()).into();
+        if let Some(caller) = self.cached_credentials(uid, &digest) {
+            return Ok(Some(caller));
+        }
+        let generation = self.generation.load(Ordering::SeqCst);
+        let found = identity::caller_by_uid_secret(store, passwords, uid, secret).await?;
+        if let Some(caller) = &found {
+            let mut credentials = self.credentials.lock().expect("credential cache lock");
+            // Cleared meanwhile: the answer predates the change, it serves this call only.
+            if self.generation.load(Ordering::SeqCst) == generation {
+                if credentials.len() >= MAX_CREDENTIAL_USERS {
+                    credentials.clear();
+                }
+                let kept = credentials.entry(uid).or_default();
+                kept.retain(|(d, _, at)| at.elapsed() < CREDENTIAL_CACHE_TTL && d != &digest);
+                kept.truncate(MAX_SECRETS_PER_USER - 1);
+                kept.push((digest, caller.clone(), Instant::now()));
+            }
+        }
+        Ok(found)
+    }
+
+    /// The caller of `uid` and `secret` when they were found right less than
+    /// `CREDENTIAL_CACHE_TTL` ago (and nothing was cleared since): no database, no Argon2.
+    pub fn cached_caller_by_uid_secret(&self, uid: i64, secret: &str) -> Option<Caller> {
+        let digest: [u8; 32] = Sha256::digest(secret.as_bytes()).into();
+        self.cached_credentials(uid, &digest)
+    }
+
+    fn cached_credentials(&self, uid: i64, digest: &[u8; 32]) -> Option<Caller> {
+        let credentials = self.credentials.lock().expect("credential cache lock");
+        credentials
+            .get(&uid)?
+            .iter()
+            .find(|(d, _, at)| at.elapsed() < CREDENTIAL_CACHE_TTL && constant_time_eq(d, digest))
+            .map(|(_, caller, _)| caller.clone())
     }
 
     async fn caller(&self, store: &Store, key: &str) -> Result<Option<Caller>, StoreError> {

@@ -1,6 +1,7 @@
 //! The lax JSON-RPC envelope of Odoo's `type="json"` routes: only `params` is required, `method` and
 //! `jsonrpc` are not checked, `id` is echoed. Replies are HTTP 200 with either `result` or an Odoo-shaped
-//! `error` (`{"code":200,"message":"Odoo Server Error","data":{"name","message","arguments","context"}}`).
+//! `error` (`{"code":200,"message":"Odoo Server Error","data":{"name","message","arguments","context","debug"}}`;
+//! `debug` is always empty: Odoo puts a traceback there, Weft never does).
 
 use serde_json::{Map, Value, json};
 
@@ -86,13 +87,29 @@ pub fn result(id: &Value, result: Value) -> Value {
 
 /// An Odoo server error (`name` is the Python exception class the client sees).
 pub fn error(id: &Value, name: &str, message: &str) -> Value {
+    coded_error(id, 200, "Odoo Server Error", name, message)
+}
+
+/// Odoo's answer to a route that needs a session when the request has none (or a stale one):
+/// code 100, as the web client and odooly recognise it.
+pub fn session_expired(id: &Value) -> Value {
+    coded_error(
+        id,
+        100,
+        "Odoo Session Expired",
+        "odoo.http.SessionExpiredException",
+        "Session expired",
+    )
+}
+
+fn coded_error(id: &Value, code: i64, title: &str, name: &str, message: &str) -> Value {
     json!({
         "jsonrpc": "2.0",
         "id": id,
         "error": {
-            "code": 200,
-            "message": "Odoo Server Error",
-            "data": {"name": name, "message": message, "arguments": [message], "context": {}}
+            "code": code,
+            "message": title,
+            "data": {"name": name, "message": message, "arguments": [message], "context": {}, "debug": ""}
         }
     })
 }
@@ -188,6 +205,16 @@ mod tests {
         assert_eq!(
             e["error"]["data"]["arguments"],
             json!(["401 Unauthorized: Invalid apikey"])
+        );
+        assert_eq!(e["error"]["data"]["debug"], "");
+        let expired = session_expired(&json!("a1"));
+        assert_eq!(
+            (&expired["id"], &expired["error"]["code"]),
+            (&json!("a1"), &json!(100))
+        );
+        assert_eq!(
+            expired["error"]["data"]["name"],
+            "odoo.http.SessionExpiredException"
         );
     }
 }

@@ -114,11 +114,8 @@ impl OdooApi {
                 .unwrap_or_default()
                 .to_string()
         };
-        let (login, password, db) = (
-            text("login"),
-            text("password"),
-            params.get("db").cloned().unwrap_or(Value::Null),
-        );
+        // `db` is not checked (one database): the reply names it.
+        let (login, password) = (text("login"), text("password"));
         // Counted before the password is checked, so a burst is cut at the limit.
         let limiter = &self.state.login_limiter;
         let peer = req.remote_addr().as_socket_addr().map(|a| a.ip());
@@ -143,7 +140,7 @@ impl OdooApi {
             Ok(Some((caller, sid))) => {
                 limiter.succeeded(attempt);
                 let cookie = self.session_cookie(&sid, SESSION_DAYS * 86_400);
-                let info = session_info(&self.state, &caller, db).await;
+                let info = session_info(&self.state, &caller).await;
                 RpcReply::new(envelope::result(&id, info)).with_cookie(cookie)
             }
             Ok(None) => RpcReply::new(envelope::error(
@@ -366,7 +363,7 @@ fn conflict(message: &str) -> Value {
     json!({"is_success": false, "messages": message, "error": {"code": "conflict", "message": message}})
 }
 
-fn auth_error(id: &Value, error: &AuthError) -> Value {
+pub(crate) fn auth_error(id: &Value, error: &AuthError) -> Value {
     if let AuthError::Store(e) = error {
         tracing::error!(error = %e, "authentication failed on the database");
     }
@@ -374,7 +371,7 @@ fn auth_error(id: &Value, error: &AuthError) -> Value {
 }
 
 /// A cookie's value from the `Cookie` header.
-fn cookie<'r>(req: &'r Request, name: &str) -> Option<&'r str> {
+pub(crate) fn cookie<'r>(req: &'r Request, name: &str) -> Option<&'r str> {
     req.headers()
         .get_all("cookie")
         .iter()
@@ -385,8 +382,8 @@ fn cookie<'r>(req: &'r Request, name: &str) -> Option<&'r str> {
         .map(|(_, v)| v)
 }
 
-/// Odoo's session_info, with what Weft knows of the user.
-async fn session_info(state: &AppState, caller: &Caller, db: Value) -> Value {
+/// Odoo's session_info, with what Weft knows of the user; `db` is the one database's name.
+pub(crate) async fn session_info(state: &AppState, caller: &Caller) -> Value {
     let companies = company_names(state, &caller.env.company_ids).await;
     let allowed: serde_json::Map<String, Value> = companies
         .iter()
@@ -405,7 +402,7 @@ async fn session_info(state: &AppState, caller: &Caller, db: Value) -> Value {
         "is_public": false,
         "is_internal_user": true,
         "user_context": {"lang": "en_US", "tz": "UTC", "uid": caller.uid},
-        "db": db,
+        "db": state.database_name,
         "server_version": "17.0",
         "server_version_info": [17, 0, 0, "final", 0, ""],
         "name": caller.name,

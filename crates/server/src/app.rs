@@ -6,6 +6,9 @@ use crate::admin_identity::IdentityApi;
 use crate::api::OdooApi;
 use crate::hooks::{HookUrlApi, HooksApi};
 use crate::logs::LogsApi;
+use crate::odoo::json2::Json2Api;
+use crate::odoo::jsonrpc::JsonRpcApi;
+use crate::odoo::web::WebApi;
 use crate::outbound::OutboundApi;
 use crate::state::AppState;
 use poem::http::StatusCode;
@@ -24,6 +27,9 @@ pub type Apis = (
     OutboundApi,
     HooksApi,
     HookUrlApi,
+    JsonRpcApi,
+    WebApi,
+    Json2Api,
 );
 
 /// The OpenAPI service (also used by `weft openapi` and the staleness test).
@@ -46,7 +52,16 @@ pub fn openapi(state: AppState) -> OpenApiService<Apis, ()> {
         HooksApi {
             state: state.clone(),
         },
-        HookUrlApi { state },
+        HookUrlApi {
+            state: state.clone(),
+        },
+        JsonRpcApi {
+            state: state.clone(),
+        },
+        WebApi {
+            state: state.clone(),
+        },
+        Json2Api { state },
     );
     OpenApiService::new(apis, "Weft", env!("CARGO_PKG_VERSION"))
         .description("An integration hub that speaks the ecosoft \"REST API for Webhook\" routes of an Odoo server.")
@@ -62,6 +77,7 @@ pub fn app(state: AppState, max_body: usize) -> impl Endpoint {
         .at("/openapi.json", spec)
         .nest("/docs", docs)
         .nest("/restapi/1.0", crate::restapi::routes(state.clone()))
+        .nest("/xmlrpc", crate::odoo::xmlrpc::routes(state.clone()))
         .at("/healthz", get(healthz))
         .at("/metrics", get(crate::metrics::metrics).data(state.clone()))
         .at("/readyz", get(readyz).data(state))

@@ -34,6 +34,9 @@ pub struct Settings {
     /// `WEFT_TRUST_FORWARDED_FOR`: count logins against the last `X-Forwarded-For` address (set it
     /// only behind a proxy that appends it; otherwise a client could pick its own address).
     pub trust_forwarded_for: bool,
+    /// `WEFT_DATABASE_NAME`: the one database Odoo's protocols name (`db.list`, the `db` argument
+    /// of `login` and `execute_kw`, `X-Odoo-Database`).
+    pub database_name: String,
     /// `sqlite://weft.db` (the embedded default) or `postgres://...`.
     pub database_url: String,
     /// A schema file; unset = the embedded demo schema.
@@ -57,6 +60,7 @@ impl Default for Settings {
             trust_forwarded_for: false,
             allowed_targets: String::new(),
             retry_schedule: weft_outbound::retry::DEFAULT_SCHEDULE.into(),
+            database_name: "weft".into(),
             database_url: "sqlite://weft.db".into(),
             schema: None,
             sqlite_synchronous: "normal".into(),

@@ -154,15 +154,17 @@ pub struct OdooErrorData {
     pub message: String,
     pub arguments: Vec<String>,
     pub context: BTreeMap<String, Value>,
+    /// Always empty: Odoo puts a traceback here, Weft never does.
+    pub debug: Option<String>,
 }
 
 /// An error outside the call itself (envelope, authentication), in Odoo's shape.
 #[derive(Object)]
 #[oai(skip_serializing_if_is_none)]
 pub struct OdooError {
-    /// Always 200.
+    /// 200, or 100 for an expired or missing session.
     pub code: i32,
-    /// "Odoo Server Error"
+    /// "Odoo Server Error" (or "Odoo Session Expired")
     pub message: String,
     pub data: OdooErrorData,
 }

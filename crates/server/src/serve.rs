@@ -33,6 +33,7 @@ pub async fn serve(settings: &Settings, dispatch: bool) -> anyhow::Result<()> {
     let mut state =
         AppState::new(store.clone(), settings.public_url(), settings.rate_limit).await?;
     state.allowed_targets = settings.allowed_targets()?;
+    state.database_name = settings.database_name.clone();
     state.login_limiter = Arc::new(LoginLimiter::new(settings.login_limits()));
     state.follow_announcements();
     state.purge_old_logs();

@@ -19,6 +19,8 @@ pub struct AppState {
     pub store: Store,
     /// `WEFT_PUBLIC_URL`: how clients reach this service.
     pub public_url: String,
+    /// `WEFT_DATABASE_NAME`: the database name Odoo's protocols see.
+    pub database_name: String,
     parameters: Arc<RwLock<Parameters>>,
     pub rate_limiter: Arc<RateLimiter>,
     /// Failed logins per login and per client address (`WEFT_LOGIN_RATE_LIMIT`, ...).
@@ -55,6 +57,7 @@ impl AppState {
             outbox_wake,
             store,
             public_url,
+            database_name: "weft".into(),
             parameters,
             rate_limiter,
             login_limiter: Arc::new(LoginLimiter::new(Default::default())),

@@ -57,6 +57,12 @@ pub const PARAMETERS: &[(&str, &str, Kind, &str)] = &[
         "log /api/call_function",
     ),
     (
+        "webhook.rpc_log",
+        "true",
+        Kind::Bool,
+        "log the model calls of Odoo's protocols (/jsonrpc, /xmlrpc, /web/dataset/call_kw, /json/2)",
+    ),
+    (
         "webhook.rollback_state_failed",
         "true",
         Kind::Bool,
