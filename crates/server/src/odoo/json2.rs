@@ -91,7 +91,7 @@ impl Json2Api {
         let request = json!({"model": call.model, "method": call.method, "args": call.args, "kwargs": call.kwargs});
         let route = format!("/json/2/{model}/{method}");
         match run::model_call(&self.state, &caller, Wire::Json2, &route, call, request).await {
-            Ok(answer) => Ok(answer.result),
+            Ok(answer) => Ok(recordset_ids(method, answer.result)),
             Err(Refusal::Fault(fault)) => Err(fault_reply(&fault)),
             Err(Refusal::TooMany { seconds, message }) => {
                 let mut reply =
@@ -128,6 +128,15 @@ impl Json2Api {
                 "User not authenticated, use the \"Authorization\" header",
             )),
         }
+    }
+}
+
+/// Odoo 19's JSON-2 answers a recordset as its ids, so `create` of one dict and `copy` give a
+/// list where `/jsonrpc` and XML-RPC give the bare id.
+fn recordset_ids(method: &str, result: Value) -> Value {
+    match result {
+        Value::Number(id) if matches!(method, "create" | "copy") => json!([id]),
+        other => other,
     }
 }
 
