@@ -176,6 +176,17 @@ async fn json2_binds_named_arguments_and_answers_odoo_19s_statuses() {
         )
         .await;
         assert_eq!((status, count), (200, json!(2)));
+        // One dict is a recordset of one in Odoo 19: the answer is still a list of ids.
+        let (status, _, one) = call("create", json!({"vals_list": {"name": "C"}})).await;
+        assert_eq!(status, 200, "{one}");
+        assert_eq!(one.as_array().map(Vec::len), Some(1), "{one}");
+        let (status, _, copy) = call("copy", json!({"ids": one})).await;
+        assert_eq!(status, 200, "{copy}");
+        assert!(
+            copy.as_array()
+                .is_some_and(|c| c.len() == 1 && c != one.as_array().unwrap()),
+            "{copy}"
+        );
 
         let unprocessable = |message: &str| {
             json!({"name": "werkzeug.exceptions.UnprocessableEntity",
