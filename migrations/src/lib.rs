@@ -19,6 +19,7 @@ mod m20261201_000007_credential_hosts;
 mod m20261201_000008_inbound_hook_owner;
 mod m20261201_000009_idempotency_lease;
 mod m20261201_000010_api_log_trigram;
+mod m20261203_000011_console_session;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000008_inbound_hook_owner::Migration),
             Box::new(m20261201_000009_idempotency_lease::Migration),
             Box::new(m20261201_000010_api_log_trigram::Migration),
+            Box::new(m20261203_000011_console_session::Migration),
         ]
     }
 }

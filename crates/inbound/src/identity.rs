@@ -262,35 +262,16 @@ fn touch_key(store: &Store, id: i64) {
 }
 
 /// Check a login and password; on success open a session and return its cookie value.
-///
-/// An unknown login, a user without a password and a wrong password cost the same: one Argon2
-/// verification on `passwords` (against a dummy hash when there is no real one).
 pub async fn login(
     store: &Store,
     passwords: &Passwords,
     login: &str,
     password: &str,
 ) -> Result<Option<(Caller, String)>, StoreError> {
-    let select = Query::select()
-        .columns([Alias::new("id"), Alias::new("password_hash")])
-        .from(Alias::new("res_users"))
-        .and_where(Expr::col(Alias::new("login")).eq(login))
-        .and_where(Expr::col(Alias::new("active")).eq(true))
-        .to_owned();
-    let (uid, hash) = match store.connection().query_one(&select).await? {
-        Some(row) => (
-            Some(row.try_get::<i64>("", "id")?),
-            row.try_get::<Option<String>>("", "password_hash")?,
-        ),
-        None => (None, None),
-    };
-    let matches = passwords.verify(password, hash.as_deref()).await?;
-    let Some(uid) = uid.filter(|_| matches) else {
+    let Some(caller) = caller_by_password(store, passwords, login, password).await? else {
         return Ok(None);
     };
-    let Some(caller) = caller_of(store, uid, None).await? else {
-        return Ok(None);
-    };
+    let uid = caller.uid;
     let sid = random_hex(20);
     session::ActiveModel {
         sid_sha256: Set(sha256_hex(sid.as_bytes())),
@@ -302,6 +283,28 @@ pub async fn login(
     .insert(store.writer())
     .await?;
     Ok(Some((caller, sid)))
+}
+
+/// The active user `login` as a caller when `password` is its password (not an API key: a person
+/// signs in, a program uses its key).
+///
+/// An unknown login, a user without a password and a wrong password cost the same: one Argon2
+/// verification on `passwords` (against a dummy hash when there is no real one).
+pub async fn caller_by_password(
+    store: &Store,
+    passwords: &Passwords,
+    login: &str,
+    password: &str,
+) -> Result<Option<Caller>, StoreError> {
+    let select = user_select()
+        .and_where(Expr::col(Alias::new("login")).eq(login))
+        .to_owned();
+    let (uid, hash) = id_and_hash(store, select).await?;
+    let matches = passwords.verify(password, hash.as_deref()).await?;
+    match uid.filter(|_| matches) {
+        Some(uid) => caller_of(store, uid, None).await,
+        None => Ok(None),
+    }
 }
 
 /// The active user `login` as a caller when `secret` is its password or one of its API keys (Odoo
@@ -342,19 +345,27 @@ fn user_select() -> sea_orm::sea_query::SelectStatement {
         .to_owned()
 }
 
+/// The id and password hash of the user `select` finds, if any.
+async fn id_and_hash(
+    store: &Store,
+    select: sea_orm::sea_query::SelectStatement,
+) -> Result<(Option<i64>, Option<String>), StoreError> {
+    Ok(match store.connection().query_one(&select).await? {
+        Some(row) => (
+            Some(row.try_get::<i64>("", "id")?),
+            row.try_get::<Option<String>>("", "password_hash")?,
+        ),
+        None => (None, None),
+    })
+}
+
 async fn caller_by_secret(
     store: &Store,
     passwords: &Passwords,
     select: sea_orm::sea_query::SelectStatement,
     secret: &str,
 ) -> Result<Option<Caller>, StoreError> {
-    let (uid, hash) = match store.connection().query_one(&select).await? {
-        Some(row) => (
-            Some(row.try_get::<i64>("", "id")?),
-            row.try_get::<Option<String>>("", "password_hash")?,
-        ),
-        None => (None, None),
-    };
+    let (uid, hash) = id_and_hash(store, select).await?;
     // One of the user's keys: a SHA-256 lookup, no Argon2. A key of another user does not count.
     if let Some(uid) = uid
         && let Some(caller) = caller_by_key(store, secret).await?

@@ -1,7 +1,8 @@
 //! What external systems call: the five ecosoft routes (`call`), authentication (`auth`, `identity`;
-//! users and companies as an admin changes them: `accounts`), the JSON-RPC envelope (`envelope`)
-//! and the model-method dispatcher of Odoo's own protocols (`rpc`). This crate never writes outbox
-//! rows itself: the store calls the hooks the server registered.
+//! users and companies as an admin changes them: `accounts`), the JSON-RPC envelope (`envelope`),
+//! the model-method dispatcher of Odoo's own protocols (`rpc`) and the token buckets that guard
+//! them and the console's sign-in (`ratelimit`). This crate never writes outbox rows itself: the
+//! store calls the hooks the server registered.
 
 pub mod accounts;
 pub mod auth;
@@ -10,4 +11,5 @@ pub mod envelope;
 pub mod hook;
 pub mod identity;
 pub mod password;
+pub mod ratelimit;
 pub mod rpc;

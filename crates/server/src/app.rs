@@ -78,6 +78,7 @@ pub fn app(state: AppState, max_body: usize) -> impl Endpoint {
         .nest("/docs", docs)
         .nest("/restapi/1.0", crate::restapi::routes(state.clone()))
         .nest("/xmlrpc", crate::odoo::xmlrpc::routes(state.clone()))
+        .nest("/console", weft_console::routes(state.console()))
         .at("/healthz", get(healthz))
         .at("/metrics", get(crate::metrics::metrics).data(state.clone()))
         .at("/readyz", get(readyz).data(state))

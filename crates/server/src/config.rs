@@ -1,11 +1,11 @@
 //! Settings, layered as DESIGN.md §10 says: defaults < `weft.toml` < `WEFT_*` environment variables.
 //! The names are part of the contract (`WEFT_DATABASE_URL`, `WEFT_SCHEMA`, ...).
 
-use crate::ratelimit::LoginLimits;
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
+use weft_inbound::ratelimit::LoginLimits;
 use weft_outbound::retry::RetrySchedule;
 use weft_registry::Registry;
 use weft_store::{ConnectSettings, SqliteDurability};

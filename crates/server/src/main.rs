@@ -12,7 +12,6 @@ mod logs;
 mod metrics;
 mod odoo;
 mod outbound;
-mod ratelimit;
 mod reach;
 mod restapi;
 mod rpc;
@@ -104,6 +103,13 @@ enum UserAction {
         role: String,
         #[arg(long, default_value_t = 1)]
         company: i64,
+        #[arg(long, env = "WEFT_NEW_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+    },
+    /// Set a user's password, the one that signs in to the console: WEFT_NEW_PASSWORD, or a
+    /// new random one, printed once. Ends the user's console sessions.
+    Password {
+        login: String,
         #[arg(long, env = "WEFT_NEW_PASSWORD", hide_env_values = true)]
         password: Option<String>,
     },
@@ -223,26 +229,53 @@ async fn openapi_spec(settings: &Settings) -> anyhow::Result<String> {
 }
 
 async fn users(settings: &Settings, action: UserAction) -> anyhow::Result<()> {
-    let UserAction::Create {
-        login,
-        name,
-        role,
-        company,
-        password,
-    } = action;
-    let role = Role::parse(&role)
-        .with_context(|| format!("role must be admin or integration, not '{role}'"))?;
     let store = open_store(settings).await?;
-    let uid = identity::create_user(
-        &store,
-        &login,
-        name.as_deref().unwrap_or(&login),
-        password.as_deref(),
-        role,
-        company,
-    )
-    .await?;
-    println!("created user {login} (id {uid}, role {})", role.as_str());
+    match action {
+        UserAction::Create {
+            login,
+            name,
+            role,
+            company,
+            password,
+        } => {
+            let role = Role::parse(&role)
+                .with_context(|| format!("role must be admin or integration, not '{role}'"))?;
+            let uid = identity::create_user(
+                &store,
+                &login,
+                name.as_deref().unwrap_or(&login),
+                password.as_deref(),
+                role,
+                company,
+            )
+            .await?;
+            println!("created user {login} (id {uid}, role {})", role.as_str());
+            if role == Role::Admin && password.is_none() {
+                println!(
+                    "to sign in to the console, give it a password: weft users password {login}"
+                );
+            }
+        }
+        UserAction::Password { login, password } => {
+            let uid = user_id(&store, &login).await?;
+            let generated = password.is_none();
+            let password = password.unwrap_or_else(|| identity::random_hex(12));
+            let change = weft_inbound::accounts::UserChange {
+                password: Some(password.clone()),
+                ..Default::default()
+            };
+            weft_inbound::accounts::update_user(&store, uid, change).await?;
+            let ended = weft_console::end_sessions_of(&store, uid).await?;
+            if generated {
+                println!("new password for {login} (shown once, keep it safe):\n  {password}");
+            } else {
+                println!("password of {login} set from WEFT_NEW_PASSWORD");
+            }
+            if ended > 0 {
+                println!("ended {ended} console session(s) of {login}");
+            }
+        }
+    }
     Ok(())
 }
 

@@ -3,13 +3,13 @@
 
 use crate::app;
 use crate::config::Settings;
-use crate::ratelimit::LoginLimiter;
 use crate::state::AppState;
 use anyhow::Context;
 use poem::Server;
 use poem::listener::{Acceptor, Listener, TcpListener};
 use std::sync::Arc;
 use weft_inbound::identity::{self, Role};
+use weft_inbound::ratelimit::LoginLimiter;
 use weft_outbound::dispatcher::{Dispatcher, DispatcherHandle, DispatcherSettings};
 use weft_store::Store;
 
@@ -123,6 +123,9 @@ async fn bootstrap_admin(store: &Store, admin_key: Option<&str>) -> anyhow::Resu
     } else {
         println!("created user 'admin' with the API key from WEFT_ADMIN_API_KEY");
     }
+    println!(
+        "to sign in to the console (/console), give 'admin' a password: weft users password admin"
+    );
     Ok(())
 }
 

@@ -2,11 +2,11 @@
 //! instance replaces its copy at once, and on PostgreSQL a change made by any instance (or the CLI)
 //! arrives as an announcement (`follow_announcements`).
 
-use crate::ratelimit::{LoginLimiter, RateLimiter};
 use std::sync::{Arc, RwLock};
 use tokio::sync::Notify;
 use weft_inbound::auth::KeyCache;
 use weft_inbound::call::CallSettings;
+use weft_inbound::ratelimit::{LoginLimiter, RateLimiter};
 use weft_logstore::LogWriter;
 use weft_outbound::catalog::Sources;
 use weft_outbound::hook::OutboundHook;
@@ -66,6 +66,17 @@ impl AppState {
         })
     }
 
+    /// The parts of this state the console's pages use.
+    pub fn console(&self) -> weft_console::Console {
+        weft_console::Console {
+            store: self.store.clone(),
+            logs: self.logs.clone(),
+            outbox_wake: self.outbox_wake.clone(),
+            login_limiter: self.login_limiter.clone(),
+            public_url: self.public_url.clone(),
+        }
+    }
+
     pub fn parameters(&self) -> Parameters {
         self.parameters.read().expect("parameters lock").clone()
     }
@@ -110,6 +121,11 @@ impl AppState {
                     Ok(0) => {}
                     Ok(deleted) => tracing::info!(deleted, "expired sessions purged"),
                     Err(e) => tracing::warn!(error = %e, "purging expired sessions failed"),
+                }
+                match weft_console::purge_expired_sessions(&state.store).await {
+                    Ok(0) => {}
+                    Ok(deleted) => tracing::info!(deleted, "ended console sessions purged"),
+                    Err(e) => tracing::warn!(error = %e, "purging console sessions failed"),
                 }
                 let days = state.parameters().count("webhook.log_retention_days");
                 if days == 0 {

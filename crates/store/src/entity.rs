@@ -113,6 +113,27 @@ pub mod api_key {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
+pub mod console_session {
+    use sea_orm::entity::prelude::*;
+
+    /// A console sign-in; the cookie's token itself is never stored.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "weft_console_session")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub sid_sha256: String,
+        pub user_id: i64,
+        pub create_date: DateTime,
+        pub last_seen_at: DateTime,
+        pub expires_at: DateTime,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
 pub mod session {
     use sea_orm::entity::prelude::*;
 

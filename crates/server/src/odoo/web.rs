@@ -1,6 +1,7 @@
 //! The web client's routes that odooly and odoorpc use (research §2.2): the version, the database
 //! list, the session's info, `call_kw` with the session cookie (or `X-Openerp-Session-Id`, or an
-//! API key as the ecosoft routes take it), and `/` (odooly HEADs the server first).
+//! API key as the ecosoft routes take it), and `/`, which leads to the console (odooly HEADs the
+//! server first).
 
 use super::{OdooTags, Wire, jsonrpc, run, services};
 use crate::api::{auth_error, cookie, session_info};
@@ -9,9 +10,8 @@ use crate::rpc::{RpcBody, RpcReply};
 use crate::schema::SessionReply;
 use crate::state::AppState;
 use poem::Request;
-use poem_openapi::OpenApi;
 use poem_openapi::param::Path;
-use poem_openapi::payload::Html;
+use poem_openapi::{ApiResponse, OpenApi};
 use serde_json::{Map, Value, json};
 use weft_inbound::auth::{self, AuthError, Credentials};
 use weft_inbound::envelope;
@@ -24,10 +24,10 @@ pub struct WebApi {
 
 #[OpenApi]
 impl WebApi {
-    /// A page naming the service, with a link to the API documentation.
+    /// The console (as Odoo's `/` leads to its web client; odooly only checks that `/` answers).
     #[oai(path = "/", method = "get", tag = "OdooTags::OdooRpc")]
-    async fn home(&self) -> Html<&'static str> {
-        Html(HOME)
+    async fn home(&self) -> Home {
+        Home::SeeOther("/console".into())
     }
 
     /// The server's version, as `common.version()` gives it.
@@ -128,9 +128,12 @@ impl WebApi {
     }
 }
 
-const HOME: &str = "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Weft</title></head>\
-<body><h1>Weft</h1><p>An Odoo-compatible integration hub. The API is described at \
-<a href=\"/docs\">/docs</a>.</p></body></html>\n";
+#[derive(ApiResponse)]
+enum Home {
+    /// To the console.
+    #[oai(status = 303)]
+    SeeOther(#[oai(header = "Location")] String),
+}
 
 impl WebApi {
     async fn call(&self, req: &Request, body: &[u8]) -> RpcReply<SessionReply> {

@@ -189,7 +189,7 @@ impl LoginLimiter {
 
     fn attempt_at(&self, address: IpAddr, login: &str, now: Instant) -> Result<LoginAttempt, u64> {
         // A fixed-size key, however long the login sent.
-        let login = weft_inbound::identity::sha256_hex(login.as_bytes());
+        let login = crate::identity::sha256_hex(login.as_bytes());
         self.per_address.take(&address, now)?;
         if let Err(seconds) = self.per_login.take(&login, now) {
             self.per_address.give_back(&address);
