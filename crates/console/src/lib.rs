@@ -13,6 +13,8 @@ mod assets;
 #[allow(dead_code)] // until the log, delivery and target pages use all of it
 mod frame;
 mod guard;
+mod json;
+mod logs;
 mod overview;
 mod session;
 
@@ -55,6 +57,7 @@ pub fn routes(console: Console) -> impl Endpoint {
         .at("/login", get(session::form).post(session::sign_in))
         .at("/logout", post(session::sign_out))
         .nest("/static", assets::files())
+        .nest("/logs", logs::routes())
         .around(guard::protect)
         .data(console)
 }
