@@ -2,9 +2,11 @@
 //! keyset paging, bad filter values named; a log's detail with its previews, the Full Log and
 //! its download only when there is one, payloads always escaped; unknown logs, and strangers.
 
+use crate::support::receiver::Receiver;
 use crate::support::{TestServer, ok};
 use crate::{Console, Page, no_redirects};
 use serde_json::{Value, json};
+use std::time::Duration;
 use weft_store::testing::backends;
 
 /// The ids of the log rows a list page shows, in order.
@@ -312,5 +314,91 @@ async fn the_api_logs_list_filters_pages_and_opens_every_call() {
                 missing.text
             );
         }
+    }
+}
+
+#[tokio::test]
+async fn a_call_shows_its_callback_url_the_deliveries_it_queued_and_their_send_logs() {
+    for backend in backends() {
+        let server =
+            TestServer::start_with(backend, &[("WEFT_ALLOWED_TARGETS", "127.0.0.0/8")]).await;
+        let receiver = Receiver::start().await;
+        let (status, rule) = server
+            .admin(
+                "POST",
+                "/api/v1/outbound-rules",
+                Some(json!({"name": "Companies", "model": "res.partner",
+                    "trigger_domain": "[('company_type', '=', 'company')]",
+                    "endpoint_source": "static",
+                    "endpoint_url": format!("{}/companies", receiver.url)})),
+            )
+            .await;
+        assert_eq!(status, 201, "{rule}");
+        let console = Console::admin(&server, "ops").await;
+        let reply = server
+            .call(
+                "/api/create_data",
+                "res.partner",
+                json!({"payload": {"name": "ACME", "company_type": "company"},
+                       "callback_url": "https://erp.example/hooks/acme"}),
+            )
+            .await;
+        let acme = ok(&reply)["id"].as_i64().unwrap();
+        receiver.wait_for(1, Duration::from_secs(10)).await;
+        let (status, deliveries) = server
+            .admin(
+                "GET",
+                &format!("/api/v1/deliveries?model=res.partner&res_id={acme}"),
+                None,
+            )
+            .await;
+        assert_eq!(status, 200, "{deliveries}");
+        let delivery = deliveries["items"][0]["id"].as_i64().expect("a delivery");
+
+        // The receive log: its callback URL, and the delivery it queued, marked as this call's.
+        let received = console.get("/console/logs?type=receive").await;
+        let receive_id = rows(&received)[0];
+        let detail = console.get(&format!("/console/logs/{receive_id}")).await;
+        assert_eq!(detail.status, 200, "{}", detail.text);
+        assert!(
+            detail
+                .text
+                .contains("<code id=\"callback-url\">https://erp.example/hooks/acme</code>"),
+            "{}",
+            detail.text
+        );
+        assert!(detail.text.contains("data-copy-target=\"callback-url\""));
+        let row = format!(
+            "<a href=\"/console/deliveries/{delivery}\">#{delivery}</a> <span class=\"badge info\">this call</span>"
+        );
+        assert!(detail.text.contains(&row), "{}", detail.text);
+
+        // The attempt is a send log, once the dispatcher has written it.
+        let mut sent = Vec::new();
+        for _ in 0..100 {
+            sent = rows(&console.get("/console/logs?type=send").await);
+            if !sent.is_empty() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(sent.len(), 1, "one send log");
+        let send = console.get(&format!("/console/logs/{}", sent[0])).await;
+        assert!(send.text.contains("<span class=\"badge send\">send</span>"));
+        assert!(send.text.contains("<span class=\"badge done\">done</span>"));
+        assert!(
+            send.text.contains(&format!("{}/companies", receiver.url)),
+            "{}",
+            send.text
+        );
+        assert!(
+            send.text.contains("<dd class=\"mono\">Companies</dd>"),
+            "{}",
+            send.text
+        );
+        assert!(
+            send.text
+                .contains(&format!("href=\"/console/deliveries/{delivery}\""))
+        );
     }
 }

@@ -261,8 +261,13 @@ impl Row {
     }
 }
 
-/// The start of a preview, for a table cell.
+/// The start of a preview, for a table cell: from the call's `vals` when it has some (the
+/// JSON-RPC envelope before them is the same on every row).
 fn cell(preview: &str) -> String {
+    let preview = match preview.find("\"vals\":") {
+        Some(at) => &preview[at..],
+        None => preview,
+    };
     match preview.char_indices().nth(CELL_CHARS) {
         None => preview.to_string(),
         Some((at, _)) => format!("{}…", &preview[..at]),
@@ -475,5 +480,9 @@ mod tests {
         assert_eq!(duration(123.4), "123 ms");
         assert_eq!(duration(1250.0), "1.25 s");
         assert_eq!(cell(&"x".repeat(200)).chars().count(), CELL_CHARS + 1);
+        assert_eq!(
+            cell(r#"{"id":1,"params":{"model":"res.partner","vals":{"name":"A"}}}"#),
+            r#""vals":{"name":"A"}}}"#
+        );
     }
 }

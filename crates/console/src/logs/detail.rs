@@ -60,7 +60,7 @@ impl Side {
         }
     }
 
-    fn full(id: &'static str, title: &'static str, value: &Value) -> Side {
+    fn full(id: &'static str, title: &'static str, size: i64, value: &Value) -> Side {
         let raw = serde_json::to_string_pretty(value).unwrap_or_default();
         let view = json::view(value);
         let note = view
@@ -69,7 +69,7 @@ impl Side {
         Side {
             id,
             title,
-            size: count(raw.chars().count() as i64),
+            size: count(size),
             view,
             raw,
             raw_toggle: false,
@@ -281,8 +281,8 @@ pub async fn full(admin: Admin, console: Data<&Console>, Path(id): Path<String>)
         Ok((log, request, response)) => FullLogPage {
             frame: admin.frame(Nav::Logs),
             sides: [
-                Side::full("request", "Request", &request),
-                Side::full("response", "Response", &response),
+                Side::full("request", "Request", log.request_size, &request),
+                Side::full("response", "Response", log.response_size, &response),
             ],
             log: Row::of(log),
         }
