@@ -396,9 +396,9 @@ async fn a_call_shows_its_callback_url_the_deliveries_it_queued_and_their_send_l
             "{}",
             send.text
         );
-        assert!(
-            send.text
-                .contains(&format!("href=\"/console/deliveries/{delivery}\""))
+        let mine = format!(
+            "<a href=\"/console/deliveries/{delivery}\">#{delivery}</a> <span class=\"badge info\">this attempt</span>"
         );
+        assert!(send.text.contains(&mine), "{}", send.text);
     }
 }

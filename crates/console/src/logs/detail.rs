@@ -86,8 +86,9 @@ pub struct Delivery {
     pub url: String,
     pub attempts: i64,
     pub when: Option<When>,
-    /// Queued while the call ran.
-    pub during: bool,
+    /// "this call" (a receive log: queued while the call ran) or "this attempt" (a send log: the
+    /// delivery posted to the log's URL).
+    pub mark: Option<&'static str>,
 }
 
 #[derive(Template, WebTemplate)]
@@ -231,15 +232,22 @@ async fn deliveries_of(
             let created = d["create_date"].as_str().and_then(|t| {
                 NaiveDateTime::parse_from_str(t, weft_registry::value::DATETIME_FORMAT).ok()
             });
+            let url = d["url"].as_str().unwrap_or_default().to_string();
+            let mark = match log.log_type.as_str() {
+                "receive" if created.is_some_and(|c| c >= ran_from && c <= ran_until) => {
+                    Some("this call")
+                }
+                "send" if url == log.route => Some("this attempt"),
+                _ => None,
+            };
             Delivery {
                 id: d["id"].as_i64().unwrap_or_default(),
                 state: d["state"].as_str().unwrap_or_default().to_string(),
                 event: d["event"].as_str().unwrap_or_default().to_string(),
-                url: d["url"].as_str().unwrap_or_default().to_string(),
                 attempts: d["attempt_count"].as_i64().unwrap_or_default(),
-                during: log.log_type == "receive"
-                    && created.is_some_and(|c| c >= ran_from && c <= ran_until),
                 when: created.map(When::of),
+                url,
+                mark,
             }
         })
         .collect();
