@@ -6,6 +6,7 @@
 mod support;
 
 mod session;
+mod targets;
 
 use reqwest::header::HeaderMap;
 use support::TestServer;

@@ -15,6 +15,7 @@ mod frame;
 mod guard;
 mod overview;
 mod session;
+mod targets;
 
 pub use session::{end_sessions_of, purge_expired as purge_expired_sessions};
 
@@ -37,6 +38,9 @@ pub struct Console {
     pub login_limiter: Arc<LoginLimiter>,
     /// `WEFT_PUBLIC_URL`: over https the cookie is `Secure` and `__Host-` prefixed.
     pub public_url: String,
+    /// This instance's dispatcher's per-URL circuits (the Targets page shows their state); None
+    /// when it runs no dispatcher (`--no-dispatcher`).
+    pub circuits: Option<Arc<weft_outbound::circuit::Circuits>>,
 }
 
 impl Console {
@@ -55,6 +59,7 @@ pub fn routes(console: Console) -> impl Endpoint {
         .at("/login", get(session::form).post(session::sign_in))
         .at("/logout", post(session::sign_out))
         .nest("/static", assets::files())
+        .nest("/targets", targets::routes())
         .around(guard::protect)
         .data(console)
 }
