@@ -252,6 +252,97 @@ fn stats<'a>(map: &'a mut BTreeMap<String, TargetStats>, url: &str) -> &'a mut T
 #[cfg(test)]
 mod tests {
     use super::*;
+    use weft_registry::Registry;
+    use weft_store::testing::each_backend;
+
+    /// A delivery to `url` in `state`, with an attempt `hours_ago` per error (None = answered).
+    async fn delivery(store: &Store, url: &str, state: &str, attempts: &[(i64, Option<&str>)]) {
+        let now = source::now();
+        let id: i64 = rand::random_range(1..i64::MAX / 2);
+        let sql = "INSERT INTO weft_delivery (id, msg_id, source_kind, source_id, event, model, res_id, \
+                   url, order_key, content_type, body, state, attempts, next_attempt_at, create_date) \
+                   VALUES ($1, $2, 'rule', 1, 'rule', 'res.partner', 1, $3, $1, 'application/json', '{}', \
+                   $4, 0, $5, $5)";
+        let values: Vec<sea_orm::Value> = vec![
+            id.into(),
+            format!("msg_{id}").into(),
+            url.into(),
+            state.into(),
+            now.into(),
+        ];
+        let conn = store.writer();
+        let backend = store.backend();
+        conn.execute_raw(Statement::from_sql_and_values(
+            backend,
+            placeholders(backend, sql),
+            values,
+        ))
+        .await
+        .unwrap();
+        for (n, (hours_ago, error)) in attempts.iter().enumerate() {
+            let sql = "INSERT INTO weft_delivery_attempt (delivery_id, attempt, create_date, \
+                       duration_ms, status, error, response_preview) VALUES ($1, $2, $3, 1.0, $4, $5, '')";
+            let at = now - chrono::Duration::hours(*hours_ago);
+            let values: Vec<sea_orm::Value> = vec![
+                id.into(),
+                (n as i32 + 1).into(),
+                at.into(),
+                Some(if error.is_some() { 500 } else { 200 }).into(),
+                error.map(str::to_string).into(),
+            ];
+            conn.execute_raw(Statement::from_sql_and_values(
+                backend,
+                placeholders(backend, sql),
+                values,
+            ))
+            .await
+            .unwrap();
+        }
+    }
+
+    #[tokio::test]
+    async fn figures_per_target_over_the_window_and_pauses_by_url() {
+        each_backend(Registry::demo, async |store, _| {
+            let a = "https://a.example/hook";
+            let b = "https://b.example/hook";
+            delivery(&store, a, "done", &[(3, Some("first")), (2, None)]).await;
+            delivery(&store, a, "dead", &[(1, Some("the receiver answered 500"))]).await;
+            delivery(&store, a, "pending", &[]).await;
+            // Only attempts older than the window: b is not a target of the last 24 h.
+            delivery(&store, b, "done", &[(30, Some("old"))]).await;
+            let since = source::now() - chrono::Duration::hours(24);
+            let targets = targets(&store, since).await.unwrap();
+            assert_eq!(targets.len(), 1, "{targets:?}");
+            let t = &targets[0];
+            assert_eq!(t.url, a);
+            assert_eq!((t.attempts, t.failures), (3, 2));
+            assert_eq!(t.failure_rate(), Some(2.0 / 3.0));
+            assert_eq!(t.last_error.as_deref(), Some("the receiver answered 500"));
+            assert!(t.last_error_at.is_some());
+            assert_eq!((t.pending, t.sending, t.dead), (1, 0, 1));
+            assert!(t.pause.is_none());
+
+            // Paused: listed even without deliveries, once; a second pause changes nothing.
+            assert!(pause(&store, b, 7, Some(" maintenance ")).await.unwrap());
+            assert!(!pause(&store, b, 8, None).await.unwrap());
+            assert!(matches!(
+                pause(&store, " ", 7, None).await,
+                Err(PauseError::Empty)
+            ));
+            assert_eq!(
+                paused(&store).await.unwrap(),
+                HashSet::from([b.to_string()])
+            );
+            let targets = self::targets(&store, since).await.unwrap();
+            let p = targets[1].pause.as_ref().expect("b is paused");
+            assert_eq!((targets[1].url.as_str(), p.paused_by), (b, 7));
+            assert_eq!(p.note.as_deref(), Some("maintenance"));
+            assert!(resume(&store, b).await.unwrap());
+            assert!(!resume(&store, b).await.unwrap(), "not paused any more");
+            assert!(paused(&store).await.unwrap().is_empty());
+        })
+        .await;
+    }
 
     #[test]
     fn the_failure_rate_is_failures_per_attempt() {
