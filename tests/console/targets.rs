@@ -246,3 +246,51 @@ async fn a_paused_target_gets_nothing_until_resumed_even_after_a_restart() {
         assert!(not_paused.header("location").contains("notice=not-paused"));
     }
 }
+
+/// On PostgreSQL every instance dispatches: a pause made through one holds the others too, and
+/// a resume lets the waiting deliveries out from whichever claims them.
+#[tokio::test]
+async fn on_postgresql_a_pause_holds_every_instance() {
+    for backend in backends() {
+        if backend != Backend::Postgres {
+            continue;
+        }
+        let server = server(backend).await;
+        let twin = server.twin().await;
+        let receiver = Receiver::start().await;
+        let url = format!("{}/shared", receiver.url);
+        rule_to(&server, &url).await;
+        let console = Console::admin(&server, "ops").await;
+        let paused = console
+            .post("/console/targets/pause", &[("url", &url)])
+            .await;
+        assert_eq!(paused.status, 303, "{}", paused.text);
+
+        // Made through the twin, whose dispatcher would claim it as readily as this one's.
+        let body = json!({"jsonrpc": "2.0", "method": "call", "id": 1, "params": {
+            "model": "res.partner", "vals": {"payload": {"name": "Twin Co", "company_type": "company"}}}});
+        let reply: Value = reqwest::Client::new()
+            .post(format!("{}/api/create_data", twin.url))
+            .header("x-api-key", crate::support::ADMIN_KEY)
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        ok(&reply);
+        assert!(
+            receiver.settle(QUIET).await.is_empty(),
+            "neither instance sends"
+        );
+
+        let resumed = console
+            .post("/console/targets/resume", &[("url", &url)])
+            .await;
+        assert_eq!(resumed.status, 303);
+        let got = receiver.wait_for(1, WAIT).await;
+        assert_eq!(got.len(), 1, "sent once: {got:#?}");
+        assert_eq!(receiver.settle(QUIET).await.len(), 1);
+    }
+}
