@@ -352,4 +352,51 @@ mod tests {
         t.failures = 1;
         assert_eq!(t.failure_rate(), Some(0.25));
     }
+
+    /// How long `targets` takes over 1M finished deliveries (1M attempts, 100k of them in the
+    /// window) to 50 URLs, on SQLite: `cargo test -p weft-outbound --release --lib
+    /// target::tests::bench -- --ignored --nocapture`.
+    #[tokio::test]
+    #[ignore]
+    async fn bench_targets_over_a_million_deliveries() {
+        let db = weft_store::testing::TestDb::new(weft_store::testing::Backend::Sqlite).await;
+        let store = db.store(Registry::demo()).await;
+        let now = source::now();
+        let old = now - chrono::Duration::days(3);
+        let sql = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000000) \
+                   INSERT INTO weft_delivery (id, msg_id, source_kind, source_id, event, model, res_id, \
+                   url, order_key, content_type, body, state, attempts, next_attempt_at, create_date) \
+                   SELECT i, 'm' || i, 'rule', 1, 'rule', 'res.partner', i, \
+                   'https://t' || (i % 50) || '.example/', i, 'application/json', '{}', \
+                   CASE WHEN i % 1000 = 0 THEN 'dead' WHEN i % 997 = 0 THEN 'pending' ELSE 'done' END, \
+                   1, $1, $1 FROM n";
+        let conn = store.writer();
+        let backend = store.backend();
+        let run = async |sql: &str, at: NaiveDateTime| {
+            conn.execute_raw(Statement::from_sql_and_values(
+                backend,
+                placeholders(backend, sql),
+                [at.into()],
+            ))
+            .await
+            .unwrap();
+        };
+        run(sql, old).await;
+        let attempts = "INSERT INTO weft_delivery_attempt (delivery_id, attempt, create_date, duration_ms, \
+                        status, error, response_preview) SELECT id, 1, \
+                        CASE WHEN id > 900000 THEN $1 ELSE create_date END, 1.0, \
+                        CASE WHEN id % 10 = 0 THEN 500 ELSE 200 END, \
+                        CASE WHEN id % 10 = 0 THEN 'the receiver answered 500' END, '' FROM weft_delivery";
+        run(attempts, now - chrono::Duration::hours(1)).await;
+        conn.execute_unprepared("ANALYZE").await.unwrap();
+        let since = now - chrono::Duration::hours(24);
+        for _ in 0..3 {
+            let started = std::time::Instant::now();
+            let targets = targets(&store, since).await.unwrap();
+            let took = started.elapsed();
+            assert_eq!(targets.len(), 50);
+            assert_eq!(targets.iter().map(|t| t.attempts).sum::<i64>(), 100_000);
+            eprintln!("targets over 1M deliveries: {took:?}");
+        }
+    }
 }
