@@ -2,7 +2,7 @@
 //! `res.users` models, plus credentials that no read() ever returns), API keys, sessions, parameters,
 //! attachments and their content-addressed blobs, record callbacks, name sequences and data-record keys,
 //! idempotency keys, the API log and its trigram search index, outbound rules and subscriptions with their outbox, inbound hooks
-//! and their owners.
+//! and their owners, paused targets.
 //!
 //! Record tables are not here: the store creates them from the registry (`weft schema apply`).
 //! A migration file is never edited once released; a change is a new file.
@@ -20,6 +20,7 @@ mod m20261201_000008_inbound_hook_owner;
 mod m20261201_000009_idempotency_lease;
 mod m20261201_000010_api_log_trigram;
 mod m20261203_000011_console_session;
+mod m20261203_000012_target_pause;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000009_idempotency_lease::Migration),
             Box::new(m20261201_000010_api_log_trigram::Migration),
             Box::new(m20261203_000011_console_session::Migration),
+            Box::new(m20261203_000012_target_pause::Migration),
         ]
     }
 }

@@ -7,6 +7,7 @@ mod support;
 
 mod logs;
 mod session;
+mod targets;
 
 use reqwest::header::HeaderMap;
 use support::TestServer;

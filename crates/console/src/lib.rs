@@ -17,6 +17,7 @@ mod json;
 mod logs;
 mod overview;
 mod session;
+mod targets;
 
 pub use session::{end_sessions_of, purge_expired as purge_expired_sessions};
 
@@ -39,6 +40,9 @@ pub struct Console {
     pub login_limiter: Arc<LoginLimiter>,
     /// `WEFT_PUBLIC_URL`: over https the cookie is `Secure` and `__Host-` prefixed.
     pub public_url: String,
+    /// This instance's dispatcher's per-URL circuits (the Targets page shows their state); None
+    /// when it runs no dispatcher (`--no-dispatcher`).
+    pub circuits: Option<Arc<weft_outbound::circuit::Circuits>>,
 }
 
 impl Console {
@@ -58,6 +62,7 @@ pub fn routes(console: Console) -> impl Endpoint {
         .at("/logout", post(session::sign_out))
         .nest("/static", assets::files())
         .nest("/logs", logs::routes())
+        .nest("/targets", targets::routes())
         .around(guard::protect)
         .data(console)
 }

@@ -20,6 +20,8 @@ pub struct Filter {
     pub res_id: Option<i64>,
     /// Only deliveries of these models (an admin key's `allowed_models`); None = every model.
     pub models: Option<Vec<String>>,
+    /// Only deliveries to this URL (a target's, as the console's Targets page links them).
+    pub url: Option<String>,
 }
 
 impl Filter {
@@ -48,6 +50,9 @@ impl Filter {
         }
         if let Some(models) = &self.models {
             c = c.add(delivery::Column::Model.is_in(models.clone()));
+        }
+        if let Some(url) = &self.url {
+            c = c.add(delivery::Column::Url.eq(url.clone()));
         }
         c
     }

@@ -1,5 +1,5 @@
 //! sea-orm entities for the outbound tables (migrations `m20261122_000005_outbound` and
-//! `m20261201_000007_credential_hosts`).
+//! `m20261201_000007_credential_hosts`, `m20261203_000012_target_pause`).
 
 pub mod rule {
     use sea_orm::entity::prelude::*;
@@ -126,6 +126,28 @@ pub mod attempt {
         pub error: Option<String>,
         pub response_preview: String,
         /// What the attempt did differently, e.g. that it withheld the rule's `Authorization`.
+        pub note: Option<String>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod target_pause {
+    use sea_orm::entity::prelude::*;
+
+    /// A paused outbound URL (migration `m20261203_000012_target_pause`): no delivery to it is
+    /// claimed until the row goes.
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "weft_target_pause")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub url: String,
+        pub paused_at: DateTime,
+        /// The user who paused it.
+        pub paused_by: i64,
         pub note: Option<String>,
     }
 

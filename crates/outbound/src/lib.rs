@@ -5,10 +5,11 @@
 //! memory by `catalog`; `hook` is the `ChangeHook` that decides what a change fires and `outbox`
 //! renders and writes it (`template` for a rule's object template, `notification` for a
 //! subscription's JSON or XML). `dispatcher` sends what is due, signed, retried (`retry`) and
-//! guarded (signing and the SSRF guard are `weft_webhook`'s); `deliveries` is the outbox's review.
+//! guarded (signing and the SSRF guard are `weft_webhook`'s); `deliveries` is the outbox's review,
+//! `target` pauses a URL and gathers each URL's figures, `circuit` guards each URL as it sends.
 
 pub mod catalog;
-mod circuit;
+pub mod circuit;
 pub mod deliveries;
 pub mod dispatcher;
 pub mod entity;
@@ -21,4 +22,5 @@ pub mod rule;
 mod send;
 pub mod source;
 pub mod subscription;
+pub mod target;
 pub mod template;

@@ -40,6 +40,7 @@ pub async fn serve(settings: &Settings, dispatch: bool) -> anyhow::Result<()> {
     let dispatcher = dispatch
         .then(|| start_dispatcher(&state, settings))
         .transpose()?;
+    state.circuits = dispatcher.as_ref().map(DispatcherHandle::circuits);
     let logs = state.logs.clone();
     let listener = TcpListener::bind(settings.listen.clone());
     let acceptor = listener

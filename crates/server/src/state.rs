@@ -33,6 +33,8 @@ pub struct AppState {
     pub sources: Arc<Sources>,
     /// Signalled when deliveries commit; this instance's dispatcher waits on it.
     pub outbox_wake: Arc<Notify>,
+    /// The per-URL circuits of this instance's dispatcher, once it runs (`serve`).
+    pub circuits: Option<Arc<weft_outbound::circuit::Circuits>>,
 }
 
 impl AppState {
@@ -63,6 +65,7 @@ impl AppState {
             login_limiter: Arc::new(LoginLimiter::new(Default::default())),
             keys: Arc::default(),
             allowed_targets: AllowedTargets::default(),
+            circuits: None,
         })
     }
 
@@ -74,6 +77,7 @@ impl AppState {
             outbox_wake: self.outbox_wake.clone(),
             login_limiter: self.login_limiter.clone(),
             public_url: self.public_url.clone(),
+            circuits: self.circuits.clone(),
         }
     }
 

@@ -1,6 +1,7 @@
 //! Claiming due deliveries: on PostgreSQL a lease per row under `FOR UPDATE SKIP LOCKED`, on
 //! SQLite an in-memory claim by the holder of the database's dispatcher lease; both only the
-//! oldest unfinished delivery of each ordering key. Also the reaping of expired leases.
+//! oldest unfinished delivery of each ordering key, and none to a paused URL. Also the reaping of
+//! expired leases.
 
 use super::{DATABASE_LEASE, Dispatcher, LEASE_MARGIN};
 use crate::send::Claimed;
@@ -98,8 +99,9 @@ impl Dispatcher {
     /// How long until the next delivery waiting for a retry falls due.
     pub(super) async fn next_due(&self) -> Result<Option<Duration>> {
         let now = source::now();
-        let sql = "SELECT MIN(next_attempt_at) AS due FROM weft_delivery \
-                   WHERE state = 'pending' AND next_attempt_at > $1";
+        let sql = "SELECT MIN(next_attempt_at) AS due FROM weft_delivery d \
+                   WHERE state = 'pending' AND next_attempt_at > $1 \
+                   AND NOT EXISTS (SELECT 1 FROM weft_target_pause p WHERE p.url = d.url)";
         let statement = Statement::from_sql_and_values(
             self.store.backend(),
             placeholders(self.store.backend(), sql),
@@ -199,8 +201,10 @@ pub(crate) fn placeholders(backend: DatabaseBackend, sql: &str) -> String {
     }
 }
 
-/// Due, pending, no unfinished delivery of the same key before it (`$3` is now).
+/// Due, pending, its URL not paused, no unfinished delivery of the same key before it (`$3` is
+/// now). The pause table holds the few URLs a person paused, looked up by primary key.
 const DUE: &str = "d.state = 'pending' AND d.next_attempt_at <= $3 \
+    AND NOT EXISTS (SELECT 1 FROM weft_target_pause p WHERE p.url = d.url) \
     AND NOT EXISTS (SELECT 1 FROM weft_delivery e WHERE e.order_key = d.order_key AND e.id < d.id \
                     AND e.state IN ('pending', 'sending'))";
 const CLAIMED_COLUMNS: &str =

@@ -7,7 +7,9 @@
 //! the queue. A SQLite database has one dispatcher, the holder of its `weft_dispatcher_lease` row,
 //! which claims in memory (the rows stay `pending`, and after a crash they are simply due again).
 //! Either way a delivery is claimed only when no earlier delivery of its ordering key is
-//! unfinished (`dead` ones do not count), so one record's events reach a URL in order.
+//! unfinished (`dead` ones do not count), so one record's events reach a URL in order, and only
+//! when its URL is not paused (`weft_target_pause`, see `crate::target`): a paused URL's
+//! deliveries stay pending, no attempt counted, until it is resumed.
 //!
 //! The loop wakes when this process commits deliveries, when another instance does (LISTEN on
 //! PostgreSQL), when a send finishes, at the next retry's due time, and every `poll` regardless.
@@ -98,7 +100,7 @@ pub struct Dispatcher {
     /// This dispatcher's mark on the leases it holds.
     owner: i64,
     client: reqwest::Client,
-    circuits: Circuits,
+    circuits: Arc<Circuits>,
     in_flight: AtomicUsize,
     freed: Notify,
     finished: mpsc::UnboundedSender<Finished>,
@@ -113,9 +115,15 @@ pub(crate) type Held = Arc<std::sync::Mutex<std::collections::HashSet<i64>>>;
 pub struct DispatcherHandle {
     stop: watch::Sender<bool>,
     task: JoinHandle<()>,
+    circuits: Arc<Circuits>,
 }
 
 impl DispatcherHandle {
+    /// This dispatcher's per-URL circuits, for showing their state (`Circuits::snapshot`).
+    pub fn circuits(&self) -> Arc<Circuits> {
+        self.circuits.clone()
+    }
+
     pub async fn stop(self) {
         let _ = self.stop.send(true);
         let _ = self.task.await;
@@ -144,12 +152,13 @@ impl Dispatcher {
             outcomes,
             held.clone(),
         ));
+        let circuits = Arc::new(Circuits::new(
+            settings.per_url,
+            settings.circuit_threshold,
+            settings.circuit_pause,
+        ));
         let dispatcher = Arc::new(Dispatcher {
-            circuits: Circuits::new(
-                settings.per_url,
-                settings.circuit_threshold,
-                settings.circuit_pause,
-            ),
+            circuits: circuits.clone(),
             store: store.clone(),
             sources,
             wake: wake.clone(),
@@ -177,7 +186,11 @@ impl Dispatcher {
             let _ = recorder.await;
             lease.release().await;
         });
-        Ok(DispatcherHandle { stop, task })
+        Ok(DispatcherHandle {
+            stop,
+            task,
+            circuits,
+        })
     }
 
     async fn run(self: Arc<Self>, mut stop: watch::Receiver<bool>) {

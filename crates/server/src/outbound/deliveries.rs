@@ -217,5 +217,6 @@ fn filter(
         model,
         res_id,
         models: caller.allowed_models.clone(),
+        url: None,
     })
 }

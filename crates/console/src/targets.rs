@@ -1,0 +1,273 @@
+//! `GET /console/targets`: each outbound URL with its circuit's state (this instance's
+//! dispatcher), whether a person paused it, its failure rate and last error over the last 24
+//! hours, what is in flight, waiting and dead, and links to its deliveries. `POST
+//! /console/targets/pause` and `/resume` (a `url` field) pause and resume one, then come back
+//! here with a notice. The figures come from `weft_outbound::target`, the circuits from
+//! `Circuits::snapshot`.
+
+use crate::Console;
+use crate::frame::{Frame, Nav, When};
+use crate::session::Admin;
+use askama::Template;
+use askama_web::WebTemplate;
+use poem::http::StatusCode;
+use poem::web::{Data, Form, Query};
+use poem::{IntoResponse, Response, Route, get, handler, post};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use weft_outbound::circuit::{CircuitState, CircuitView};
+use weft_outbound::target::{self, PauseError, TargetStats};
+
+/// The window of the failure figures.
+const WINDOW_HOURS: i64 = 24;
+
+pub fn routes() -> Route {
+    Route::new()
+        .at("/", get(page))
+        .at("/pause", post(pause))
+        .at("/resume", post(resume))
+}
+
+/// One target as the page shows it.
+struct Row {
+    url: String,
+    sources: Vec<String>,
+    /// `closed`, `open`, `half-open`, or `unknown` without a dispatcher here.
+    circuit: &'static str,
+    open_until: Option<When>,
+    failures_in_a_row: u32,
+    paused: Option<Paused>,
+    attempts: i64,
+    failures: i64,
+    /// `25 %`, or an empty string without attempts.
+    failure_rate: String,
+    last_error: Option<String>,
+    last_error_at: Option<When>,
+    in_flight: usize,
+    pending: i64,
+    sending: i64,
+    dead: i64,
+    /// `/console/deliveries?url=...`, all and dead only.
+    deliveries_link: String,
+    dead_link: String,
+}
+
+struct Paused {
+    by: String,
+    since: When,
+    note: Option<String>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "targets.html")]
+struct TargetsPage {
+    frame: Frame,
+    rows: Vec<Row>,
+    /// This instance runs a dispatcher, so the circuit states are known.
+    dispatching: bool,
+    notice: Option<String>,
+    error: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct Notice {
+    notice: Option<String>,
+    url: Option<String>,
+}
+
+#[handler]
+pub async fn page(admin: Admin, console: Data<&Console>, query: Query<Notice>) -> Response {
+    let notice = match (query.notice.as_deref(), query.url.as_deref()) {
+        (Some("paused"), Some(url)) => Some(format!(
+            "Paused {url}: its deliveries wait, nothing is sent to it until you resume it."
+        )),
+        (Some("already-paused"), Some(url)) => Some(format!("{url} was paused already.")),
+        (Some("resumed"), Some(url)) => Some(format!(
+            "Resumed {url}: its waiting deliveries are sent now."
+        )),
+        (Some("not-paused"), Some(url)) => Some(format!("{url} was not paused.")),
+        _ => None,
+    };
+    render(&admin, &console, notice, None).await
+}
+
+async fn render(
+    admin: &Admin,
+    console: &Console,
+    notice: Option<String>,
+    error: Option<(StatusCode, String)>,
+) -> Response {
+    let since = chrono::Utc::now().naive_utc() - chrono::Duration::hours(WINDOW_HOURS);
+    let stats = match target::targets(&console.store, since).await {
+        Ok(stats) => stats,
+        Err(e) => {
+            tracing::error!(error = %e, "reading the targets failed");
+            return (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "The targets could not be read (see the server log).",
+            )
+                .into_response();
+        }
+    };
+    let circuits: BTreeMap<String, CircuitView> = console
+        .circuits
+        .as_ref()
+        .map(|c| c.snapshot())
+        .unwrap_or_default()
+        .into_iter()
+        .map(|v| (v.url.clone(), v))
+        .collect();
+    let mut rows: Vec<Row> = stats
+        .into_iter()
+        .map(|t| {
+            let circuit = circuits.get(&t.url).cloned();
+            row(t, circuit, console.circuits.is_some())
+        })
+        .collect();
+    // A URL this instance sent to whose deliveries are all purged still has a circuit.
+    for (url, view) in circuits {
+        if !rows.iter().any(|r| r.url == url) {
+            let stats = TargetStats {
+                url,
+                ..TargetStats::default()
+            };
+            rows.push(row(stats, Some(view), true));
+        }
+    }
+    rows.sort_by(|a, b| a.url.cmp(&b.url));
+    let view = TargetsPage {
+        frame: admin.frame(Nav::Targets),
+        rows,
+        dispatching: console.circuits.is_some(),
+        notice,
+        error: error.as_ref().map(|(_, e)| e.clone()),
+    };
+    match error {
+        Some((status, _)) => view.with_status(status).into_response(),
+        None => view.into_response(),
+    }
+}
+
+fn row(t: TargetStats, circuit: Option<CircuitView>, dispatching: bool) -> Row {
+    let encoded = encode(&t.url);
+    let (state, open_until, failures_in_a_row, in_flight) = match circuit {
+        Some(c) => {
+            let until = match c.state {
+                CircuitState::Open { until } => Some(When::of(until)),
+                _ => None,
+            };
+            (c.state.as_str(), until, c.failures, c.in_flight)
+        }
+        None if dispatching => ("closed", None, 0, 0),
+        None => ("unknown", None, 0, 0),
+    };
+    Row {
+        sources: t.sources.clone(),
+        circuit: state,
+        open_until,
+        failures_in_a_row,
+        paused: t.pause.as_ref().map(|p| Paused {
+            by: p
+                .login
+                .clone()
+                .unwrap_or_else(|| format!("user {}", p.paused_by)),
+            since: When::of(p.paused_at),
+            note: p.note.clone(),
+        }),
+        attempts: t.attempts,
+        failures: t.failures,
+        failure_rate: t
+            .failure_rate()
+            .map(|r| format!("{} %", (r * 100.0).round()))
+            .unwrap_or_default(),
+        last_error: t.last_error.clone(),
+        last_error_at: t.last_error_at.map(When::of),
+        in_flight,
+        pending: t.pending,
+        sending: t.sending,
+        dead: t.dead,
+        deliveries_link: format!("/console/deliveries?url={encoded}"),
+        dead_link: format!("/console/deliveries?url={encoded}&state=dead"),
+        url: t.url,
+    }
+}
+
+fn encode(text: &str) -> String {
+    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
+
+fn back(notice: &str, url: &str) -> Response {
+    Response::builder()
+        .status(StatusCode::SEE_OTHER)
+        .header(
+            "Location",
+            format!("/console/targets?notice={notice}&url={}", encode(url)),
+        )
+        .finish()
+}
+
+#[derive(Deserialize)]
+pub struct TargetForm {
+    #[serde(default)]
+    url: String,
+    note: Option<String>,
+}
+
+/// `POST /console/targets/pause`: nothing more is sent to the URL until it is resumed.
+#[handler]
+pub async fn pause(admin: Admin, console: Data<&Console>, form: Form<TargetForm>) -> Response {
+    let url = form.url.trim();
+    match target::pause(&console.store, url, admin.caller.uid, form.note.as_deref()).await {
+        Ok(true) => {
+            tracing::info!(url, by = %admin.caller.login, "target paused");
+            back("paused", url)
+        }
+        Ok(false) => back("already-paused", url),
+        Err(PauseError::Store(e)) => {
+            tracing::error!(error = %e, "pausing a target failed");
+            let message = "The target could not be paused (see the server log).".to_string();
+            let status = StatusCode::INTERNAL_SERVER_ERROR;
+            render(&admin, &console, None, Some((status, message))).await
+        }
+        Err(e) => {
+            let message = format!("url: {e}; choose a target's Pause button.");
+            render(
+                &admin,
+                &console,
+                None,
+                Some((StatusCode::BAD_REQUEST, message)),
+            )
+            .await
+        }
+    }
+}
+
+/// `POST /console/targets/resume`: the URL's waiting deliveries go out now.
+#[handler]
+pub async fn resume(admin: Admin, console: Data<&Console>, form: Form<TargetForm>) -> Response {
+    let url = form.url.trim();
+    if url.is_empty() {
+        let message = "url: the URL is empty; choose a target's Resume button.".to_string();
+        return render(
+            &admin,
+            &console,
+            None,
+            Some((StatusCode::BAD_REQUEST, message)),
+        )
+        .await;
+    }
+    match target::resume(&console.store, url).await {
+        Ok(true) => {
+            console.outbox_wake.notify_one();
+            tracing::info!(url, by = %admin.caller.login, "target resumed");
+            back("resumed", url)
+        }
+        Ok(false) => back("not-paused", url),
+        Err(e) => {
+            tracing::error!(error = %e, "resuming a target failed");
+            let message = "The target could not be resumed (see the server log).".to_string();
+            let status = StatusCode::INTERNAL_SERVER_ERROR;
+            render(&admin, &console, None, Some((status, message))).await
+        }
+    }
+}
