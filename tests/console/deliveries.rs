@@ -98,7 +98,7 @@ async fn deliveries_are_listed_shown_and_sent_again() {
         .await;
         let first = partner(&server, "Dee", "D").await;
         partner(&server, "Dum", "D").await;
-        partner(&server, "Dot", "D").await;
+        let scripted = partner(&server, "Dot <script>alert(1)</script>", "D").await;
         let dead = wait_for(&server, "state=dead", 3).await;
         wait_for(&server, "state=done", 3).await;
         let console = Console::admin(&server, "ops").await;
@@ -275,6 +275,30 @@ async fn deliveries_are_listed_shown_and_sent_again() {
         }
         assert_eq!(shown("webhook-id"), msg_id);
 
+        // What came from a record is text, never markup.
+        let told = wait_for(
+            &server,
+            &format!("source=subscription:{subscription}&model=res.partner&res_id={scripted}"),
+            1,
+        )
+        .await;
+        let page = console
+            .get(&format!("/console/deliveries/{}", told[0]["id"]))
+            .await;
+        assert!(page.text.contains("New partners"));
+        assert!(
+            page.text
+                .contains("Dot &#60;script&#62;alert(1)&#60;/script&#62;"),
+            "{}",
+            page.text
+        );
+        assert!(!page.text.contains("<script>alert"), "{}", page.text);
+        assert!(
+            !page.text.contains("authorization"),
+            "a subscription sends none"
+        );
+        assert!(page.text.contains("<code>webhook-signature</code>"));
+
         // Unknown: 404, for the page and for its retry.
         let missing = console.get("/console/deliveries/999999").await;
         assert_eq!(missing.status, 404);
@@ -397,5 +421,64 @@ async fn deliveries_are_listed_shown_and_sent_again() {
                 .contains("This will send 0 deliveries again now.")
         );
         assert!(empty.text.contains("Nothing to send") && empty.text.contains("disabled"));
+    }
+}
+
+/// PostgreSQL only: there an attempt under way holds its row `sending`; on SQLite the dispatcher's
+/// claim is kept in memory and the row stays `pending`.
+#[tokio::test]
+async fn a_delivery_being_sent_cannot_be_retried() {
+    for backend in backends().into_iter().filter(|b| *b == Backend::Postgres) {
+        let server = server(backend).await;
+        // A receiver that takes the connection and never answers: the attempt stays under way.
+        let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = silent.local_addr().unwrap();
+        let held = tokio::spawn(async move {
+            let mut open = Vec::new();
+            while let Ok((socket, _)) = silent.accept().await {
+                open.push(socket);
+            }
+        });
+        create(
+            &server,
+            "/api/v1/outbound-rules",
+            json!({"name": "Silent", "model": "res.partner", "trigger_domain": [],
+                   "endpoint_source": "static", "endpoint_url": format!("http://{address}/"),
+                   "timeout_s": 30}),
+        )
+        .await;
+        partner(&server, "Slow", "S").await;
+        let sending = wait_for(&server, "state=sending", 1).await;
+        let id = sending[0]["id"].as_i64().unwrap();
+        let console = Console::admin(&server, "ops").await;
+        let page = console.get(&format!("/console/deliveries/{id}")).await;
+        assert!(
+            page.text
+                .contains("<span class=\"badge sending\">sending</span>")
+        );
+        assert!(
+            page.text.contains("An attempt is under way"),
+            "{}",
+            page.text
+        );
+        assert!(
+            !page.text.contains("/retry\""),
+            "no Retry button: {}",
+            page.text
+        );
+        let refused = console
+            .post(&format!("/console/deliveries/{id}/retry"), &[])
+            .await;
+        assert_eq!(refused.status, 409, "{}", refused.text);
+        assert!(
+            refused
+                .text
+                .contains("Not queued: an attempt of this delivery is under way"),
+            "{}",
+            refused.text
+        );
+        let confirm = console.get("/console/deliveries/retry?state=sending").await;
+        assert!(confirm.text.contains("cannot be retried") && confirm.text.contains("disabled"));
+        held.abort();
     }
 }
