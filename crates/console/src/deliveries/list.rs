@@ -2,7 +2,7 @@
 //! and record id, 50 a page by keyset cursor; each row opens its delivery. Above the table, the
 //! bulk retry of what the filter shows (dead deliveries when it names no state), with its count.
 
-use super::{BadFilter, Source, Wanted, failed, last_outcome, source_of, when};
+use super::{BadFilter, Names, Source, Wanted, failed, last_outcome, source_of, when};
 use crate::Console;
 use crate::frame::{Frame, Nav, When};
 use crate::session::Admin;
@@ -35,10 +35,7 @@ pub(crate) struct Row {
 }
 
 impl Row {
-    fn of(
-        d: &Value,
-        names: &std::collections::HashMap<(weft_outbound::source::SourceKind, i64), String>,
-    ) -> Row {
+    fn of(d: &Value, names: &Names) -> Row {
         let id = d["id"].as_i64().unwrap_or_default();
         Row {
             id,

@@ -186,6 +186,9 @@ pub(crate) fn source_of(text: &str) -> Option<(SourceKind, i64)> {
     Filter::parse_source(text).ok()
 }
 
+/// Source names by kind and id (`deliveries::source_names`).
+pub(crate) type Names = HashMap<(SourceKind, i64), String>;
+
 /// A delivery's source as a person reads it: its name when known, and `rule 3`.
 pub(crate) struct Source {
     pub name: Option<String>,
@@ -193,7 +196,7 @@ pub(crate) struct Source {
 }
 
 impl Source {
-    pub fn of(text: &str, names: &HashMap<(SourceKind, i64), String>) -> Source {
+    pub fn of(text: &str, names: &Names) -> Source {
         match source_of(text) {
             Some((kind, id)) => Source {
                 name: names.get(&(kind, id)).cloned(),
