@@ -5,6 +5,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod deliveries;
 mod logs;
 mod session;
 mod targets;

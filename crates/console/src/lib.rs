@@ -10,6 +10,7 @@
 //! - one module a page: `overview`, `logs`, `deliveries`, `targets`.
 
 mod assets;
+mod deliveries;
 #[allow(dead_code)] // until the log, delivery and target pages use all of it
 mod frame;
 mod guard;
@@ -60,6 +61,13 @@ pub fn routes(console: Console) -> impl Endpoint {
         .at("/", get(overview::page))
         .at("/login", get(session::form).post(session::sign_in))
         .at("/logout", post(session::sign_out))
+        .at("/deliveries", get(deliveries::list_page))
+        .at(
+            "/deliveries/retry",
+            get(deliveries::confirm).post(deliveries::retry_all),
+        )
+        .at("/deliveries/:id", get(deliveries::detail_page))
+        .at("/deliveries/:id/retry", post(deliveries::retry_one))
         .nest("/static", assets::files())
         .nest("/logs", logs::routes())
         .nest("/targets", targets::routes())

@@ -123,16 +123,8 @@ impl Catalog {
     }
 
     fn add_rule(&mut self, rule: Rule, active: bool) {
-        self.settings.insert(
-            (SourceKind::Rule, rule.id),
-            SourceSettings {
-                name: rule.name.clone(),
-                signing: rule.signing.clone(),
-                limits: rule.limits,
-                auth_header: rule.auth_header.clone(),
-                auth_hosts: rule.credential_hosts(),
-            },
-        );
+        self.settings
+            .insert((SourceKind::Rule, rule.id), rule_settings(&rule));
         if active {
             self.rules
                 .entry(rule.model.clone())
@@ -144,13 +136,7 @@ impl Catalog {
     fn add_subscription(&mut self, subscription: Subscription, active: bool) {
         self.settings.insert(
             (SourceKind::Subscription, subscription.id),
-            SourceSettings {
-                name: subscription.name.clone(),
-                signing: subscription.signing.clone(),
-                limits: subscription.limits,
-                auth_header: None,
-                auth_hosts: CredentialHosts::default(),
-            },
+            subscription_settings(&subscription),
         );
         if active {
             self.subscriptions
@@ -159,6 +145,50 @@ impl Catalog {
                 .push(Arc::new(subscription));
         }
     }
+}
+
+fn rule_settings(rule: &Rule) -> SourceSettings {
+    SourceSettings {
+        name: rule.name.clone(),
+        signing: rule.signing.clone(),
+        limits: rule.limits,
+        auth_header: rule.auth_header.clone(),
+        auth_hosts: rule.credential_hosts(),
+    }
+}
+
+fn subscription_settings(subscription: &Subscription) -> SourceSettings {
+    SourceSettings {
+        name: subscription.name.clone(),
+        signing: subscription.signing.clone(),
+        limits: subscription.limits,
+        auth_header: None,
+        auth_hosts: CredentialHosts::default(),
+    }
+}
+
+/// The settings of one source read from the database, as a catalog load reads them (for a page
+/// that shows what a delivery sends, without the dispatcher's catalog). None when the source is
+/// gone or cannot be read: the dispatcher then sends nothing of it either.
+pub async fn settings_of(
+    store: &Store,
+    kind: SourceKind,
+    id: i64,
+) -> Result<Option<SourceSettings>> {
+    let conn = store.connection();
+    let settings = match kind {
+        SourceKind::Rule => rule_entity::Entity::find_by_id(id)
+            .one(conn)
+            .await?
+            .and_then(|row| Rule::from_row(&row, store.registry()).ok())
+            .map(|rule| rule_settings(&rule)),
+        SourceKind::Subscription => subscription_entity::Entity::find_by_id(id)
+            .one(conn)
+            .await?
+            .and_then(|row| Subscription::from_row(&row, store.registry()).ok())
+            .map(|subscription| subscription_settings(&subscription)),
+    };
+    Ok(settings)
 }
 
 /// The current catalog, shared by the hook, the dispatcher and the admin routes.

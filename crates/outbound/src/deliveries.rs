@@ -1,12 +1,15 @@
 //! The outbox under review (`/api/v1/deliveries`): deliveries newest first with filters and a
 //! keyset cursor, one delivery with its attempts, and retries, one or by filter. A retried
-//! delivery is due at once; it keeps its `webhook-id`, so a receiver can tell a replay.
+//! delivery is due at once; it keeps its `webhook-id`, so a receiver can tell a replay. For the
+//! console: how many a bulk retry would send, the sources' names, and the headers an attempt sends.
 
 use crate::entity::{attempt, delivery};
 use crate::source::{self, SourceKind};
+use chrono::NaiveDateTime;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select};
 use serde_json::{Value, json};
+use std::collections::HashMap;
 use weft_store::{Result, Store};
 
 pub const STATES: [&str; 4] = ["pending", "sending", "done", "dead"];
@@ -177,12 +180,121 @@ pub async fn retry(store: &Store, id: i64) -> std::result::Result<(), RetryError
 /// Send again every delivery matching `filter` (state `dead` unless the filter names one; never
 /// one being sent). Returns how many.
 pub async fn retry_all(store: &Store, filter: &Filter) -> Result<u64> {
+    match retry_condition(filter) {
+        Some(condition) => requeue(store, condition).await,
+        None => Ok(0),
+    }
+}
+
+/// How many deliveries `retry_all` with this filter would send again now: the same condition, so
+/// a confirmation can say the exact number (unless the outbox changes in between).
+pub async fn count(store: &Store, filter: &Filter) -> Result<u64> {
+    use sea_orm::PaginatorTrait;
+    match retry_condition(filter) {
+        Some(condition) => Ok(delivery::Entity::find()
+            .filter(condition)
+            .count(store.connection())
+            .await?),
+        None => Ok(0),
+    }
+}
+
+/// What `retry_all` requeues: `dead` unless the filter names a state; None for `sending`.
+fn retry_condition(filter: &Filter) -> Option<Condition> {
     let mut filter = filter.clone();
     filter.state.get_or_insert_with(|| "dead".into());
-    if filter.state.as_deref() == Some("sending") {
-        return Ok(0);
+    (filter.state.as_deref() != Some("sending")).then(|| filter.condition())
+}
+
+/// The names of these sources (rules and subscriptions), in two queries at most; a source that is
+/// gone is left out.
+pub async fn source_names(
+    store: &Store,
+    sources: &[(SourceKind, i64)],
+) -> Result<HashMap<(SourceKind, i64), String>> {
+    use crate::entity::{rule, subscription};
+    let ids = |kind: SourceKind| -> Vec<i64> {
+        let mut ids: Vec<i64> = sources
+            .iter()
+            .filter(|(k, _)| *k == kind)
+            .map(|(_, id)| *id)
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    };
+    let mut names = HashMap::new();
+    let rules = ids(SourceKind::Rule);
+    if !rules.is_empty() {
+        let rows: Vec<(i64, String)> = rule::Entity::find()
+            .select_only()
+            .columns([rule::Column::Id, rule::Column::Name])
+            .filter(rule::Column::Id.is_in(rules))
+            .into_tuple()
+            .all(store.connection())
+            .await?;
+        names.extend(rows.into_iter().map(|(id, n)| ((SourceKind::Rule, id), n)));
     }
-    requeue(store, filter.condition()).await
+    let subscriptions = ids(SourceKind::Subscription);
+    if !subscriptions.is_empty() {
+        let rows: Vec<(i64, String)> = subscription::Entity::find()
+            .select_only()
+            .columns([subscription::Column::Id, subscription::Column::Name])
+            .filter(subscription::Column::Id.is_in(subscriptions))
+            .into_tuple()
+            .all(store.connection())
+            .await?;
+        names.extend(
+            rows.into_iter()
+                .map(|(id, n)| ((SourceKind::Subscription, id), n)),
+        );
+    }
+    Ok(names)
+}
+
+/// What a receiver sees of an attempt of delivery `id` made at `at`.
+#[derive(Debug, Clone)]
+pub struct SentHeaders {
+    /// The source's name.
+    pub source: String,
+    /// Names and values in the order sent, secrets included (whoever shows them masks them).
+    pub headers: Vec<(&'static str, String)>,
+    /// Set when the rule's `Authorization` is withheld from this URL.
+    pub note: Option<String>,
+}
+
+/// The headers the dispatcher sends for delivery `id` at `at` (`webhook-timestamp` is `at`, the
+/// signature is made with the secrets that sign at `at`, as the source has them now). None when
+/// the delivery or its source is gone (nothing of it is sent then) or the URL cannot be read.
+pub async fn headers(store: &Store, id: i64, at: NaiveDateTime) -> Result<Option<SentHeaders>> {
+    let Some(row) = delivery::Entity::find_by_id(id)
+        .one(store.connection())
+        .await?
+    else {
+        return Ok(None);
+    };
+    let Some(kind) = SourceKind::parse(&row.source_kind) else {
+        return Ok(None);
+    };
+    let Some(settings) = crate::catalog::settings_of(store, kind, row.source_id).await? else {
+        return Ok(None);
+    };
+    let Ok(url) = reqwest::Url::parse(&row.url) else {
+        return Ok(None);
+    };
+    let (headers, note) = crate::send::headers(
+        &settings,
+        &url,
+        &row.msg_id,
+        &row.content_type,
+        row.body.as_bytes(),
+        at,
+    );
+    Ok(Some(SentHeaders {
+        source: settings.name,
+        headers,
+        note,
+    }))
 }
 
 async fn requeue(store: &Store, condition: Condition) -> Result<u64> {

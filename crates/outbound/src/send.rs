@@ -71,35 +71,20 @@ pub async fn post(
         Ok(url) => url,
         Err(reason) => return failed(started, None, format!("refused: the URL {reason}"), None),
     };
-    let (authorization, note) = match &source.auth_header {
-        Some(auth) if source.auth_hosts.allows(&url) => (Some(auth), None),
-        Some(_) => (
-            None,
-            Some(format!(
-                "Authorization withheld: {} is not the rule's URL host nor in its allowed_callback_hosts",
-                url.host_str().unwrap_or_default()
-            )),
-        ),
-        None => (None, None),
-    };
-    let now = chrono::Utc::now();
-    let secrets = source.signing.secrets(now.naive_utc());
-    let headers = signing::headers(
-        &secrets,
+    let (headers, note) = headers(
+        source,
+        &url,
         &delivery.msg_id,
-        now.timestamp(),
+        &delivery.content_type,
         delivery.body.as_bytes(),
+        chrono::Utc::now().naive_utc(),
     );
     let mut request = client
         .post(url)
         .timeout(timeout)
-        .header("content-type", &delivery.content_type)
         .body(delivery.body.clone());
     for (name, value) in headers {
         request = request.header(name, value);
-    }
-    if let Some(auth) = authorization {
-        request = request.header("authorization", auth);
     }
     let answer = match request.send().await {
         Err(e) => failed(started, None, describe(&e, timeout), None),
@@ -131,6 +116,43 @@ pub async fn post(
         }
     };
     Answer { note, ..answer }
+}
+
+/// The headers an attempt sends at `now` (the HTTP client adds `host`, `content-length` and
+/// `accept` itself), in order: `content-type`, the Standard Webhooks `webhook-id`,
+/// `webhook-timestamp` and `webhook-signature`, and a rule's `authorization` when `url`'s host may
+/// have it; else the note that says it was withheld. The console shows what this returns.
+pub(crate) fn headers(
+    source: &SourceSettings,
+    url: &reqwest::Url,
+    msg_id: &str,
+    content_type: &str,
+    body: &[u8],
+    now: chrono::NaiveDateTime,
+) -> (Vec<(&'static str, String)>, Option<String>) {
+    let (authorization, note) = match &source.auth_header {
+        Some(auth) if source.auth_hosts.allows(url) => (Some(auth), None),
+        Some(_) => (
+            None,
+            Some(format!(
+                "Authorization withheld: {} is not the rule's URL host nor in its allowed_callback_hosts",
+                url.host_str().unwrap_or_default()
+            )),
+        ),
+        None => (None, None),
+    };
+    let secrets = source.signing.secrets(now);
+    let mut headers = vec![("content-type", content_type.to_string())];
+    headers.extend(signing::headers(
+        &secrets,
+        msg_id,
+        now.and_utc().timestamp(),
+        body,
+    ));
+    if let Some(auth) = authorization {
+        headers.push(("authorization", auth.clone()));
+    }
+    (headers, note)
 }
 
 fn failed(

@@ -66,6 +66,8 @@ pub struct RetryFilter {
     pub source: Option<String>,
     pub model: Option<String>,
     pub res_id: Option<i64>,
+    /// The target URL, exactly.
+    pub url: Option<String>,
 }
 
 #[derive(Object)]
@@ -96,13 +98,16 @@ impl DeliveriesApi {
         source: Query<Option<String>>,
         model: Query<Option<String>>,
         res_id: Query<Option<i64>>,
+        /// The target URL, exactly.
+        url: Query<Option<String>>,
         /// At most 500; 50 by default.
         limit: Query<Option<u64>>,
         /// The `next_cursor` of the previous page.
         cursor: Query<Option<String>>,
     ) -> AdminResult<Json<DeliveryList>> {
         let caller = require_admin(&self.state, req).await?;
-        let filter = filter(&caller, state.0, source.0, model.0, res_id.0)?;
+        let mut filter = filter(&caller, state.0, source.0, model.0, res_id.0)?;
+        filter.url = url.0;
         let limit = limit.0.unwrap_or(DEFAULT_LIMIT);
         if !(1..=MAX_LIMIT).contains(&limit) {
             return Err(invalid("limit", &format!("must be 1 to {MAX_LIMIT}")));
@@ -171,7 +176,8 @@ impl DeliveriesApi {
     ) -> AdminResult<Accepted<Requeued>> {
         let caller = require_admin(&self.state, req).await?;
         let w = wanted.0;
-        let filter = filter(&caller, w.state, w.source, w.model, w.res_id)?;
+        let mut filter = filter(&caller, w.state, w.source, w.model, w.res_id)?;
+        filter.url = w.url;
         let requeued = deliveries::retry_all(&self.state.store, &filter).await?;
         self.state.outbox_wake.notify_one();
         Ok(Accepted::Accepted(Json(Requeued { requeued })))
