@@ -10,6 +10,7 @@
 //! - one module a page: `overview`, `logs`, `deliveries`, `targets`.
 
 mod assets;
+mod chart;
 #[allow(dead_code)] // until the log, delivery and target pages use all of it
 mod frame;
 mod guard;
