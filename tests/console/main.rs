@@ -5,6 +5,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod overview;
 mod session;
 
 use reqwest::header::HeaderMap;

@@ -13,11 +13,14 @@ use crate::frame::{Frame, Nav, When};
 use crate::session::Admin;
 use askama::Template;
 use askama_web::WebTemplate;
-use chrono::{NaiveDateTime, Utc};
+use chrono::{Duration, NaiveDateTime, Utc};
 use poem::http::StatusCode;
 use poem::web::Data;
 use poem::{Error, handler};
-use weft_logstore::summary;
+use sea_orm::ConnectionTrait;
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+use weft_logstore::summary::{self, HourCount};
 use weft_outbound::deliveries;
 
 /// Failures listed, calls and deliveries together.
@@ -69,7 +72,7 @@ pub async fn page(admin: Admin, console: Data<&Console>) -> poem::Result<Overvie
     let now = Utc::now().naive_utc();
     let since = chart::window_start(now);
     let conn = console.store.connection();
-    let counts = summary::hourly(conn, since).await.map_err(failed)?;
+    let counts = hourly(conn, since, now).await.map_err(failed)?;
     let queue = deliveries::queue(&console.store).await.map_err(failed)?;
     let mut failures: Vec<Failure> = summary::latest_failed(conn, since, FAILURES)
         .await
@@ -138,6 +141,62 @@ pub async fn page(admin: Admin, console: Data<&Console>) -> poem::Result<Overvie
         svg: chart::svg(&buckets),
         buckets,
     })
+}
+
+/// The counts of the hours that are over, which no longer change: kept, so that a page counts
+/// only the logs of the current hour (a few thousand index entries) rather than a day's (86,400 at
+/// one call a second; 40 ms on PostgreSQL). One process serves one database.
+static CLOSED_HOURS: Mutex<BTreeMap<NaiveDateTime, Vec<HourCount>>> = Mutex::new(BTreeMap::new());
+/// An hour is over once the log writer has stored its last calls: a while after its end.
+const GRACE: Duration = Duration::minutes(2);
+
+/// The counts of the chart's hours from `start`: the closed hours from `CLOSED_HOURS` (counted
+/// once), the open ones from the log.
+async fn hourly(
+    conn: &impl ConnectionTrait,
+    start: NaiveDateTime,
+    now: NaiveDateTime,
+) -> Result<Vec<HourCount>, weft_logstore::LogError> {
+    let hours: Vec<NaiveDateTime> = (0..chart::HOURS as i64)
+        .map(|i| start + Duration::hours(i))
+        .collect();
+    let closed = |hour: NaiveDateTime| hour + Duration::hours(1) + GRACE <= now;
+    let missing: Vec<NaiveDateTime> = {
+        let mut cache = CLOSED_HOURS.lock().expect("the hours' lock");
+        cache.retain(|hour, _| *hour >= start);
+        hours
+            .iter()
+            .copied()
+            .filter(|h| closed(*h) && !cache.contains_key(h))
+            .collect()
+    };
+    if let (Some(first), Some(last)) = (missing.first(), missing.last()) {
+        let n = (*last - *first).num_hours() as u32 + 1;
+        let mut counted: BTreeMap<NaiveDateTime, Vec<HourCount>> = BTreeMap::new();
+        for count in summary::hourly(conn, *first, n).await? {
+            counted.entry(count.hour).or_default().push(count);
+        }
+        let mut cache = CLOSED_HOURS.lock().expect("the hours' lock");
+        cache.extend(counted.into_iter().filter(|(hour, _)| closed(*hour)));
+    }
+    let open = hours
+        .iter()
+        .position(|h| !closed(*h))
+        .unwrap_or(hours.len());
+    let mut out: Vec<HourCount> = {
+        let cache = CLOSED_HOURS.lock().expect("the hours' lock");
+        hours[..open]
+            .iter()
+            .filter_map(|h| cache.get(h))
+            .flatten()
+            .cloned()
+            .collect()
+    };
+    if open < hours.len() {
+        let n = (hours.len() - open) as u32;
+        out.extend(summary::hourly(conn, hours[open], n).await?);
+    }
+    Ok(out)
 }
 
 fn failed(e: impl std::fmt::Display) -> Error {
