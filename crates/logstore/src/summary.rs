@@ -27,7 +27,7 @@ pub struct HourCount {
 }
 
 /// The logs of `hours` hours from `start` (an hour's start, UTC), counted by hour, type and state:
-/// a row for each (zeros included), in order of hour.
+/// a row for each (zeros included), in order of hour, then state, then type.
 ///
 /// The hours are bound as `[start, end)` pairs (`timestamp` on PostgreSQL, `YYYY-MM-DD HH:MM:SS.f`
 /// text on SQLite, which compares as the time it is), and each count is a correlated `COUNT(*)`
@@ -59,7 +59,7 @@ pub async fn hourly(
          SELECT h.i AS i, k.state AS state, k.log_type AS log_type, \
          (SELECT COUNT(*) FROM weft_api_log l WHERE l.state = k.state AND l.log_type = k.log_type \
          AND l.create_date >= h.since AND l.create_date < h.until) AS n \
-         FROM hours h CROSS JOIN kinds k ORDER BY h.i",
+         FROM hours h CROSS JOIN kinds k ORDER BY h.i, k.state, k.log_type",
         rows.join(", "),
         kinds.join(", ")
     );
