@@ -21,6 +21,7 @@ mod m20261201_000009_idempotency_lease;
 mod m20261201_000010_api_log_trigram;
 mod m20261203_000011_console_session;
 mod m20261203_000012_target_pause;
+mod m20261203_000013_api_log_state_time;
 
 pub struct Migrator;
 
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000010_api_log_trigram::Migration),
             Box::new(m20261203_000011_console_session::Migration),
             Box::new(m20261203_000012_target_pause::Migration),
+            Box::new(m20261203_000013_api_log_state_time::Migration),
         ]
     }
 }

@@ -7,6 +7,7 @@ mod support;
 
 mod deliveries;
 mod logs;
+mod overview;
 mod session;
 mod targets;
 

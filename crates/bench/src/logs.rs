@@ -157,7 +157,7 @@ fn q(text: String) -> Filter {
 /// Bulk-load logs, 500 rows per INSERT (`insert_all`), 50,000 per transaction: the setup is not measured.
 /// Every log names a customer (one of eight words) with an email, and an invoice code; 1 log in
 /// 1,000 shares the code and the email's local part.
-async fn load_logs(store: &Store, rows: u64) -> anyhow::Result<()> {
+pub(crate) async fn load_logs(store: &Store, rows: u64) -> anyhow::Result<()> {
     const COLUMNS: &[&str] = &[
         "create_date",
         "log_type",

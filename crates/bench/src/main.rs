@@ -15,8 +15,11 @@
 //!   160,000 records), beside `create_data` calls at a fixed rate.
 //! - `rpc`: Odoo's own protocols beside the ecosoft routes: `search_read` of 80 rows from 100,000
 //!   over `/jsonrpc` beside `search_data`, and `create` over XML-RPC beside `create_data`.
+//! - `console`: the console's pages over a million API logs, signed in as an admin, beside
+//!   `GET /healthz`; pages not built yet (404) are skipped with a note.
 
 mod budgets;
+mod console;
 mod create_data;
 mod logs;
 mod outbound;
@@ -47,6 +50,8 @@ enum Scenario {
     Budgets(budgets::Args),
     /// search_read over /jsonrpc and create over XML-RPC, beside search_data and create_data.
     Rpc(rpc::Args),
+    /// The console's pages over a million API logs, beside GET /healthz.
+    Console(console::Args),
 }
 
 #[tokio::main]
@@ -58,5 +63,6 @@ async fn main() -> anyhow::Result<()> {
         Scenario::Outbound(args) => outbound::run(args).await,
         Scenario::Budgets(args) => budgets::run(args).await,
         Scenario::Rpc(args) => rpc::run(args).await,
+        Scenario::Console(args) => console::run(args).await,
     }
 }

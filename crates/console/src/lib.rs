@@ -10,8 +10,8 @@
 //! - one module a page: `overview`, `logs`, `deliveries`, `targets`.
 
 mod assets;
+mod chart;
 mod deliveries;
-#[allow(dead_code)] // until the log, delivery and target pages use all of it
 mod frame;
 mod guard;
 mod json;

@@ -16,6 +16,7 @@ pub mod entity;
 mod preview;
 pub mod redact;
 mod search;
+pub mod summary;
 mod writer;
 
 use preview::{chars, preview_json};

@@ -366,3 +366,62 @@ pub async fn figures(store: &Store) -> Result<Figures> {
         oldest_due_age: oldest.map_or(0.0, |o| (now - o).as_seconds_f64().max(0.0)),
     })
 }
+
+/// The outbox now, for the console's overview: each count is an index range (`state, id`), the
+/// oldest due delivery the first entry of the due index, so it stays quick on a large outbox.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Queue {
+    pub pending: i64,
+    pub sending: i64,
+    /// Dead deliveries kept (every one, not only today's): they wait for a person's retry.
+    pub dead: i64,
+    /// When the oldest pending delivery that is due now fell due; None when none is due.
+    pub oldest_due: Option<chrono::NaiveDateTime>,
+}
+
+impl Queue {
+    /// Seconds since the oldest due delivery fell due, at `now` (0 when none is due).
+    pub fn oldest_due_age(&self, now: chrono::NaiveDateTime) -> i64 {
+        self.oldest_due
+            .map_or(0, |due| (now - due).num_seconds().max(0))
+    }
+}
+
+pub async fn queue(store: &Store) -> Result<Queue> {
+    use sea_orm::PaginatorTrait;
+    let conn = store.connection();
+    let count = async |state: &str| {
+        delivery::Entity::find()
+            .filter(delivery::Column::State.eq(state))
+            .count(conn)
+            .await
+            .map(|n| n as i64)
+    };
+    let oldest_due: Option<chrono::NaiveDateTime> = delivery::Entity::find()
+        .select_only()
+        .column(delivery::Column::NextAttemptAt)
+        // The state in the SQL text, so PostgreSQL's generic plans match the partial due index.
+        .filter(Expr::cust("state = 'pending'"))
+        .filter(delivery::Column::NextAttemptAt.lte(source::now()))
+        .order_by_asc(delivery::Column::NextAttemptAt)
+        .limit(1)
+        .into_tuple()
+        .one(conn)
+        .await?;
+    Ok(Queue {
+        pending: count("pending").await?,
+        sending: count("sending").await?,
+        dead: count("dead").await?,
+        oldest_due,
+    })
+}
+
+/// The `limit` newest dead deliveries (by id), for the overview's latest failures.
+pub async fn latest_dead(store: &Store, limit: u64) -> Result<Vec<delivery::Model>> {
+    Ok(delivery::Entity::find()
+        .filter(delivery::Column::State.eq("dead"))
+        .order_by_desc(delivery::Column::Id)
+        .limit(limit)
+        .all(store.connection())
+        .await?)
+}
