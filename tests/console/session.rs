@@ -173,3 +173,34 @@ async fn failed_sign_ins_are_limited_per_login() {
         assert!(!limited.header("retry-after").is_empty());
     }
 }
+
+#[tokio::test]
+async fn a_new_password_or_a_deactivation_ends_the_console_sessions() {
+    for backend in backends() {
+        let server = TestServer::start(backend).await;
+        let first = Console::admin(&server, "ops").await;
+        let (_, users) = server.admin("GET", "/api/v1/users", None).await;
+        let id = users["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["login"] == "ops")
+            .expect("ops")["id"]
+            .clone();
+        let path = format!("/api/v1/users/{id}");
+        let change = serde_json::json!({"password": "a-new-password-1"});
+        let (status, _) = server.admin("PATCH", &path, Some(change)).await;
+        assert_eq!(status, 200);
+        assert_eq!(
+            first.get("/console").await.status,
+            303,
+            "the old cookie is worthless"
+        );
+
+        let second = Console::sign_in(&server, "ops", "a-new-password-1").await;
+        let off = serde_json::json!({"active": false});
+        let (status, _) = server.admin("PATCH", &path, Some(off)).await;
+        assert_eq!(status, 200);
+        assert_eq!(second.get("/console").await.status, 303);
+    }
+}

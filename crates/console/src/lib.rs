@@ -20,7 +20,7 @@ mod overview;
 mod session;
 mod targets;
 
-pub use session::{end_sessions_of, purge_expired as purge_expired_sessions};
+pub use session::purge_expired as purge_expired_sessions;
 
 use poem::{Endpoint, EndpointExt, Route, get, post};
 use std::sync::Arc;

@@ -336,15 +336,6 @@ pub async fn purge_expired(store: &weft_store::Store) -> Result<u64, StoreError>
     Ok(deleted.rows_affected)
 }
 
-/// End every console session of user `uid` (its password changed): how many there were.
-pub async fn end_sessions_of(store: &weft_store::Store, uid: i64) -> Result<u64, StoreError> {
-    let deleted = console_session::Entity::delete_many()
-        .filter(console_session::Column::UserId.eq(uid))
-        .exec(store.writer())
-        .await?;
-    Ok(deleted.rows_affected)
-}
-
 fn cookie(console: &Console, value: &str, max_age: i64) -> String {
     let name = cookie_name(console);
     let secure = if console.secure() { "; Secure" } else { "" };

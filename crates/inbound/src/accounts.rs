@@ -10,7 +10,7 @@ use sea_orm::sea_query::{Alias, Expr, ExprTrait, LockType, Query, SelectStatemen
 use sea_orm::{ConnectionTrait, DatabaseBackend};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
-use weft_store::entity::session;
+use weft_store::entity::{console_session, session};
 use weft_store::{Cached, Env, Store, StoreError};
 
 /// A company as `/api/v1/companies` shows it.
@@ -507,15 +507,23 @@ pub async fn update_user(store: &Store, id: i64, change: UserChange) -> Result<U
             .await
             .map_err(StoreError::from)?;
     }
+    // A new password or a deactivation ends every session of the user: Odoo's and the console's
+    // (a stolen cookie must not outlive the reset).
     if change.active == Some(false) || change.password.is_some() {
-        let sessions = Query::delete()
+        let odoo = Query::delete()
             .from_table(session::Entity)
             .and_where(Expr::col(session::Column::UserId).eq(id))
             .to_owned();
-        tx.connection()
-            .execute(&sessions)
-            .await
-            .map_err(StoreError::from)?;
+        let console = Query::delete()
+            .from_table(console_session::Entity)
+            .and_where(Expr::col(console_session::Column::UserId).eq(id))
+            .to_owned();
+        for sessions in [odoo, console] {
+            tx.connection()
+                .execute(&sessions)
+                .await
+                .map_err(StoreError::from)?;
+        }
     }
     store.announce_in(tx.connection(), Cached::Users).await?;
     tx.commit().await?;

@@ -58,7 +58,9 @@ async fn logs_stored_before_the_trigram_index_are_found_and_down_gives_the_word_
         assert_eq!(found(&conn, "so00").await, 2, "{backend:?}");
         assert_eq!(found(&conn, "O0042").await, 1, "{backend:?}");
 
-        Migrator::down(&conn, Some(1)).await.unwrap();
+        // Back to before the trigram index (the migrations after it go down too).
+        let after = Migrator::migrations().len() as u32 - BEFORE;
+        Migrator::down(&conn, Some(after)).await.unwrap();
         assert_eq!(count(&conn, "weft_api_log_indexed").await, 1);
         // The word index is back, empty, for its indexer to fill from the mark.
         let words = match backend {

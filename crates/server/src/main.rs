@@ -107,7 +107,7 @@ enum UserAction {
         password: Option<String>,
     },
     /// Set a user's password, the one that signs in to the console: WEFT_NEW_PASSWORD, or a
-    /// new random one, printed once. Ends the user's console sessions.
+    /// new random one, printed once. Ends the user's sessions.
     Password {
         login: String,
         #[arg(long, env = "WEFT_NEW_PASSWORD", hide_env_values = true)]
@@ -264,15 +264,12 @@ async fn users(settings: &Settings, action: UserAction) -> anyhow::Result<()> {
                 password: Some(password.clone()),
                 ..Default::default()
             };
+            // A new password ends the user's sessions, the console's too.
             weft_inbound::accounts::update_user(&store, uid, change).await?;
-            let ended = weft_console::end_sessions_of(&store, uid).await?;
             if generated {
                 println!("new password for {login} (shown once, keep it safe):\n  {password}");
             } else {
                 println!("password of {login} set from WEFT_NEW_PASSWORD");
-            }
-            if ended > 0 {
-                println!("ended {ended} console session(s) of {login}");
             }
         }
     }
