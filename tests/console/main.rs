@@ -6,6 +6,7 @@
 mod support;
 
 mod deliveries;
+mod harden;
 mod logs;
 mod overview;
 mod session;

@@ -238,8 +238,10 @@ async fn a_paused_target_gets_nothing_until_resumed_even_after_a_restart() {
         assert_eq!(got.len(), 2, "{got:#?}");
         let row = row_until(&console, &url, "Pause</button>").await;
         assert!(!row.contains("badge paused"), "{row}");
+        // A URL that is no listed target is not named (a link cannot make the page say it).
         let page = console.get("/console/targets?notice=resumed&url=x").await;
-        assert!(page.text.contains("Resumed x"), "{}", page.text);
+        assert!(page.text.contains("Resumed the target."), "{}", page.text);
+        assert!(!page.text.contains("Resumed x"), "{}", page.text);
         let not_paused = console
             .post("/console/targets/resume", &[("url", &url)])
             .await;

@@ -103,7 +103,7 @@ pub async fn page(admin: Admin, console: Data<&Console>) -> poem::Result<Overvie
             href: format!("/console/deliveries/{}", d.id),
             at,
             when: When::of(at),
-            what: d.url,
+            what: weft_logstore::redact::text(&d.url).into_owned(),
             model: d.model,
             res_id: Some(d.res_id),
             detail: cut(&d.last_error.unwrap_or_else(|| match d.last_status {

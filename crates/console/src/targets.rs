@@ -14,12 +14,16 @@ use poem::http::StatusCode;
 use poem::web::{Data, Form, Query};
 use poem::{IntoResponse, Response, Route, get, handler, post};
 use serde::Deserialize;
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 use weft_outbound::circuit::{CircuitState, CircuitView};
 use weft_outbound::target::{self, PauseError, TargetStats};
 
 /// The window of the failure figures.
 const WINDOW_HOURS: i64 = 24;
+
+/// The most targets the page lists: those with the most dead deliveries and failures, then the
+/// most recently attempted (an integration can make any number of callback URLs).
+const MAX_ROWS: usize = 200;
 
 pub fn routes() -> Route {
     Route::new()
@@ -30,7 +34,11 @@ pub fn routes() -> Route {
 
 /// One target as the page shows it.
 struct Row {
+    /// As shown: its secrets masked (`weft_logstore::redact::text`).
+    shown: String,
+    /// As the forms and links send it back.
     url: String,
+    last_attempt_at: Option<chrono::NaiveDateTime>,
     sources: Vec<String>,
     /// `closed`, `open`, `half-open`, or `unknown` without a dispatcher here.
     circuit: &'static str,
@@ -63,6 +71,8 @@ struct Paused {
 struct TargetsPage {
     frame: Frame,
     rows: Vec<Row>,
+    /// The targets left out by `MAX_ROWS`.
+    hidden: usize,
     /// This instance runs a dispatcher, so the circuit states are known.
     dispatching: bool,
     notice: Option<String>,
@@ -77,24 +87,50 @@ pub struct Notice {
 
 #[handler]
 pub async fn page(admin: Admin, console: Data<&Console>, query: Query<Notice>) -> Response {
-    let notice = match (query.notice.as_deref(), query.url.as_deref()) {
-        (Some("paused"), Some(url)) => Some(format!(
-            "Paused {url}: its deliveries wait, nothing is sent to it until you resume it."
-        )),
-        (Some("already-paused"), Some(url)) => Some(format!("{url} was paused already.")),
-        (Some("resumed"), Some(url)) => Some(format!(
-            "Resumed {url}: its waiting deliveries are sent now."
-        )),
-        (Some("not-paused"), Some(url)) => Some(format!("{url} was not paused.")),
-        _ => None,
-    };
+    let notice = query.notice.clone().map(|kind| Wanted {
+        kind,
+        url: query.url.clone(),
+    });
     render(&admin, &console, notice, None).await
+}
+
+/// The notice asked for by the redirect after a pause or resume. Its URL is named only when it
+/// is one of the listed targets, so a link cannot make the page say what its author wants.
+struct Wanted {
+    kind: String,
+    url: Option<String>,
+}
+
+impl Wanted {
+    fn text(&self, rows: &[Row]) -> Option<String> {
+        let listed = self
+            .url
+            .as_deref()
+            .and_then(|url| rows.iter().find(|r| r.url == url))
+            .map(|r| r.shown.as_str());
+        let text = match (self.kind.as_str(), listed) {
+            ("paused", Some(url)) => format!(
+                "Paused {url}: its deliveries wait, nothing is sent to it until you resume it."
+            ),
+            ("paused", None) => "Paused the target.".into(),
+            ("already-paused", Some(url)) => format!("{url} was paused already."),
+            ("already-paused", None) => "The target was paused already.".into(),
+            ("resumed", Some(url)) => {
+                format!("Resumed {url}: its waiting deliveries are sent now.")
+            }
+            ("resumed", None) => "Resumed the target.".into(),
+            ("not-paused", Some(url)) => format!("{url} was not paused."),
+            ("not-paused", None) => "The target was not paused.".into(),
+            _ => return None,
+        };
+        Some(text)
+    }
 }
 
 async fn render(
     admin: &Admin,
     console: &Console,
-    notice: Option<String>,
+    notice: Option<Wanted>,
     error: Option<(StatusCode, String)>,
 ) -> Response {
     let since = chrono::Utc::now().naive_utc() - chrono::Duration::hours(WINDOW_HOURS);
@@ -109,7 +145,7 @@ async fn render(
                 .into_response();
         }
     };
-    let circuits: BTreeMap<String, CircuitView> = console
+    let mut circuits: HashMap<String, CircuitView> = console
         .circuits
         .as_ref()
         .map(|c| c.snapshot())
@@ -120,24 +156,31 @@ async fn render(
     let mut rows: Vec<Row> = stats
         .into_iter()
         .map(|t| {
-            let circuit = circuits.get(&t.url).cloned();
+            let circuit = circuits.remove(&t.url);
             row(t, circuit, console.circuits.is_some())
         })
         .collect();
     // A URL this instance sent to whose deliveries are all purged still has a circuit.
-    for (url, view) in circuits {
-        if !rows.iter().any(|r| r.url == url) {
-            let stats = TargetStats {
-                url,
-                ..TargetStats::default()
-            };
-            rows.push(row(stats, Some(view), true));
-        }
-    }
-    rows.sort_by(|a, b| a.url.cmp(&b.url));
+    rows.extend(circuits.into_values().map(|view| {
+        let stats = TargetStats {
+            url: view.url.clone(),
+            ..TargetStats::default()
+        };
+        row(stats, Some(view), true)
+    }));
+    rows.sort_by(|a, b| {
+        (b.dead + b.failures)
+            .cmp(&(a.dead + a.failures))
+            .then(b.last_attempt_at.cmp(&a.last_attempt_at))
+            .then_with(|| a.url.cmp(&b.url))
+    });
+    let hidden = rows.len().saturating_sub(MAX_ROWS);
+    rows.truncate(MAX_ROWS);
+    let notice = notice.and_then(|n| n.text(&rows));
     let view = TargetsPage {
         frame: admin.frame(Nav::Targets),
         rows,
+        hidden,
         dispatching: console.circuits.is_some(),
         notice,
         error: error.as_ref().map(|(_, e)| e.clone()),
@@ -188,6 +231,8 @@ fn row(t: TargetStats, circuit: Option<CircuitView>, dispatching: bool) -> Row {
         dead: t.dead,
         deliveries_link: format!("/console/deliveries?url={encoded}"),
         dead_link: format!("/console/deliveries?url={encoded}&state=dead"),
+        shown: weft_logstore::redact::text(&t.url).into_owned(),
+        last_attempt_at: t.last_attempt_at,
         url: t.url,
     }
 }
@@ -219,7 +264,8 @@ pub async fn pause(admin: Admin, console: Data<&Console>, form: Form<TargetForm>
     let url = form.url.trim();
     match target::pause(&console.store, url, admin.caller.uid, form.note.as_deref()).await {
         Ok(true) => {
-            tracing::info!(url, by = %admin.caller.login, "target paused");
+            let url_shown = weft_logstore::redact::text(url);
+            tracing::info!(url = %url_shown, by = %admin.caller.login, "target paused");
             back("paused", url)
         }
         Ok(false) => back("already-paused", url),
@@ -259,7 +305,8 @@ pub async fn resume(admin: Admin, console: Data<&Console>, form: Form<TargetForm
     match target::resume(&console.store, url).await {
         Ok(true) => {
             console.outbox_wake.notify_one();
-            tracing::info!(url, by = %admin.caller.login, "target resumed");
+            let url_shown = weft_logstore::redact::text(url);
+            tracing::info!(url = %url_shown, by = %admin.caller.login, "target resumed");
             back("resumed", url)
         }
         Ok(false) => back("not-paused", url),

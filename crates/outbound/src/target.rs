@@ -7,17 +7,16 @@
 //! URL is resumed. Resuming wakes the dispatchers (NOTIFY on PostgreSQL; the caller signals its
 //! own process's).
 //!
-//! `targets` gathers the figures with one grouped query per table, never one per URL.
+//! `targets` gathers the figures with one grouped query per table, never one per URL, nor a
+//! list of ids as long as the URLs are many.
 
 use crate::dispatcher::placeholders;
-use crate::entity::{attempt, target_pause};
+use crate::entity::target_pause;
 use crate::outbox::CHANNEL;
 use crate::source;
 use chrono::NaiveDateTime;
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, QueryFilter, Set, Statement,
-};
+use sea_orm::{ConnectionTrait, DatabaseBackend, EntityTrait, Set, Statement};
 use std::collections::{BTreeMap, HashSet};
 use weft_store::{Result, Store};
 
@@ -163,42 +162,44 @@ pub async fn targets(store: &Store, since: NaiveDateTime) -> Result<Vec<TargetSt
     // Attempts since `since`, by URL (the attempt's time is indexed).
     let sql = "SELECT d.url AS url, COUNT(*) AS attempts, \
                COUNT(CASE WHEN a.error IS NOT NULL THEN 1 END) AS failures, \
-               MAX(CASE WHEN a.error IS NOT NULL THEN a.id END) AS last_failed, \
                MAX(a.create_date) AS last_at \
                FROM weft_delivery_attempt a JOIN weft_delivery d ON d.id = a.delivery_id \
                WHERE a.create_date >= $1 GROUP BY d.url";
-    let rows = conn
+    let window: [sea_orm::Value; 1] = [since.into()];
+    for r in conn
         .query_all_raw(Statement::from_sql_and_values(
             backend,
             placeholders(backend, sql),
-            [since.into()],
+            window.clone(),
         ))
-        .await?;
-    let mut last_failed: Vec<(i64, String)> = Vec::new();
-    for r in &rows {
+        .await?
+    {
         let url: String = r.try_get("", "url")?;
         let t = stats(&mut by_url, &url);
         t.attempts = r.try_get("", "attempts")?;
         t.failures = r.try_get("", "failures")?;
         t.last_attempt_at = r.try_get("", "last_at")?;
-        if let Some(id) = r.try_get::<Option<i64>>("", "last_failed")? {
-            last_failed.push((id, url));
-        }
     }
-    // The latest failure of each: one query by primary key for all of them.
-    if !last_failed.is_empty() {
-        let ids: Vec<i64> = last_failed.iter().map(|(id, _)| *id).collect();
-        let failed = attempt::Entity::find()
-            .filter(attempt::Column::Id.is_in(ids))
-            .all(conn)
-            .await?;
-        for a in failed {
-            if let Some((_, url)) = last_failed.iter().find(|(id, _)| *id == a.id) {
-                let t = stats(&mut by_url, url);
-                t.last_error = a.error;
-                t.last_error_at = Some(a.create_date);
-            }
-        }
+    // The latest failure of each URL: a grouped subquery joined back by primary key, so the
+    // query stays one, whatever the number of URLs (no list of ids is sent).
+    let sql = "SELECT d.url AS url, a.error AS error, a.create_date AS at \
+               FROM (SELECT MAX(a.id) AS id FROM weft_delivery_attempt a \
+               JOIN weft_delivery d ON d.id = a.delivery_id \
+               WHERE a.create_date >= $1 AND a.error IS NOT NULL GROUP BY d.url) f \
+               JOIN weft_delivery_attempt a ON a.id = f.id \
+               JOIN weft_delivery d ON d.id = a.delivery_id";
+    for r in conn
+        .query_all_raw(Statement::from_sql_and_values(
+            backend,
+            placeholders(backend, sql),
+            window,
+        ))
+        .await?
+    {
+        let url: String = r.try_get("", "url")?;
+        let t = stats(&mut by_url, &url);
+        t.last_error = r.try_get("", "error")?;
+        t.last_error_at = r.try_get("", "at")?;
     }
 
     // The queue now, by URL (the state is indexed; done deliveries are not read).
@@ -340,6 +341,47 @@ mod tests {
             assert!(resume(&store, b).await.unwrap());
             assert!(!resume(&store, b).await.unwrap(), "not paused any more");
             assert!(paused(&store).await.unwrap().is_empty());
+        })
+        .await;
+    }
+
+    /// More failing URLs than a query can take parameters (SQLite 32766, PostgreSQL 65535): the
+    /// figures are still read, each URL with its own last error.
+    #[tokio::test]
+    async fn many_failing_targets_are_read_without_a_list_of_ids() {
+        each_backend(Registry::demo, async |store, _| {
+            const URLS: i64 = 70_000;
+            let now = source::now();
+            let conn = store.writer();
+            let backend = store.backend();
+            let deliveries = format!(
+                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {URLS}) \
+                 INSERT INTO weft_delivery (id, msg_id, source_kind, source_id, event, model, res_id, \
+                 url, order_key, content_type, body, state, attempts, next_attempt_at, create_date) \
+                 SELECT i, 'm' || i, 'rule', 1, 'rule', 'res.partner', i, \
+                 'https://t' || i || '.example/', i, 'application/json', '{{}}', 'done', 1, $1, $1 FROM n"
+            );
+            let attempts = "INSERT INTO weft_delivery_attempt (delivery_id, attempt, create_date, \
+                            duration_ms, status, error, response_preview) SELECT id, 1, $1, 1.0, 500, \
+                            'failed ' || id, '' FROM weft_delivery";
+            for sql in [deliveries.as_str(), attempts] {
+                conn.execute_raw(Statement::from_sql_and_values(
+                    backend,
+                    placeholders(backend, sql),
+                    [now.into()],
+                ))
+                .await
+                .unwrap();
+            }
+            let since = now - chrono::Duration::hours(24);
+            let targets = targets(&store, since).await.unwrap();
+            assert_eq!(targets.len() as i64, URLS);
+            let t = targets
+                .iter()
+                .find(|t| t.url == "https://t12345.example/")
+                .unwrap();
+            assert_eq!((t.attempts, t.failures), (1, 1));
+            assert_eq!(t.last_error.as_deref(), Some("failed 12345"));
         })
         .await;
     }

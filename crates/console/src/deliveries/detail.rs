@@ -1,7 +1,8 @@
 //! `GET /console/deliveries/{id}`: one delivery. Its properties; the body as it was rendered
 //! (pretty when it is JSON, with a copy of the exact bytes sent); the headers a receiver sees, as
-//! the dispatcher makes them (`weft_outbound::deliveries::headers`: the signature shown, an
-//! `Authorization` masked); the attempts newest first; and Retry when it is dead, done or failing.
+//! the dispatcher makes them (`weft_outbound::deliveries::headers`: the signature's version only,
+//! an `Authorization` or any secret-looking header masked); the attempts newest first; and Retry
+//! when it is dead, done or failing.
 
 use super::{Source, failed, last_outcome, not_found, retryable, source_of, stored_time, when};
 use crate::Console;
@@ -138,13 +139,13 @@ pub(crate) async fn load(
             list: sent
                 .headers
                 .into_iter()
-                .map(|(name, value)| match secret(name) {
-                    true => Header {
+                .map(|(name, value)| match shown(name, &value) {
+                    Some(value) => Header {
                         name,
-                        value: mask(&value),
+                        value,
                         masked: true,
                     },
-                    false => Header {
+                    None => Header {
                         name,
                         value,
                         masked: false,
@@ -165,7 +166,7 @@ pub(crate) async fn load(
         source: Source::of(&source_key, &names),
         source_key,
         event: d["event"].as_str().unwrap_or_default().to_string(),
-        url: d["url"].as_str().unwrap_or_default().to_string(),
+        url: weft_logstore::redact::text(d["url"].as_str().unwrap_or_default()).into_owned(),
         model,
         res_id: d["res_id"].as_i64().unwrap_or_default(),
         attempt_count: d["attempt_count"].as_i64().unwrap_or_default(),
@@ -209,22 +210,46 @@ fn attempt(a: &Value) -> Attempt {
     }
 }
 
-/// A header whose value is a credential: shown masked.
-fn secret(name: &str) -> bool {
-    let name = name.to_ascii_lowercase();
-    name == "authorization"
-        || name == "cookie"
-        || name.contains("secret")
-        || name.contains("token")
-        || name.contains("api-key")
+/// The mask of a header that is a credential, or None for one shown as it is. A signature shows
+/// only its version (`v1,••••••`): what a receiver would accept is never on the page.
+fn shown(name: &str, value: &str) -> Option<String> {
+    if name.eq_ignore_ascii_case("webhook-signature") {
+        return Some("v1,••••••".into());
+    }
+    secret(name, value).then(|| mask(value))
 }
 
-/// `••••` and the last 4 characters (none of a short value, which 4 would give away).
+/// Whether a header is a credential, by its name or by its value's shape (a scheme such as
+/// `Bearer`, or what the log store's redaction would mask).
+fn secret(name: &str, value: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    let named = [
+        "auth",
+        "cookie",
+        "secret",
+        "token",
+        "key",
+        "signature",
+        "password",
+        "session",
+    ]
+    .iter()
+    .any(|word| name.contains(word));
+    named || scheme(value).is_some() || weft_logstore::redact::text(value) != value
+}
+
+/// The scheme word of an `Authorization`-like value (`Bearer`, `Basic`, `Token`..).
+fn scheme(value: &str) -> Option<&str> {
+    let (word, rest) = value.split_once(' ')?;
+    let known = ["bearer", "basic", "token", "digest", "hmac", "apikey"];
+    (known.contains(&word.to_ascii_lowercase().as_str()) && !rest.trim().is_empty()).then_some(word)
+}
+
+/// `••••`, after the scheme word when there is one (`Bearer ••••`): nothing of the secret.
 pub(crate) fn mask(value: &str) -> String {
-    let chars: Vec<char> = value.chars().collect();
-    match chars.len() {
-        n if n >= 12 => format!("••••{}", chars[n - 4..].iter().collect::<String>()),
-        _ => "••••".into(),
+    match scheme(value) {
+        Some(word) => format!("{word} ••••"),
+        None => "••••".into(),
     }
 }
 
@@ -233,9 +258,26 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_secret_shows_at_most_its_last_four_characters() {
-        assert_eq!(mask("Bearer sekret-token-9876"), "••••9876");
-        assert_eq!(mask("short-one"), "••••");
-        assert!(secret("Authorization") && secret("x-api-key") && !secret("webhook-signature"));
+    fn a_secret_shows_nothing_of_itself() {
+        assert_eq!(mask("Bearer sekret-token-9876"), "Bearer ••••");
+        assert_eq!(mask("Basic dXNlcjpwYXNz"), "Basic ••••");
+        assert_eq!(mask("sekret-token-9876"), "••••");
+        assert_eq!(
+            shown("webhook-signature", "v1,abc= v1,def=").as_deref(),
+            Some("v1,••••••")
+        );
+        assert_eq!(shown("Authorization", "x").as_deref(), Some("••••"));
+        assert_eq!(shown("x-api-key", "k").as_deref(), Some("••••"));
+        // Found by the value's shape, whatever the name.
+        assert_eq!(
+            shown("x-custom", "Bearer abc").as_deref(),
+            Some("Bearer ••••")
+        );
+        assert_eq!(
+            shown("x-custom", "whsec_abcdefghijklmnop").as_deref(),
+            Some("••••")
+        );
+        assert_eq!(shown("content-type", "application/json"), None);
+        assert_eq!(shown("webhook-id", "msg_1"), None);
     }
 }

@@ -43,7 +43,7 @@ impl Row {
             state: d["state"].as_str().unwrap_or_default().to_string(),
             source: Source::of(d["source"].as_str().unwrap_or_default(), names),
             event: d["event"].as_str().unwrap_or_default().to_string(),
-            url: d["url"].as_str().unwrap_or_default().to_string(),
+            url: weft_logstore::redact::text(d["url"].as_str().unwrap_or_default()).into_owned(),
             model: d["model"].as_str().unwrap_or_default().to_string(),
             res_id: d["res_id"].as_i64().unwrap_or_default(),
             attempts: d["attempt_count"].as_i64().unwrap_or_default(),

@@ -162,6 +162,9 @@ impl Wanted {
         if !self.res_id.is_empty() {
             parts.push(format!("record id {}", self.res_id));
         }
+        if !self.url.is_empty() {
+            parts.push(format!("target {}", weft_logstore::redact::text(&self.url)));
+        }
         if parts.is_empty() {
             "no filter".into()
         } else {

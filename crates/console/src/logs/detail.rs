@@ -19,6 +19,7 @@ use poem::web::{Data, Path};
 use poem::{IntoResponse, Response, handler};
 use serde_json::Value;
 use weft_logstore::entity::api_log;
+use weft_logstore::redact;
 
 /// Deliveries of the record the detail lists.
 const DELIVERIES_SHOWN: u64 = 10;
@@ -192,7 +193,10 @@ pub async fn page(admin: Admin, console: Data<&Console>, Path(id): Path<String>)
             ),
         ],
         user_id: log.user_id,
-        callback_url: log.callback_url.clone(),
+        callback_url: log
+            .callback_url
+            .as_deref()
+            .map(|u| redact::text(u).into_owned()),
         idempotency_key: log.idempotency_key.clone(),
         deliveries,
         more_deliveries,
@@ -232,12 +236,13 @@ async fn deliveries_of(
             let created = d["create_date"].as_str().and_then(|t| {
                 NaiveDateTime::parse_from_str(t, weft_registry::value::DATETIME_FORMAT).ok()
             });
-            let url = d["url"].as_str().unwrap_or_default().to_string();
+            // Shown redacted; the log's route was redacted when it was written.
+            let url = redact::text(d["url"].as_str().unwrap_or_default()).into_owned();
             let mark = match log.log_type.as_str() {
                 "receive" if created.is_some_and(|c| c >= ran_from && c <= ran_until) => {
                     Some("this call")
                 }
-                "send" if url == log.route => Some("this attempt"),
+                "send" if url == redact::text(&log.route) => Some("this attempt"),
                 _ => None,
             };
             Delivery {
