@@ -173,6 +173,21 @@ await step("follows the system's dark preference", async () => {
   await page.emulateMedia({ colorScheme: "light" });
 });
 
+await step("a phone-sized window and 200 % zoom: no page scrolls sideways", async () => {
+  // 200 % zoom of a 1280 px window lays a page out in 640 CSS pixels; a phone in 390.
+  for (const width of [640, 390]) {
+    await page.setViewportSize({ width, height: 800 });
+    for (const route of ["/console", "/console/logs", "/console/deliveries", "/console/targets"]) {
+      await page.goto(base + route);
+      const [scroll, client] = await page.evaluate(() =>
+        [document.documentElement.scrollWidth, document.documentElement.clientWidth]);
+      if (scroll > client + 1) throw new Error(`${route} at ${width} px is ${scroll} px wide`);
+    }
+  }
+  await shot("targets-phone");
+  await page.setViewportSize({ width: 1280, height: 860 });
+});
+
 await step("no console errors and no CSP violations on any page", async () => {
   if (problems.length) throw new Error(problems.join("\n"));
 });
