@@ -3,6 +3,8 @@
 //! UTC time on hover and in the markup for the script that keeps it fresh).
 
 use chrono::{NaiveDateTime, Utc};
+use poem::Response;
+use poem::http::StatusCode;
 
 /// The console's pages, as the navigation names them.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -40,6 +42,14 @@ impl Frame {
             "false"
         }
     }
+}
+
+/// `303 See Other` to `location`: where a form's post leads (the browser GETs it).
+pub fn see_other(location: &str) -> Response {
+    Response::builder()
+        .status(StatusCode::SEE_OTHER)
+        .header("Location", location)
+        .finish()
 }
 
 /// A moment as a page shows it: `<time datetime=iso title=absolute>relative</time>`.

@@ -7,7 +7,7 @@
 //! without the cookie (which scripts cannot read: `HttpOnly`).
 
 use crate::Console;
-use crate::frame::{Frame, Nav};
+use crate::frame::{Frame, Nav, see_other};
 use askama::Template;
 use askama_web::WebTemplate;
 use chrono::{Duration, NaiveDateTime, Utc};
@@ -340,13 +340,6 @@ fn cookie(console: &Console, value: &str, max_age: i64) -> String {
     let name = cookie_name(console);
     let secure = if console.secure() { "; Secure" } else { "" };
     format!("{name}={value}; Max-Age={max_age}; Path=/; HttpOnly; SameSite=Strict{secure}")
-}
-
-fn see_other(location: &str) -> Response {
-    Response::builder()
-        .status(StatusCode::SEE_OTHER)
-        .header("Location", location)
-        .finish()
 }
 
 #[cfg(test)]

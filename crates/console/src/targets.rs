@@ -6,7 +6,7 @@
 //! `Circuits::snapshot`.
 
 use crate::Console;
-use crate::frame::{Frame, Nav, When};
+use crate::frame::{Frame, Nav, When, see_other};
 use crate::session::Admin;
 use askama::Template;
 use askama_web::WebTemplate;
@@ -242,13 +242,10 @@ fn encode(text: &str) -> String {
 }
 
 fn back(notice: &str, url: &str) -> Response {
-    Response::builder()
-        .status(StatusCode::SEE_OTHER)
-        .header(
-            "Location",
-            format!("/console/targets?notice={notice}&url={}", encode(url)),
-        )
-        .finish()
+    see_other(&format!(
+        "/console/targets?notice={notice}&url={}",
+        encode(url)
+    ))
 }
 
 #[derive(Deserialize)]

@@ -290,13 +290,6 @@ pub(crate) fn failed(frame: Frame, error: &dyn std::fmt::Display) -> Response {
     )
 }
 
-pub(crate) fn see_other(location: &str) -> Response {
-    Response::builder()
-        .status(StatusCode::SEE_OTHER)
-        .header("Location", location)
-        .finish()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,8 +4,9 @@
 //! same condition as `retry_all`); `POST /console/deliveries/retry`: the bulk retry itself. Each
 //! wakes this instance's dispatcher, then leads back with a notice.
 
-use super::{Wanted, bad_filter, failed, not_found, see_other};
+use super::{Wanted, bad_filter, failed, not_found};
 use crate::Console;
+use crate::frame::see_other;
 use crate::frame::{Frame, Nav};
 use crate::session::Admin;
 use askama::Template;
