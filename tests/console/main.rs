@@ -5,11 +5,16 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod access;
 mod deliveries;
 mod harden;
+mod inbound_hooks;
 mod logs;
+mod models;
+mod outbound_rules;
 mod overview;
 mod session;
+mod subscriptions;
 mod targets;
 
 use reqwest::header::HeaderMap;

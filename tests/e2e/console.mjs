@@ -164,6 +164,13 @@ await step("shows the targets", async () => {
   await shot("targets");
 });
 
+// Part 2 (issue 17): each configuration page's steps, in a file of its own.
+const t = { page, base, key, api, step, eventually, shot, marker, receiver, hook };
+for (const part of ["outbound_rules", "subscriptions", "inbound_hooks", "access", "models"]) {
+  const { run } = await import(`./configure/${part}.mjs`);
+  await run(t);
+}
+
 await step("follows the system's dark preference", async () => {
   await page.emulateMedia({ colorScheme: "dark" });
   await page.goto(base + "/console");
@@ -177,7 +184,10 @@ await step("a phone-sized window and 200 % zoom: no page scrolls sideways", asyn
   // 200 % zoom of a 1280 px window lays a page out in 640 CSS pixels; a phone in 390.
   for (const width of [640, 390]) {
     await page.setViewportSize({ width, height: 800 });
-    for (const route of ["/console", "/console/logs", "/console/deliveries", "/console/targets"]) {
+    for (const route of ["/console", "/console/logs", "/console/deliveries", "/console/targets",
+      "/console/outbound-rules", "/console/outbound-rules/new", "/console/subscriptions",
+      "/console/inbound-hooks", "/console/api-keys", "/console/users", "/console/parameters",
+      "/console/models"]) {
       await page.goto(base + route);
       const [scroll, client] = await page.evaluate(() =>
         [document.documentElement.scrollWidth, document.documentElement.clientWidth]);

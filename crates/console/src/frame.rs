@@ -13,6 +13,13 @@ pub enum Nav {
     Logs,
     Deliveries,
     Targets,
+    OutboundRules,
+    Subscriptions,
+    InboundHooks,
+    ApiKeys,
+    Users,
+    Parameters,
+    Models,
 }
 
 impl Nav {
@@ -22,6 +29,13 @@ impl Nav {
             Nav::Logs => "logs",
             Nav::Deliveries => "deliveries",
             Nav::Targets => "targets",
+            Nav::OutboundRules => "outbound-rules",
+            Nav::Subscriptions => "subscriptions",
+            Nav::InboundHooks => "inbound-hooks",
+            Nav::ApiKeys => "api-keys",
+            Nav::Users => "users",
+            Nav::Parameters => "parameters",
+            Nav::Models => "models",
         }
     }
 }

@@ -7,27 +7,43 @@
 //! - `guard`: the security headers on every page, and the origin and CSRF checks on every request
 //!   that changes something.
 //! - `frame`: what every page shows around its content (navigation, the signed-in user).
-//! - one module a page: `overview`, `logs`, `deliveries`, `targets`.
+//! - `form`: how a configuration form is read as its API object, and the API's errors shown at
+//!   their fields.
+//! - one module a page: `overview`, `logs`, `deliveries`, `targets` (watching), then
+//!   `outbound_rules`, `subscriptions`, `inbound_hooks`, `api_keys`, `users`, `parameters`,
+//!   `models` (configuring).
 
+mod api_keys;
 mod assets;
 mod chart;
 mod deliveries;
+mod form;
 mod frame;
 mod guard;
+mod inbound_hooks;
 mod json;
 mod logs;
+mod models;
+mod outbound_rules;
 mod overview;
+mod parameters;
 mod session;
+mod subscriptions;
 mod targets;
+mod users;
 
 pub use session::purge_expired as purge_expired_sessions;
 
 use poem::{Endpoint, EndpointExt, Route, get, post};
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use tokio::sync::Notify;
+use weft_inbound::auth::KeyCache;
 use weft_inbound::ratelimit::LoginLimiter;
 use weft_logstore::LogWriter;
+use weft_outbound::catalog::Sources;
 use weft_store::Store;
+use weft_store::parameters::Parameters;
+use weft_webhook::targets::AllowedTargets;
 
 /// What the console's pages read and change: the server's own parts, shared.
 #[derive(Clone)]
@@ -44,6 +60,14 @@ pub struct Console {
     /// This instance's dispatcher's per-URL circuits (the Targets page shows their state); None
     /// when it runs no dispatcher (`--no-dispatcher`).
     pub circuits: Option<Arc<weft_outbound::circuit::Circuits>>,
+    /// The outbound rules and subscriptions in memory: `Sources::changed` after a save.
+    pub sources: Arc<Sources>,
+    /// `WEFT_ALLOWED_TARGETS`: what a rule's or subscription's URL may point at.
+    pub allowed_targets: AllowedTargets,
+    /// The API key cache: cleared when a key is revoked or a user changed.
+    pub keys: Arc<KeyCache>,
+    /// This instance's parameters, read again after a change here.
+    pub parameters: Arc<RwLock<Parameters>>,
 }
 
 impl Console {
@@ -71,6 +95,13 @@ pub fn routes(console: Console) -> impl Endpoint {
         .nest("/static", assets::files())
         .nest("/logs", logs::routes())
         .nest("/targets", targets::routes())
+        .nest("/outbound-rules", outbound_rules::routes())
+        .nest("/subscriptions", subscriptions::routes())
+        .nest("/inbound-hooks", inbound_hooks::routes())
+        .nest("/api-keys", api_keys::routes())
+        .nest("/users", users::routes())
+        .nest("/parameters", parameters::routes())
+        .nest("/models", models::routes())
         .around(guard::protect)
         .data(console)
 }

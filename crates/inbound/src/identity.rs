@@ -65,6 +65,30 @@ impl Caller {
             .as_ref()
             .is_none_or(|m| m.iter().any(|a| a == model))
     }
+
+    /// Refuse an object tied to `model` (a rule, subscription, hook, delivery or log of it) to a
+    /// key not allowed that model.
+    pub fn require_model(&self, model: &str) -> Result<(), ModelRefused> {
+        if self.may_use_model(model) {
+            return Ok(());
+        }
+        Err(ModelRefused {
+            model: model.to_string(),
+            limits: self
+                .allowed_models
+                .as_deref()
+                .unwrap_or_default()
+                .join(", "),
+        })
+    }
+}
+
+/// A key limited to some models reached for another.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("this key may not use the model '{model}' (it is limited to {limits})")]
+pub struct ModelRefused {
+    pub model: String,
+    pub limits: String,
 }
 
 /// A key just made: the only time its text exists outside the caller's hands.

@@ -12,4 +12,5 @@ pub mod hook;
 pub mod identity;
 pub mod password;
 pub mod ratelimit;
+pub mod reach;
 pub mod rpc;

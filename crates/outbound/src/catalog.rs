@@ -222,6 +222,21 @@ impl Sources {
         *current = Arc::new(catalog);
     }
 
+    /// After a change to a rule or subscription was committed: read them again here and tell
+    /// the other instances (PostgreSQL). Failures are logged: the change itself is stored.
+    pub async fn changed(&self) {
+        if let Err(e) = self.reload().await {
+            tracing::error!(error = %e, "re-reading the outbound sources failed");
+        }
+        if let Err(e) = self
+            .store
+            .announce_in(self.store.writer(), weft_store::Cached::Sources)
+            .await
+        {
+            tracing::warn!(error = %e, "announcing a change of the outbound sources failed");
+        }
+    }
+
     /// Read the sources again (after a change was committed).
     pub async fn reload(&self) -> Result<()> {
         let _one_at_a_time = self.reloading.lock().await;

@@ -339,18 +339,12 @@ pub(crate) fn require_all_models(caller: &Caller, what: &str) -> AdminResult<()>
 /// Refuse an object tied to `model` (a rule, subscription, hook, delivery or log of it) to a key not
 /// allowed that model.
 pub(crate) fn require_model(caller: &Caller, model: &str) -> AdminResult<()> {
-    if caller.may_use_model(model) {
-        return Ok(());
-    }
-    let limits = caller
-        .allowed_models
-        .as_deref()
-        .unwrap_or_default()
-        .join(", ");
-    Err(AdminError::Forbidden(body(
-        "access_denied",
-        format!("this key may not use the model '{model}' (it is limited to {limits})"),
-    )))
+    caller.require_model(model).map_err(refused)
+}
+
+/// A key's model limits as the API's 403.
+pub(crate) fn refused(e: weft_inbound::identity::ModelRefused) -> AdminError {
+    AdminError::Forbidden(body("access_denied", e.to_string()))
 }
 
 fn describe_model(model: &Model) -> ModelDescription {

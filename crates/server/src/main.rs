@@ -12,7 +12,6 @@ mod logs;
 mod metrics;
 mod odoo;
 mod outbound;
-mod reach;
 mod restapi;
 mod rpc;
 mod schema;

@@ -78,6 +78,10 @@ impl AppState {
             login_limiter: self.login_limiter.clone(),
             public_url: self.public_url.clone(),
             circuits: self.circuits.clone(),
+            sources: self.sources.clone(),
+            allowed_targets: self.allowed_targets.clone(),
+            keys: self.keys.clone(),
+            parameters: self.parameters.clone(),
         }
     }
 

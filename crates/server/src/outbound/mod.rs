@@ -17,7 +17,6 @@ use poem_openapi::types::{ParseFromJSON, ToJSON};
 use poem_openapi::{ApiResponse, Object, Tags};
 use serde_json::{Map, Value};
 use weft_outbound::source::SourceError;
-use weft_store::Cached;
 
 pub(crate) use subscriptions::queue_test;
 
@@ -68,16 +67,7 @@ pub enum Accepted<T: ToJSON> {
 
 /// Reload this instance's catalog and tell the others.
 pub(crate) async fn sources_changed(state: &AppState) {
-    if let Err(e) = state.sources.reload().await {
-        tracing::error!(error = %e, "re-reading the outbound sources failed");
-    }
-    if let Err(e) = state
-        .store
-        .announce_in(state.store.writer(), Cached::Sources)
-        .await
-    {
-        tracing::warn!(error = %e, "announcing a change of the outbound sources failed");
-    }
+    state.sources.changed().await;
 }
 
 fn secret(

@@ -1,8 +1,7 @@
 //! `/api/v1/outbound-rules`: outbound rules as plain REST, with their signing secrets.
 
 use super::{OutboundTags, SourceSecret, object, secret, source_error, sources_changed, typed};
-use crate::admin::{AdminResult, Created, Deleted, require_admin, require_model};
-use crate::reach::require_reach;
+use crate::admin::{AdminResult, Created, Deleted, refused, require_admin, require_model};
 use crate::state::AppState;
 use poem::Request;
 use poem_openapi::param::Path;
@@ -10,6 +9,7 @@ use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
 use serde_json::{Value, json};
 use weft_inbound::identity::Caller;
+use weft_inbound::reach::require_reach;
 use weft_outbound::{entity, rule};
 
 /// An outbound rule (DESIGN.md §6).
@@ -119,7 +119,8 @@ impl RulesApi {
         if let Some(model) = &new.model {
             require_model(&caller, model)?;
             let (domain, payload) = (new.trigger_domain.as_ref(), new.payload_fields.as_ref());
-            require_reach(&caller, self.state.store.registry(), model, domain, payload)?;
+            require_reach(&caller, self.state.store.registry(), model, domain, payload)
+                .map_err(refused)?;
         }
         let row = rule::create(
             &self.state.store,
@@ -169,7 +170,8 @@ impl RulesApi {
             patch.model.as_deref().unwrap_or(&row.model),
             patch.trigger_domain.as_ref().or(Some(&stored_domain)),
             patch.payload_fields.as_ref().or(stored_payload.as_ref()),
-        )?;
+        )
+        .map_err(refused)?;
         let row = rule::update(
             &self.state.store,
             &self.state.allowed_targets,

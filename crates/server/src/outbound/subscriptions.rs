@@ -5,8 +5,7 @@ use super::{
     Accepted, OutboundTags, SourceSecret, internal, not_found, object, secret, source_error,
     sources_changed, typed,
 };
-use crate::admin::{AdminResult, Created, Deleted, require_admin, require_model};
-use crate::reach::require_reach;
+use crate::admin::{AdminResult, Created, Deleted, refused, require_admin, require_model};
 use crate::state::AppState;
 use poem::Request;
 use poem_openapi::param::Path;
@@ -14,6 +13,7 @@ use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
 use serde_json::{Value, json};
 use weft_inbound::identity::Caller;
+use weft_inbound::reach::require_reach;
 use weft_outbound::{entity, outbox, subscription};
 
 /// A webhook subscription (seed 000 §4.2).
@@ -124,7 +124,8 @@ impl SubscriptionsApi {
                 model,
                 new.condition.as_ref(),
                 None,
-            )?;
+            )
+            .map_err(refused)?;
         }
         let row = subscription::create(
             &self.state.store,
@@ -174,7 +175,8 @@ impl SubscriptionsApi {
             &row.model,
             condition,
             None,
-        )?;
+        )
+        .map_err(refused)?;
         let row = subscription::update(
             &self.state.store,
             &self.state.allowed_targets,

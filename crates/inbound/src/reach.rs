@@ -5,22 +5,21 @@
 //! every customer's tax id. Checked on the source as it will be after the change, so a key cannot
 //! point an existing wide rule at itself either. Malformed input is left to the source's own checks.
 
-use crate::admin::{AdminResult, require_model};
+use crate::identity::{Caller, ModelRefused};
 use serde_json::{Map, Value};
 use weft_domain::{Domain, Token};
-use weft_inbound::identity::Caller;
 use weft_registry::Registry;
 use weft_registry::field_spec::{self, FieldSpec};
 
-/// Refuse (403) a source of `model` whose `domain` (JSON or text) or `payload` (an object template
+/// Refuse a source of `model` whose `domain` (JSON or text) or `payload` (an object template
 /// or a list of field specs, as JSON or text) reaches a model `caller` may not use.
-pub(crate) fn require_reach(
+pub fn require_reach(
     caller: &Caller,
     registry: &Registry,
     model: &str,
     domain: Option<&Value>,
     payload: Option<&Value>,
-) -> AdminResult<()> {
+) -> Result<(), ModelRefused> {
     if caller.allowed_models.is_none() {
         return Ok(());
     }
@@ -42,7 +41,7 @@ pub(crate) fn require_reach(
     }
     reached
         .iter()
-        .try_for_each(|model| require_model(caller, model))
+        .try_for_each(|model| caller.require_model(model))
 }
 
 /// A payload given as JSON text is read as the JSON it holds.
@@ -157,7 +156,7 @@ mod tests {
             uid: 2,
             login: "orders-admin".into(),
             name: "Orders".into(),
-            role: weft_inbound::identity::Role::Admin,
+            role: crate::identity::Role::Admin,
             env: Env::user(2, 1, vec![1]),
             allowed_models: Some(models.iter().map(|m| m.to_string()).collect()),
         }

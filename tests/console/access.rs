@@ -1,0 +1,1 @@
+//! The console's access page(s) (issue 17).

@@ -1,0 +1,1 @@
+//! The console's inbound_hooks page(s) (issue 17).

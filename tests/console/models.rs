@@ -1,0 +1,1 @@
+//! The console's models page(s) (issue 17).

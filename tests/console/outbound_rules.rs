@@ -1,0 +1,1 @@
+//! The console's outbound_rules page(s) (issue 17).

@@ -1,0 +1,1 @@
+//! The console's subscriptions page(s) (issue 17).

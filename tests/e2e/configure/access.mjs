@@ -1,0 +1,2 @@
+// Issue 17: the browser steps of the access page(s); run(t) is called by console.mjs.
+export async function run(t) {}
