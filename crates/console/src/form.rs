@@ -207,3 +207,41 @@ mod tests {
         );
     }
 }
+
+/// The domain check of a form (a rule's `trigger_domain`, a subscription's `condition`): the
+/// API's own parse of `text` for `model` (its error names the position), then how many records
+/// match it now as the signed-in admin sees them (their companies apply).
+pub async fn count_matching(
+    store: &weft_store::Store,
+    env: &weft_store::Env,
+    model: &str,
+    field: &str,
+    text: &str,
+) -> Result<u64, String> {
+    let values = serde_json::Map::from_iter([
+        ("model".to_string(), Value::String(model.to_string())),
+        (field.to_string(), Value::String(text.to_string())),
+    ]);
+    let shown = |e: ConfigError| match e {
+        ConfigError::Invalid { reason, .. } => reason,
+        other => other.to_string(),
+    };
+    let input = weft_store::admin::Input::new(&values, &["model", field]).map_err(shown)?;
+    let model = weft_store::admin::model(&input, store.registry()).map_err(shown)?;
+    let domain = input
+        .domain(field, store.registry(), &model)
+        .map_err(shown)?
+        .unwrap_or_else(weft_domain::Domain::all);
+    let tx = store.begin_read(env).await.map_err(|e| e.to_string())?;
+    let counted = tx.count(&model, &domain, false).await;
+    let _ = tx.rollback().await;
+    counted.map_err(|e| e.to_string())
+}
+
+/// What a domain check shows under its input.
+#[derive(askama::Template, askama_web::WebTemplate)]
+#[template(path = "domain_check.html")]
+pub struct DomainCheck {
+    pub field: &'static str,
+    pub outcome: Result<u64, String>,
+}

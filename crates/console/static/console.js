@@ -22,7 +22,8 @@
 
   function copy(button) {
     const target = document.getElementById(button.dataset.copyTarget);
-    const text = button.dataset.copyText || (target ? (target.dataset.raw || target.textContent) : "");
+    const text = button.dataset.copyText ||
+      (target ? (target instanceof HTMLInputElement ? target.value : (target.dataset.raw || target.textContent)) : "");
     navigator.clipboard.writeText(text).then(function () {
       const label = button.textContent;
       button.textContent = "Copied";
@@ -80,6 +81,12 @@
       const help = document.getElementById("help");
       if (help) help.showModal();
     }
+  });
+
+  // A form that changes something hard to undo (rotating a secret, revoking a key) asks first.
+  document.addEventListener("submit", function (event) {
+    const form = event.target.closest("form[data-confirm]");
+    if (form && !window.confirm(form.dataset.confirm)) event.preventDefault();
   });
 
   document.addEventListener("DOMContentLoaded", function () { refreshTimes(document); });

@@ -425,3 +425,55 @@ pub async fn latest_dead(store: &Store, limit: u64) -> Result<Vec<delivery::Mode
         .all(store.connection())
         .await?)
 }
+
+/// What one source's deliveries did lately, as the console's lists of rules and subscriptions
+/// show it: its newest delivery and the failed attempts since a moment.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Activity {
+    pub last_id: Option<i64>,
+    pub last_state: Option<String>,
+    pub last_at: Option<NaiveDateTime>,
+    pub failures: i64,
+}
+
+/// The activity of every source of `kind`, by source id, in two grouped queries (the newest
+/// delivery by the `(source_kind, source_id, id)` index, failures by the attempts' time).
+pub async fn activity(
+    store: &Store,
+    kind: SourceKind,
+    since: NaiveDateTime,
+) -> Result<HashMap<i64, Activity>> {
+    use sea_orm::{ConnectionTrait, Statement};
+    let (conn, backend) = (store.connection(), store.backend());
+    let run = |sql: &str, values: Vec<sea_orm::Value>| {
+        Statement::from_sql_and_values(
+            backend,
+            crate::dispatcher::placeholders(backend, sql),
+            values,
+        )
+    };
+    let mut out: HashMap<i64, Activity> = HashMap::new();
+    let newest = "SELECT d.source_id AS source_id, d.id AS id, d.state AS state, \
+                  d.create_date AS at FROM (SELECT MAX(id) AS id FROM weft_delivery \
+                  WHERE source_kind = $1 GROUP BY source_id) n JOIN weft_delivery d ON d.id = n.id";
+    for r in conn
+        .query_all_raw(run(newest, vec![kind.as_str().into()]))
+        .await?
+    {
+        let a = out.entry(r.try_get("", "source_id")?).or_default();
+        a.last_id = Some(r.try_get("", "id")?);
+        a.last_state = Some(r.try_get("", "state")?);
+        a.last_at = Some(r.try_get("", "at")?);
+    }
+    let failed = "SELECT d.source_id AS source_id, COUNT(*) AS failures \
+                  FROM weft_delivery_attempt a JOIN weft_delivery d ON d.id = a.delivery_id \
+                  WHERE a.create_date >= $1 AND a.error IS NOT NULL AND d.source_kind = $2 \
+                  GROUP BY d.source_id";
+    for r in conn
+        .query_all_raw(run(failed, vec![since.into(), kind.as_str().into()]))
+        .await?
+    {
+        out.entry(r.try_get("", "source_id")?).or_default().failures = r.try_get("", "failures")?;
+    }
+    Ok(out)
+}

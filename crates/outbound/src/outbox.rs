@@ -459,11 +459,51 @@ pub async fn queue_test(
         out.deliveries
             .push(notify(&tx, &subscription, &event, &data));
     }
-    insert(&tx, &out.deliveries).await?;
-    tx.commit_only().await.map_err(failed)?;
-    let msg_id = out.deliveries[0].msg_id.clone();
+    queue_one(store, tx, out.deliveries.swap_remove(0)).await
+}
+
+/// What a delivery of `rule` for record `res_id` would carry as the record is now in `tx`,
+/// without writing it: the console's preview (nothing, and a reason, when it would go nowhere).
+pub async fn preview_rule(
+    tx: &Tx,
+    catalog: &Catalog,
+    rule: &Rule,
+    res_id: i64,
+) -> Result<Rendered, HookError> {
+    let event = Event::new(SourceKind::Rule, rule.id, &rule.model, res_id, "rule");
+    let mut out = Rendered::default();
+    render_rule(tx, catalog, rule, &[&event], &mut out).await?;
+    Ok(out)
+}
+
+/// Queue a test delivery of `rule` for record `res_id`, rendered in `tx` (which it commits).
+/// Returns the delivery's id; None when the rule has nowhere to send for that record.
+pub async fn queue_rule_test(
+    store: &weft_store::Store,
+    tx: Tx,
+    catalog: &Catalog,
+    rule: &Rule,
+    res_id: i64,
+) -> Result<Option<i64>, HookError> {
+    let mut out = preview_rule(&tx, catalog, rule, res_id).await?;
+    if out.deliveries.is_empty() {
+        return Ok(None);
+    }
+    queue_one(store, tx, out.deliveries.swap_remove(0)).await
+}
+
+/// Write `delivery` in `tx`, commit, and find its id.
+async fn queue_one(
+    store: &weft_store::Store,
+    tx: Tx,
+    delivery: NewDelivery,
+) -> Result<Option<i64>, HookError> {
+    insert(&tx, std::slice::from_ref(&delivery)).await?;
+    tx.commit_only()
+        .await
+        .map_err(|e| HookError(format!("queueing a test delivery: {e}")))?;
     let id = crate::entity::delivery::Entity::find()
-        .filter(crate::entity::delivery::Column::MsgId.eq(msg_id))
+        .filter(crate::entity::delivery::Column::MsgId.eq(delivery.msg_id))
         .one(store.connection())
         .await
         .map_err(|e| HookError(e.to_string()))?

@@ -10,7 +10,7 @@
 
 use crate::entity::rule;
 use crate::source::{self, Input, Limits, Signing, SourceError, invalid};
-use sea_orm::{ActiveModelTrait, ActiveValue, EntityTrait, QueryOrder};
+use sea_orm::{ActiveModelTrait, ActiveValue, EntityTrait, QueryOrder, TryIntoModel};
 use serde_json::{Map, Value, json};
 use weft_domain::{Domain, Token};
 use weft_registry::Registry;
@@ -358,11 +358,7 @@ pub async fn update(
 ) -> Result<rule::Model, SourceError> {
     Input::new(patch, &FIELDS[..FIELDS.len() - 2])?;
     let stored = get(store, id).await?;
-    let mut merged = view(&stored).as_object().cloned().unwrap_or_default();
-    merged.retain(|k, _| FIELDS.contains(&k.as_str()));
-    // The stored credential, not its masked view, unless the patch replaces it.
-    merged.insert("auth_header".into(), json!(stored.auth_header));
-    merged.extend(patch.clone());
+    let merged = merged_over(&stored, patch);
     let input = Input::new(&merged, &FIELDS)?;
     let mut row: rule::ActiveModel = stored.into();
     checked(&input, store.registry(), allowed, &mut row)?;
@@ -372,6 +368,49 @@ pub async fn update(
     source::unretire(tx.connection(), source::SourceKind::Rule, id).await?;
     tx.commit_only().await?;
     Ok(updated)
+}
+
+/// The stored rule's fields with `patch` over them.
+fn merged_over(stored: &rule::Model, patch: &Map<String, Value>) -> Map<String, Value> {
+    let mut merged = view(stored).as_object().cloned().unwrap_or_default();
+    merged.retain(|k, _| FIELDS.contains(&k.as_str()));
+    // The stored credential, not its masked view, unless the patch replaces it.
+    merged.insert("auth_header".into(), json!(stored.auth_header));
+    merged.extend(patch.clone());
+    merged
+}
+
+/// The rule `values` would make (over rule `id` when editing), checked as a save checks it and
+/// not written: what the console previews before saving.
+pub async fn draft(
+    store: &Store,
+    allowed: &AllowedTargets,
+    id: Option<i64>,
+    values: &Map<String, Value>,
+) -> Result<Rule, SourceError> {
+    let (merged, mut row) = match id {
+        Some(id) => {
+            let stored = get(store, id).await?;
+            (merged_over(&stored, values), stored.into())
+        }
+        None => {
+            let now = source::now();
+            let row = rule::ActiveModel {
+                id: ActiveValue::Set(0),
+                secret: ActiveValue::Set(source::secret(&Input::new(values, &FIELDS)?)?),
+                previous_secret: ActiveValue::Set(None),
+                previous_secret_until: ActiveValue::Set(None),
+                create_date: ActiveValue::Set(now),
+                write_date: ActiveValue::Set(now),
+                ..Default::default()
+            };
+            (values.clone(), row)
+        }
+    };
+    let input = Input::new(&merged, &FIELDS)?;
+    checked(&input, store.registry(), allowed, &mut row)?;
+    let model: rule::Model = row.try_into_model()?;
+    Rule::from_row(&model, store.registry()).map_err(|reason| invalid("trigger_domain", reason))
 }
 
 pub async fn delete(store: &Store, id: i64) -> Result<(), SourceError> {
