@@ -36,6 +36,9 @@ fn unescape(text: &str) -> String {
         .replace("&quot;", "\"")
         .replace("&#39;", "'")
         .replace("&lt;", "<")
+        .replace("&#60;", "<")
+        .replace("&#62;", ">")
+        .replace("&#38;", "&")
         .replace("&gt;", ">")
         .replace("&amp;", "&")
 }

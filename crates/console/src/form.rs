@@ -238,6 +238,26 @@ pub async fn count_matching(
     counted.map_err(|e| e.to_string())
 }
 
+/// Record `wanted` of `model` if the admin can see it, else the newest one.
+pub async fn newest_or(
+    tx: &weft_store::Tx,
+    model: &str,
+    wanted: Option<i64>,
+) -> weft_store::Result<Option<i64>> {
+    let domain = match wanted {
+        Some(id) => weft_domain::Domain::parse_json(&serde_json::json!([["id", "=", id]]))
+            .expect("a literal domain"),
+        None => weft_domain::Domain::all(),
+    };
+    let options = weft_store::SearchOptions {
+        order: Some("id desc"),
+        limit: Some(1),
+        include_archived: true,
+        ..Default::default()
+    };
+    Ok(tx.search(model, &domain, &options).await?.first().copied())
+}
+
 /// What a domain check shows under its input.
 #[derive(askama::Template, askama_web::WebTemplate)]
 #[template(path = "domain_check.html")]

@@ -3,8 +3,8 @@
 //! UTC time on hover and in the markup for the script that keeps it fresh).
 
 use chrono::{NaiveDateTime, Utc};
-use poem::Response;
 use poem::http::StatusCode;
+use poem::{IntoResponse, Response};
 
 /// The console's pages, as the navigation names them.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -64,6 +64,16 @@ pub fn see_other(location: &str) -> Response {
         .status(StatusCode::SEE_OTHER)
         .header("Location", location)
         .finish()
+}
+
+/// Something that failed: logged, and a page that says so without the detail.
+pub fn failed(what: &str, error: &str) -> Response {
+    tracing::error!(error = %error, "{what} failed");
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        format!("{what} failed (see the server log)."),
+    )
+        .into_response()
 }
 
 /// A moment as a page shows it: `<time datetime=iso title=absolute>relative</time>`.

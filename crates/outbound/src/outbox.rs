@@ -476,6 +476,27 @@ pub async fn preview_rule(
     Ok(out)
 }
 
+/// What a notification of `subscription` for record `res_id` would carry as the record is now in
+/// `tx`, without writing it: the console's preview.
+pub async fn preview_subscription(
+    tx: &Tx,
+    catalog: &Catalog,
+    subscription: &Subscription,
+    res_id: i64,
+) -> Result<Rendered, HookError> {
+    let kind = subscription.kind.as_str();
+    let event = Event::new(
+        SourceKind::Subscription,
+        subscription.id,
+        &subscription.model,
+        res_id,
+        kind,
+    );
+    let mut out = Rendered::default();
+    render_notifications(tx, catalog, subscription, &[&event], &mut out).await?;
+    Ok(out)
+}
+
 /// Queue a test delivery of `rule` for record `res_id`, rendered in `tx` (which it commits).
 /// Returns the delivery's id; None when the rule has nowhere to send for that record.
 pub async fn queue_rule_test(

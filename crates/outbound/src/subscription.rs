@@ -326,6 +326,36 @@ async fn update_on(
     Ok(updated)
 }
 
+/// The subscription `values` would make (over subscription `id` when editing), checked as a save
+/// checks it and not written: what the console previews before saving.
+pub async fn draft(
+    store: &Store,
+    allowed: &AllowedTargets,
+    id: Option<i64>,
+    values: &Map<String, Value>,
+) -> Result<Subscription, SourceError> {
+    let mut merged = match id {
+        Some(id) => view(&get(store, id).await?),
+        None => Map::new(),
+    };
+    merged.retain(|k, _| FIELDS.contains(&k.as_str()));
+    merged.extend(values.clone());
+    let input = Input::new(&merged, &FIELDS)?;
+    let now = source::now();
+    let mut row = subscription::ActiveModel {
+        id: ActiveValue::Set(id.unwrap_or(0)),
+        secret: ActiveValue::Set(source::secret(&input)?),
+        previous_secret: ActiveValue::Set(None),
+        previous_secret_until: ActiveValue::Set(None),
+        create_date: ActiveValue::Set(now),
+        write_date: ActiveValue::Set(now),
+        ..Default::default()
+    };
+    checked(&input, store.registry(), allowed, &mut row)?;
+    let model: subscription::Model = sea_orm::TryIntoModel::try_into_model(row)?;
+    Subscription::from_row(&model, store.registry()).map_err(|reason| invalid("fields", reason))
+}
+
 pub async fn delete(store: &Store, id: i64) -> Result<(), SourceError> {
     delete_many(store, &[id]).await
 }

@@ -3,10 +3,9 @@
 //! `weft_outbound::rule::create` / `update` as `/api/v1/outbound-rules` does (with the same key
 //! checks), and a refusal comes back as the form with the API's message at its field.
 
-use super::failed;
 use crate::Console;
 use crate::form::{FieldErrors, Posted, object};
-use crate::frame::{Frame, Nav, see_other};
+use crate::frame::{Frame, Nav, failed, see_other};
 use crate::session::Admin;
 use askama::Template;
 use askama_web::WebTemplate;

@@ -7,11 +7,10 @@ mod form;
 mod preview;
 
 use crate::Console;
-use crate::frame::{Frame, Nav, When};
+use crate::frame::{Frame, Nav, When, failed};
 use crate::session::Admin;
 use askama::Template;
 use askama_web::WebTemplate;
-use poem::http::StatusCode;
 use poem::web::Data;
 use poem::{IntoResponse, Response, Route, get, handler, post};
 use weft_outbound::deliveries::{self, Activity};
@@ -104,14 +103,4 @@ fn row(r: &weft_outbound::entity::rule::Model, a: Activity) -> Row {
         last,
         failures: a.failures,
     }
-}
-
-/// A read that failed: logged, and a page that says so without the detail.
-fn failed(what: &str, error: &str) -> Response {
-    tracing::error!(error = %error, "{what} failed");
-    (
-        StatusCode::INTERNAL_SERVER_ERROR,
-        format!("{what} failed (see the server log)."),
-    )
-        .into_response()
 }

@@ -5,11 +5,10 @@
 //! signing secret: revealed on request (`GET .../{id}/secret`) and rotated (`POST
 //! .../{id}/rotate-secret`).
 
-use super::failed;
 use super::form::{api_fields, checks, stored};
 use crate::Console;
-use crate::form::{DomainCheck, FieldErrors, Posted, count_matching, object};
-use crate::frame::see_other;
+use crate::form::{DomainCheck, FieldErrors, Posted, count_matching, newest_or, object};
+use crate::frame::{failed, see_other};
 use crate::session::Admin;
 use askama::Template;
 use askama_web::WebTemplate;
@@ -17,7 +16,7 @@ use poem::web::{Data, Form, Path};
 use poem::{IntoResponse, Response, handler};
 use weft_outbound::outbox;
 use weft_outbound::rule::{self, Endpoint, Rule};
-use weft_store::{SearchOptions, Tx};
+use weft_store::Tx;
 
 #[handler]
 pub async fn check_domain(
@@ -102,7 +101,7 @@ pub async fn preview(
 }
 
 async fn render(tx: &Tx, console: &Console, draft: &Rule, wanted: Option<i64>) -> Preview {
-    let res_id = match record(tx, &draft.model, wanted).await {
+    let res_id = match newest_or(tx, &draft.model, wanted).await {
         Ok(Some(id)) => id,
         Ok(None) => {
             return Preview::problem(match wanted {
@@ -139,22 +138,6 @@ async fn render(tx: &Tx, console: &Console, draft: &Rule, wanted: Option<i64>) -
     }
 }
 
-/// Record `wanted` of `model` if the admin can see it, else the newest one.
-async fn record(tx: &Tx, model: &str, wanted: Option<i64>) -> weft_store::Result<Option<i64>> {
-    let domain = match wanted {
-        Some(id) => weft_domain::Domain::parse_json(&serde_json::json!([["id", "=", id]]))
-            .expect("a literal domain"),
-        None => weft_domain::Domain::all(),
-    };
-    let options = SearchOptions {
-        order: Some("id desc"),
-        limit: Some(1),
-        include_archived: true,
-        ..Default::default()
-    };
-    Ok(tx.search(model, &domain, &options).await?.first().copied())
-}
-
 /// Queue one delivery of the saved rule for a record (`res_id`, else the newest), then back to
 /// the rule with a link to it.
 #[handler]
@@ -179,7 +162,7 @@ pub async fn send_test(
         Ok(tx) => tx,
         Err(e) => return failed("queueing a test delivery", &e.to_string()),
     };
-    let res_id = match record(&tx, &rule.model, wanted).await {
+    let res_id = match newest_or(&tx, &rule.model, wanted).await {
         Ok(Some(res_id)) => res_id,
         Ok(None) => return see_other(&format!("/console/outbound-rules/{id}?queued=0")),
         Err(e) => return failed("queueing a test delivery", &e.to_string()),
