@@ -151,9 +151,7 @@ impl AppState {
 
     /// Re-read the parameters after a write.
     pub async fn reload_parameters(&self) -> anyhow::Result<()> {
-        let fresh = self.store.parameters().await?;
-        *self.parameters.write().expect("parameters lock") = fresh;
-        Ok(())
+        Ok(self.store.reload_parameters(&self.parameters).await?)
     }
 
     /// The parameters the dispatcher reads as it runs.

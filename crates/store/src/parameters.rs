@@ -202,6 +202,14 @@ impl Store {
         Ok(values)
     }
 
+    /// Read the parameters again into an instance's copy (after a change here or an
+    /// announcement of one elsewhere).
+    pub async fn reload_parameters(&self, into: &std::sync::RwLock<Parameters>) -> Result<()> {
+        let fresh = self.parameters().await?;
+        *into.write().expect("parameters lock") = fresh;
+        Ok(())
+    }
+
     /// Validate and store a parameter. `Ok(None)` = unknown key.
     pub async fn set_parameter(&self, key: &str, value: &str) -> Result<Option<String>> {
         let Some(canonical) = validate(key, value)? else {
