@@ -11,7 +11,7 @@ use crate::Console;
 use crate::form::{FieldErrors, Posted};
 use crate::frame::{Frame, Nav, When, see_other};
 use crate::session::Admin;
-use crate::users::{errors_at, general_error, store_failed};
+use crate::users::{errors_at, general_error, store_error, store_failed};
 use askama::Template;
 use askama_web::WebTemplate;
 use chrono::{NaiveDateTime, Utc};
@@ -70,7 +70,11 @@ impl Draft {
         Draft {
             user_id: form.get("user_id").unwrap_or_default().trim().to_string(),
             name: form.get("name").unwrap_or_default().to_string(),
-            expires_at: form.get("expires_at").unwrap_or_default().trim().to_string(),
+            expires_at: form
+                .get("expires_at")
+                .unwrap_or_default()
+                .trim()
+                .to_string(),
             allowed_models: form.all("allowed_models"),
         }
     }
@@ -290,11 +294,7 @@ fn key_errors(error: &KeyError) -> (StatusCode, FieldErrors) {
             StatusCode::UNPROCESSABLE_ENTITY,
             errors_at(field, reason, FIELDS),
         ),
-        KeyError::Store(e) => {
-            tracing::error!(error = %e, "creating an API key failed");
-            let errors = general_error("The key could not be made (see the server log).".into());
-            (StatusCode::INTERNAL_SERVER_ERROR, errors)
-        }
+        KeyError::Store(e) => store_error(e, FIELDS),
         other => {
             let errors = general_error(other.to_string());
             (StatusCode::FORBIDDEN, errors)

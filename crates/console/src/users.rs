@@ -16,6 +16,7 @@ use poem::web::{Data, Form, Path, Query};
 use poem::{IntoResponse, Response, Route, get, handler, post};
 use serde::Deserialize;
 use weft_inbound::accounts::{self, AccountError, Company, NewUser, User, UserChange};
+use weft_store::StoreError;
 
 /// The inputs of the forms, as `NewUser` and `UserPatch` name them (and the confirmation).
 const FIELDS: &[&str] = &[
@@ -74,11 +75,41 @@ fn account_errors(error: AccountError) -> (StatusCode, FieldErrors) {
         ),
         e @ AccountError::NotFound { .. } => (StatusCode::NOT_FOUND, general(e.to_string())),
         e @ AccountError::Conflict(_) => (StatusCode::CONFLICT, general(e.to_string())),
-        AccountError::Store(e) => {
-            tracing::error!(error = %e, "a console change of a user failed");
+        AccountError::Store(e) => store_error(&e, FIELDS),
+    }
+}
+
+/// `res.users.login must be unique: "ops" is already used by record 2` (write.rs) at the input
+/// it names; another conflict above the form.
+fn conflict_at(text: &str, fields: &[&str]) -> FieldErrors {
+    let named = text.split_once(" must be unique").and_then(|(path, why)| {
+        let field = path.rsplit('.').next()?;
+        fields.contains(&field).then_some((field, why))
+    });
+    match named {
+        Some((field, why)) => errors_at(field, &format!("must be unique{why}"), fields),
+        None => general_error(text.to_string()),
+    }
+}
+
+/// A store error with the status the API gives it (admin.rs): a value error at its field, a
+/// conflict (a taken login or name) above the form, a database failure logged, without detail.
+pub(crate) fn store_error(error: &StoreError, fields: &[&str]) -> (StatusCode, FieldErrors) {
+    let text = error.to_string();
+    match (error, error.code()) {
+        (_, "internal_error") => {
+            tracing::error!(error = %error, "a console change failed");
             let text = "The change could not be stored (see the server log).".to_string();
-            (StatusCode::INTERNAL_SERVER_ERROR, general(text))
+            (StatusCode::INTERNAL_SERVER_ERROR, general_error(text))
         }
+        (_, "conflict") => (StatusCode::CONFLICT, conflict_at(&text, fields)),
+        (_, "access_denied") => (StatusCode::FORBIDDEN, general_error(text)),
+        (_, "not_found" | "unknown_model") => (StatusCode::NOT_FOUND, general_error(text)),
+        (StoreError::InvalidValue { field, reason }, _) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            errors_at(field, reason, fields),
+        ),
+        _ => (StatusCode::UNPROCESSABLE_ENTITY, general_error(text)),
     }
 }
 
@@ -167,7 +198,11 @@ impl Draft {
             login: form.get("login").unwrap_or_default().trim().to_string(),
             name: form.get("name").unwrap_or_default().to_string(),
             role: form.get("role").unwrap_or_default().trim().to_string(),
-            company_id: form.get("company_id").unwrap_or_default().trim().to_string(),
+            company_id: form
+                .get("company_id")
+                .unwrap_or_default()
+                .trim()
+                .to_string(),
             company_ids: form.all("company_ids"),
             active: form.flag("active").is_none_or(|v| v == true),
         }
@@ -299,7 +334,11 @@ pub struct ListNotice {
 
 /// `GET /console/users`: the users and the form to create one.
 #[handler]
-pub async fn list_page(admin: Admin, console: Data<&Console>, query: Query<ListNotice>) -> Response {
+pub async fn list_page(
+    admin: Admin,
+    console: Data<&Console>,
+    query: Query<ListNotice>,
+) -> Response {
     let notice = match query.created {
         Some(id) => match accounts::user(&console.store, id).await {
             Ok(user) => Some(format!("Created the user {}.", user.login)),
@@ -416,8 +455,12 @@ pub async fn edit_page(
 ) -> Response {
     // Only these texts: a link cannot make the page say what its author wants.
     let notice = match query.notice.as_deref() {
-        Some("saved") => Some("Saved: the user's keys and sessions see the change at their next request."),
-        Some("password") => Some("Password set: the user's Odoo and console sessions have ended; it signs in with the new one."),
+        Some("saved") => {
+            Some("Saved: the user's keys and sessions see the change at their next request.")
+        }
+        Some("password") => Some(
+            "Password set: the user's Odoo and console sessions have ended; it signs in with the new one.",
+        ),
         _ => None,
     };
     let edit = Edit {

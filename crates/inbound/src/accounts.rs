@@ -237,7 +237,18 @@ pub async fn update_company(store: &Store, id: i64, change: CompanyChange) -> Re
 
 fn user_select() -> SelectStatement {
     Query::select()
-        .columns(["id", "login", "name", "role", "company_id", "active", "password_hash"].map(col))
+        .columns(
+            [
+                "id",
+                "login",
+                "name",
+                "role",
+                "company_id",
+                "active",
+                "password_hash",
+            ]
+            .map(col),
+        )
         .from(col("res_users"))
         .order_by(col("id"), sea_orm::Order::Asc)
         .to_owned()
@@ -410,21 +421,16 @@ pub async fn create_user(store: &Store, new: NewUser) -> Result<User> {
     if new.password.as_deref() == Some("") {
         return Err(invalid("password", "must not be empty"));
     }
-    let company_id = new
-        .company_id
-        .or_else(|| new.company_ids.as_ref().and_then(|ids| ids.first().copied()));
+    let company_id = new.company_id.or_else(|| {
+        new.company_ids
+            .as_ref()
+            .and_then(|ids| ids.first().copied())
+    });
     let (home, ids) = companies_after(None, company_id, new.company_ids.clone())?;
     let field = companies_field(new.company_ids.is_some());
     check_companies(store.connection(), field, &ids).await?;
-    let uid = identity::create_user(
-        store,
-        &login,
-        &name,
-        new.password.as_deref(),
-        role,
-        home,
-    )
-    .await?;
+    let uid =
+        identity::create_user(store, &login, &name, new.password.as_deref(), role, home).await?;
     if ids != [home] {
         let mut tx = store.begin(&Env::superuser()).await?;
         let vals = json!({"company_ids": [[6, 0, ids]]});
@@ -499,8 +505,8 @@ pub async fn update_user(store: &Store, id: i64, change: UserChange) -> Result<U
     if let Some(active) = change.active {
         vals.insert("active".into(), json!(active));
     }
-    let stays_admin = role.unwrap_or(current.role) == Role::Admin
-        && change.active.unwrap_or(current.active);
+    let stays_admin =
+        role.unwrap_or(current.role) == Role::Admin && change.active.unwrap_or(current.active);
     if current.role == Role::Admin
         && current.active
         && !stays_admin
