@@ -142,8 +142,7 @@ pub struct ApiKeyList {
 pub struct NewApiKey {
     pub user_id: i64,
     pub name: String,
-    /// Models of the schema the key may touch; omitted = all (only for a key that is itself
-    /// unlimited).
+    /// Models of the schema the key may touch; omitted = all (only for an unlimited key).
     pub allowed_models: Option<Vec<String>>,
     /// `YYYY-MM-DD HH:MM:SS` (UTC).
     pub expires_at: Option<String>,
