@@ -44,15 +44,19 @@ pub struct User {
     /// Every company whose records the user may see; `company_id` among them.
     pub company_ids: Vec<i64>,
     pub active: bool,
+    /// It has a password, so it can sign in (to the console, when an admin); never the hash.
+    pub has_password: bool,
 }
 
-/// A user to create.
-#[derive(Debug, Clone)]
+/// A user to create, as `/api/v1/users` and the console's form give it: the role defaults to
+/// integration, the name to the login, `company_id` to the first of `company_ids`.
+#[derive(Debug, Clone, Default)]
 pub struct NewUser {
     pub login: String,
-    pub name: String,
+    pub name: Option<String>,
     pub password: Option<String>,
-    pub role: Role,
+    /// `admin` or `integration`.
+    pub role: Option<String>,
     pub company_id: Option<i64>,
     pub company_ids: Option<Vec<i64>>,
 }
@@ -61,7 +65,8 @@ pub struct NewUser {
 #[derive(Debug, Clone, Default)]
 pub struct UserChange {
     pub name: Option<String>,
-    pub role: Option<Role>,
+    /// `admin` or `integration`.
+    pub role: Option<String>,
     pub company_id: Option<i64>,
     pub company_ids: Option<Vec<i64>>,
     pub active: Option<bool>,
@@ -89,6 +94,16 @@ fn invalid(field: &'static str, reason: impl Into<String>) -> AccountError {
         field,
         reason: reason.into(),
     }
+}
+
+/// A role as the API and the console name it.
+pub fn parse_role(text: &str) -> Result<Role> {
+    Role::parse(text).ok_or_else(|| {
+        invalid(
+            "role",
+            format!("must be admin or integration, not '{text}'"),
+        )
+    })
 }
 
 fn col(name: &str) -> Alias {
@@ -222,7 +237,18 @@ pub async fn update_company(store: &Store, id: i64, change: CompanyChange) -> Re
 
 fn user_select() -> SelectStatement {
     Query::select()
-        .columns(["id", "login", "name", "role", "company_id", "active"].map(col))
+        .columns(
+            [
+                "id",
+                "login",
+                "name",
+                "role",
+                "company_id",
+                "active",
+                "password_hash",
+            ]
+            .map(col),
+        )
         .from(col("res_users"))
         .order_by(col("id"), sea_orm::Order::Asc)
         .to_owned()
@@ -271,6 +297,10 @@ async fn users_where(conn: &impl ConnectionTrait, select: SelectStatement) -> Re
             company_id,
             company_ids,
             active: row.try_get("", "active").map_err(StoreError::from)?,
+            has_password: row
+                .try_get::<Option<String>>("", "password_hash")
+                .map_err(StoreError::from)?
+                .is_some(),
         });
     }
     Ok(users)
@@ -385,23 +415,22 @@ async fn password_hash(password: &str) -> Result<String> {
 
 /// Create a user: `company_id` defaults to the main company, `company_ids` to `[company_id]`.
 pub async fn create_user(store: &Store, new: NewUser) -> Result<User> {
+    let role = parse_role(new.role.as_deref().unwrap_or("integration"))?;
     let login = required_text("login", &new.login)?;
-    let name = required_text("name", &new.name)?;
+    let name = required_text("name", new.name.as_deref().unwrap_or(&new.login))?;
     if new.password.as_deref() == Some("") {
         return Err(invalid("password", "must not be empty"));
     }
-    let (home, ids) = companies_after(None, new.company_id, new.company_ids.clone())?;
+    let company_id = new.company_id.or_else(|| {
+        new.company_ids
+            .as_ref()
+            .and_then(|ids| ids.first().copied())
+    });
+    let (home, ids) = companies_after(None, company_id, new.company_ids.clone())?;
     let field = companies_field(new.company_ids.is_some());
     check_companies(store.connection(), field, &ids).await?;
-    let uid = identity::create_user(
-        store,
-        &login,
-        &name,
-        new.password.as_deref(),
-        new.role,
-        home,
-    )
-    .await?;
+    let uid =
+        identity::create_user(store, &login, &name, new.password.as_deref(), role, home).await?;
     if ids != [home] {
         let mut tx = store.begin(&Env::superuser()).await?;
         let vals = json!({"company_ids": [[6, 0, ids]]});
@@ -437,6 +466,7 @@ async fn other_active_admins(conn: &impl ConnectionTrait, uid: i64) -> Result<us
 /// Change a user. Deactivating it or changing its password ends its sessions; every change
 /// (companies and role included) reaches its API keys on their next request, on every instance.
 pub async fn update_user(store: &Store, id: i64, change: UserChange) -> Result<User> {
+    let role = change.role.as_deref().map(parse_role).transpose()?;
     let name = change
         .name
         .as_deref()
@@ -475,8 +505,8 @@ pub async fn update_user(store: &Store, id: i64, change: UserChange) -> Result<U
     if let Some(active) = change.active {
         vals.insert("active".into(), json!(active));
     }
-    let stays_admin = change.role.unwrap_or(current.role) == Role::Admin
-        && change.active.unwrap_or(current.active);
+    let stays_admin =
+        role.unwrap_or(current.role) == Role::Admin && change.active.unwrap_or(current.active);
     if current.role == Role::Admin
         && current.active
         && !stays_admin
@@ -495,13 +525,13 @@ pub async fn update_user(store: &Store, id: i64, change: UserChange) -> Result<U
     update
         .table(col("res_users"))
         .and_where(Expr::col(col("id")).eq(id));
-    if let Some(role) = change.role {
+    if let Some(role) = role {
         update.value(col("role"), role.as_str());
     }
     if let Some(hash) = hash {
         update.value(col("password_hash"), hash);
     }
-    if change.role.is_some() || change.password.is_some() {
+    if role.is_some() || change.password.is_some() {
         tx.connection()
             .execute(&update)
             .await
@@ -530,42 +560,20 @@ pub async fn update_user(store: &Store, id: i64, change: UserChange) -> Result<U
     user(store, id).await
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn company_ids_must_hold_the_company() {
-        let current = Some((1, &[1, 2][..]));
-        assert_eq!(
-            companies_after(current, Some(3), None).unwrap(),
-            (3, vec![1, 2, 3])
-        );
-        assert_eq!(
-            companies_after(current, None, Some(vec![2, 1])).unwrap(),
-            (1, vec![1, 2])
-        );
-        assert!(matches!(
-            companies_after(current, None, Some(vec![2])),
-            Err(AccountError::Invalid {
-                field: "company_ids",
-                ..
-            })
-        ));
-        assert!(matches!(
-            companies_after(current, Some(3), Some(vec![1])),
-            Err(AccountError::Invalid {
-                field: "company_id",
-                ..
-            })
-        ));
-        assert!(matches!(
-            companies_after(None, None, Some(vec![])),
-            Err(AccountError::Invalid {
-                field: "company_ids",
-                ..
-            })
-        ));
-        assert_eq!(companies_after(None, None, None).unwrap(), (1, vec![1]));
-    }
+/// `update_user` as an admin asks for it on this instance (`/api/v1/users/:id`, the console):
+/// this instance's key cache is cleared whatever happened (a failed change left nothing stale, a
+/// committed one did; the other instances hear the announcement), so the change reaches the
+/// user's keys at their next request.
+pub async fn change_user(
+    store: &Store,
+    keys: &crate::auth::KeyCache,
+    id: i64,
+    change: UserChange,
+) -> Result<User> {
+    let changed = update_user(store, id, change).await;
+    keys.clear();
+    changed
 }
+
+#[cfg(test)]
+mod tests;

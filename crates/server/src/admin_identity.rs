@@ -14,7 +14,8 @@ use poem_openapi::param::Path;
 use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi, Tags};
 use weft_inbound::accounts::{self, AccountError};
-use weft_inbound::identity::{self, Caller, Role};
+use weft_inbound::identity::Caller;
+use weft_inbound::keys::{self, KeyError};
 
 #[derive(Tags)]
 enum IdentityTags {
@@ -141,7 +142,7 @@ pub struct ApiKeyList {
 pub struct NewApiKey {
     pub user_id: i64,
     pub name: String,
-    /// Models the key may touch; omitted = all (only for a key that is itself unlimited).
+    /// Models of the schema the key may touch; omitted = all (only for an unlimited key).
     pub allowed_models: Option<Vec<String>>,
     /// `YYYY-MM-DD HH:MM:SS` (UTC).
     pub expires_at: Option<String>,
@@ -173,20 +174,14 @@ impl IdentityApi {
     async fn create_user(&self, req: &Request, new: Json<NewUser>) -> AdminResult<Created<User>> {
         self.manager(req, "users").await?;
         let new = new.0;
-        let role = role(new.role.as_deref().unwrap_or("integration"))?;
-        let company_id = new.company_id.or_else(|| {
-            new.company_ids
-                .as_ref()
-                .and_then(|ids| ids.first().copied())
-        });
         let made = accounts::create_user(
             &self.state.store,
             accounts::NewUser {
-                name: new.name.unwrap_or_else(|| new.login.clone()),
                 login: new.login,
+                name: new.name,
                 password: new.password,
-                role,
-                company_id,
+                role: new.role,
+                company_id: new.company_id,
                 company_ids: new.company_ids,
             },
         )
@@ -211,16 +206,15 @@ impl IdentityApi {
         let patch = patch.0;
         let change = accounts::UserChange {
             name: patch.name,
-            role: patch.role.as_deref().map(role).transpose()?,
+            role: patch.role,
             company_id: patch.company_id,
             company_ids: patch.company_ids,
             active: patch.active,
             password: patch.password,
         };
-        let changed = accounts::update_user(&self.state.store, id.0, change).await;
-        // Cleared whatever happened: a failed change left nothing stale, a committed one did.
-        self.state.keys.clear();
-        Ok(Json(user_of(changed?)))
+        let changed =
+            accounts::change_user(&self.state.store, &self.state.keys, id.0, change).await?;
+        Ok(Json(user_of(changed)))
     }
 
     /// Every company, archived ones included.
@@ -298,10 +292,9 @@ impl IdentityApi {
     #[oai(path = "/api-keys", method = "get", tag = "IdentityTags::Identities")]
     async fn list_keys(&self, req: &Request) -> AdminResult<Json<ApiKeyList>> {
         let caller = require_admin(&self.state, req).await?;
-        let items = identity::list_api_keys(&self.state.store)
+        let items = keys::list(&self.state.store, &caller)
             .await?
             .into_iter()
-            .filter(|k| within(&caller, &models_of(k)))
             .map(|k| key_of(k, None))
             .collect();
         Ok(Json(ApiKeyList {
@@ -319,44 +312,15 @@ impl IdentityApi {
         new: Json<NewApiKey>,
     ) -> AdminResult<Created<ApiKey>> {
         let caller = require_admin(&self.state, req).await?;
-        let store = &self.state.store;
-        let owner = match accounts::user(store, new.user_id).await {
-            Ok(user) if user.active => user,
-            Ok(_) | Err(AccountError::NotFound { .. }) => {
-                return Err(AdminError::Unprocessable(body(
-                    "invalid_value",
-                    format!("user_id: no active user {}", new.user_id),
-                )));
-            }
-            Err(e) => return Err(e.into()),
+        let new = new.0;
+        let asked = keys::NewApiKey {
+            user_id: new.user_id,
+            name: new.name,
+            allowed_models: new.allowed_models,
+            expires_at: new.expires_at,
         };
-        no_wider(&caller, &new.allowed_models, &owner)?;
-        let expires = match &new.expires_at {
-            None => None,
-            Some(text) => Some(
-                weft_registry::value::parse_datetime(text).map_err(|reason| {
-                    AdminError::Unprocessable(body(
-                        "invalid_value",
-                        format!("expires_at: {reason}"),
-                    ))
-                })?,
-            ),
-        };
-        let made = identity::create_api_key(
-            store,
-            new.user_id,
-            &new.name,
-            new.allowed_models.clone(),
-            expires,
-            None,
-        )
-        .await?;
-        let row = identity::list_api_keys(store)
-            .await?
-            .into_iter()
-            .find(|k| k.id == made.id)
-            .expect("just created");
-        Ok(Created::Created(Json(key_of(row, Some(made.key)))))
+        let (row, key) = keys::create(&self.state.store, &caller, asked).await?;
+        Ok(Created::Created(Json(key_of(row, Some(key)))))
     }
 
     /// Revoke a key: refused from its next request on, on every instance.
@@ -367,27 +331,7 @@ impl IdentityApi {
     )]
     async fn revoke_key(&self, req: &Request, id: Path<i64>) -> AdminResult<Deleted> {
         let caller = require_admin(&self.state, req).await?;
-        let store = &self.state.store;
-        let missing = || AdminError::NotFound(body("not_found", format!("no API key {}", id.0)));
-        let found = identity::list_api_keys(store)
-            .await?
-            .into_iter()
-            .find(|k| k.id == id.0)
-            .ok_or_else(missing)?;
-        if !within(&caller, &models_of(&found)) {
-            return Err(AdminError::Forbidden(body(
-                "access_denied",
-                format!(
-                    "API key {} reaches models beyond this key's ({})",
-                    id.0,
-                    limits(&caller)
-                ),
-            )));
-        }
-        if !identity::revoke_api_key(store, id.0).await? {
-            return Err(missing());
-        }
-        self.state.keys.clear();
+        keys::revoke(&self.state.store, &self.state.keys, &caller, id.0).await?;
         Ok(Deleted::Deleted)
     }
 }
@@ -398,6 +342,19 @@ impl IdentityApi {
         let caller = require_admin(&self.state, req).await?;
         require_all_models(&caller, what)?;
         Ok(caller)
+    }
+}
+
+impl From<KeyError> for AdminError {
+    fn from(e: KeyError) -> Self {
+        match e {
+            KeyError::Invalid { .. } => {
+                AdminError::Unprocessable(body("invalid_value", e.to_string()))
+            }
+            KeyError::Forbidden(_) => AdminError::Forbidden(body("access_denied", e.to_string())),
+            KeyError::NotFound(_) => AdminError::NotFound(body("not_found", e.to_string())),
+            KeyError::Store(e) => e.into(),
+        }
     }
 }
 
@@ -412,75 +369,6 @@ impl From<AccountError> for AdminError {
             AccountError::Store(e) => e.into(),
         }
     }
-}
-
-fn role(text: &str) -> AdminResult<Role> {
-    Role::parse(text).ok_or_else(|| {
-        AdminError::Unprocessable(body(
-            "invalid_value",
-            format!("role: must be admin or integration, not '{text}'"),
-        ))
-    })
-}
-
-/// The models a caller is limited to, for messages.
-fn limits(caller: &Caller) -> String {
-    caller
-        .allowed_models
-        .as_ref()
-        .map_or_else(|| "all".to_string(), |m| m.join(", "))
-}
-
-/// A key allowed `models` (None = all) gives no more than `caller` has.
-fn within(caller: &Caller, models: &Option<Vec<String>>) -> bool {
-    match (&caller.allowed_models, models) {
-        (None, _) => true,
-        (Some(_), None) => false,
-        (Some(_), Some(wanted)) => wanted.iter().all(|m| caller.may_use_model(m)),
-    }
-}
-
-/// A key `caller` makes for `owner`, allowed `models`, reaches no model and no company `caller`
-/// does not: else 403 naming what is beyond it.
-fn no_wider(
-    caller: &Caller,
-    models: &Option<Vec<String>>,
-    owner: &accounts::User,
-) -> AdminResult<()> {
-    let Some(own) = &caller.allowed_models else {
-        return Ok(());
-    };
-    let denied = |message: String| Err(AdminError::Forbidden(body("access_denied", message)));
-    let Some(wanted) = models else {
-        return denied(format!(
-            "this key is limited to {}: the keys it makes must name allowed_models among them",
-            own.join(", ")
-        ));
-    };
-    if let Some(beyond) = wanted.iter().find(|m| !caller.may_use_model(m)) {
-        return denied(format!(
-            "allowed_models: this key may not use the model '{beyond}' (it is limited to {}), \
-             so neither may a key it makes",
-            own.join(", ")
-        ));
-    }
-    if let Some(company) = owner
-        .company_ids
-        .iter()
-        .find(|c| !caller.env.company_ids.contains(c))
-    {
-        return denied(format!(
-            "user_id: user {} belongs to company {company}, which this key's user does not",
-            owner.id
-        ));
-    }
-    Ok(())
-}
-
-fn models_of(row: &weft_store::entity::api_key::Model) -> Option<Vec<String>> {
-    row.allowed_models
-        .clone()
-        .and_then(|v| serde_json::from_value(v).ok())
 }
 
 fn user_of(user: accounts::User) -> User {
@@ -511,7 +399,7 @@ fn key_of(row: weft_store::entity::api_key::Model, key: Option<String>) -> ApiKe
     ApiKey {
         id: row.id,
         user_id: row.user_id,
-        allowed_models: models_of(&row),
+        allowed_models: keys::models_of(&row),
         name: row.name,
         prefix: row.prefix,
         expires_at: row.expires_at.map(format),
