@@ -59,15 +59,6 @@ impl Posted {
         }
     }
 
-    /// A textarea of JSON: the JSON it holds, or the text itself when it is not JSON (the API
-    /// reads Python-literal domains and reports the position of a mistake).
-    pub fn json(&self, name: &str) -> Value {
-        match self.text(name) {
-            Value::String(s) => serde_json::from_str(&s).unwrap_or(Value::String(s)),
-            other => other,
-        }
-    }
-
     /// A textarea of one item a line (or comma separated) as a JSON list of strings.
     pub fn lines(&self, name: &str) -> Value {
         let items: Vec<Value> = self
@@ -100,10 +91,6 @@ pub struct FieldErrors {
 }
 
 impl FieldErrors {
-    pub fn is_empty(&self) -> bool {
-        self.by_field.is_empty() && self.general.is_none()
-    }
-
     /// The error of `field`, as the template shows it next to the input.
     pub fn of(&self, field: &str) -> Option<&str> {
         self.by_field.get(field).map(String::as_str)
@@ -178,8 +165,6 @@ mod tests {
         assert_eq!(form.flag("missing"), None);
         assert_eq!(form.number("timeout_s"), 30);
         assert_eq!(form.number("max_retries"), "many");
-        assert_eq!(form.json("trigger_domain"), "[('state', '=', 'sale')]");
-        assert_eq!(form.json("payload_fields"), serde_json::json!(["name"]));
         assert_eq!(
             form.lines("hosts"),
             serde_json::json!(["a.example", "b.example", "c.example"])
