@@ -123,10 +123,7 @@ impl HooksApi {
         if let Some(model) = &new.model {
             require_model(&caller, model)?;
         }
-        let author = stored::Author {
-            uid: caller.uid,
-            models: caller.allowed_models.as_deref(),
-        };
+        let author = stored::Author::of(&caller);
         let row = stored::create(&self.state.store, &object(&new.0), &author)
             .await
             .map_err(source_error)?;
@@ -159,10 +156,7 @@ impl HooksApi {
         if let Some(model) = &patch.model {
             require_model(&caller, model)?;
         }
-        let author = stored::Author {
-            uid: caller.uid,
-            models: caller.allowed_models.as_deref(),
-        };
+        let author = stored::Author::of(&caller);
         let row = stored::update(&self.state.store, id.0, &object(&patch.0), &author)
             .await
             .map_err(source_error)?;

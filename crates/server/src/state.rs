@@ -168,12 +168,6 @@ impl AppState {
 
     /// The call settings of DESIGN.md §4.1, from a snapshot of the parameters.
     pub fn call_settings(&self, p: &Parameters) -> CallSettings {
-        CallSettings {
-            rollback_state_failed: p.flag("webhook.rollback_state_failed"),
-            rollback_except: p.flag("webhook.rollback_except"),
-            ignore_checkcompany_model: p.models("webhook.ignore_checkcompany_model"),
-            ignore_unknown_fields: p.flag("webhook.ignore_unknown_fields"),
-            allowed_targets: self.allowed_targets.clone(),
-        }
+        CallSettings::from_parameters(p, &self.allowed_targets)
     }
 }

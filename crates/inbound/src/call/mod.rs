@@ -99,6 +99,23 @@ impl Default for CallSettings {
     }
 }
 
+impl CallSettings {
+    /// The call settings of DESIGN.md §4.1 from the `webhook.*` parameters: what the API's routes,
+    /// an inbound hook's URL and the console's Try it all run with.
+    pub fn from_parameters(
+        p: &weft_store::parameters::Parameters,
+        allowed_targets: &weft_webhook::targets::AllowedTargets,
+    ) -> CallSettings {
+        CallSettings {
+            rollback_state_failed: p.flag("webhook.rollback_state_failed"),
+            rollback_except: p.flag("webhook.rollback_except"),
+            ignore_checkcompany_model: p.models("webhook.ignore_checkcompany_model"),
+            ignore_unknown_fields: p.flag("webhook.ignore_unknown_fields"),
+            allowed_targets: allowed_targets.clone(),
+        }
+    }
+}
+
 /// The `error` object of a failed call.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ApiError {

@@ -6,6 +6,9 @@
 //!
 //! The actions run as the hook's owner (a user, with that user's companies), never as superuser,
 //! and the values they take from the payload are values (`plan`, `call::untrusted`).
+//!
+//! `try_run` is the same call for the console's Try it: it reports the records the actions changed
+//! (before and after) and rolls the transaction back unless asked to keep it.
 
 use super::definition::Definition;
 use super::plan::{self, Aim};
@@ -16,6 +19,7 @@ use chrono::Utc;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{ConnectionTrait, DbErr};
 use serde_json::{Value, json};
+use weft_store::{ChangeKind, ChangeSet, RecordChange};
 use weft_store::{Env, Store};
 use weft_webhook::signing::Secret;
 
@@ -100,9 +104,55 @@ pub async fn run(
     sent: &Payload<'_>,
     verified: Option<Verified<'_>>,
 ) -> Reply {
+    execute(store, settings, hook, sent, verified, None).await.0
+}
+
+/// A call run by `try_run`: the reply, and what its actions changed.
+#[derive(Debug)]
+pub struct Tried {
+    pub reply: Reply,
+    /// Every record the actions touched, with its row before (none for a created one) and after,
+    /// as the transaction saw them before it ended; empty unless the reply is 200.
+    pub changes: Vec<RecordChange>,
+    /// The changes were committed (`keep` and a 200).
+    pub kept: bool,
+}
+
+/// Run `hook` on `sent` exactly as `run` does (same checks, same owner, same transaction), but
+/// report the records it changed and roll everything back unless `keep`: a dry run.
+pub async fn try_run(
+    store: &Store,
+    settings: &CallSettings,
+    hook: &Hook,
+    sent: &Payload<'_>,
+    verified: Option<Verified<'_>>,
+    keep: bool,
+) -> Tried {
+    let (reply, changes) = execute(store, settings, hook, sent, verified, Some(keep)).await;
+    Tried {
+        kept: keep && reply == Reply::Ok,
+        reply,
+        changes: changes.changes,
+    }
+}
+
+/// `run`, or with `trial` (keep or not) `try_run`.
+async fn execute(
+    store: &Store,
+    settings: &CallSettings,
+    hook: &Hook,
+    sent: &Payload<'_>,
+    verified: Option<Verified<'_>>,
+    trial: Option<bool>,
+) -> (Reply, ChangeSet) {
+    let nothing = |reply| (reply, ChangeSet::default());
     let payload = sent.value;
     match (&verified, hook.require_signature) {
-        (None, true) => return Reply::Unauthorized("this hook requires a signed call".into()),
+        (None, true) => {
+            return nothing(Reply::Unauthorized(
+                "this hook requires a signed call".into(),
+            ));
+        }
         (Some(_), _) => forget_expired(store).await,
         (None, false) => {}
     }
@@ -115,20 +165,20 @@ pub async fn run(
         Ok(definition) => definition,
         Err(e) => {
             tracing::error!(hook = hook.id, error = %e, "an inbound hook no longer fits the schema");
-            return Reply::Fault;
+            return nothing(Reply::Fault);
         }
     };
     // No owner, no action: whatever the payload holds, the answer is the same 403.
     let env = match owner_env(store, hook).await {
         Ok(env) => env,
-        Err(reply) => return reply,
+        Err(reply) => return nothing(reply),
     };
     if let Some(reply) = plan::missing(&definition, payload) {
-        return reply;
+        return nothing(reply);
     }
     let aim = match plan::aim(&definition.target, &hook.model, payload) {
         Ok(aim) => aim,
-        Err(reply) => return reply,
+        Err(reply) => return nothing(reply),
     };
     // One transaction, all or nothing: a failed action must not leave the ones before it.
     let settings = CallSettings {
@@ -143,11 +193,12 @@ pub async fn run(
             hook,
             env: &env,
             verified: verified.as_ref(),
+            trial,
         };
         match run.actions(&definition, &aim, payload).await {
             Err(Fault::Transient) if attempt < ATTEMPTS => attempt += 1,
-            Err(_) => return Reply::Fault,
-            Ok(reply) => return reply,
+            Err(_) => return nothing(Reply::Fault),
+            Ok(ran) => return ran,
         }
     }
 }
@@ -202,6 +253,8 @@ struct Run<'a> {
     /// A signed call, whose `webhook-id` is kept in the same transaction as the change: a call
     /// refused or failed can be sent again with it, one that committed cannot.
     verified: Option<&'a Verified<'a>>,
+    /// Try it (`try_run`): Some(keep) reports the changes, and commits them only when `keep`.
+    trial: Option<bool>,
 }
 
 impl Run<'_> {
@@ -210,7 +263,8 @@ impl Run<'_> {
         definition: &Definition,
         aim: &Aim,
         payload: &Value,
-    ) -> Result<Reply, Fault> {
+    ) -> Result<(Reply, ChangeSet), Fault> {
+        let nothing = |reply| (reply, ChangeSet::default());
         let (store, hook) = (self.store, self.hook);
         let mut tx = store
             .begin(self.env)
@@ -230,16 +284,16 @@ impl Run<'_> {
                 })?;
             if !first {
                 let _ = tx.rollback().await;
-                return Ok(Reply::Unauthorized(
+                return Ok(nothing(Reply::Unauthorized(
                     "this webhook-id was accepted before (a replayed call)".into(),
-                ));
+                )));
             }
         }
         let target = match self.one_record(&tx, aim).await {
             Ok(target) => target,
             Err(reply) => {
                 let _ = tx.rollback().await;
-                return Ok(reply);
+                return Ok(nothing(reply));
             }
         };
         for (i, action) in definition.actions.iter().enumerate() {
@@ -256,9 +310,10 @@ impl Run<'_> {
             let failed = match ran {
                 InTx::Done => continue,
                 // The message names the field (`parent_id: no res.partner matches ...`).
-                InTx::Refused(error) => {
-                    Ok(Reply::Refused(format!("actions[{i}]: {}", error.message)))
-                }
+                InTx::Refused(error) => Ok(nothing(Reply::Refused(format!(
+                    "actions[{i}]: {}",
+                    error.message
+                )))),
                 InTx::Fault { transient: true } => Err(Fault::Transient),
                 InTx::Fault { transient: false } => Err(Fault::Other),
             };
@@ -266,6 +321,17 @@ impl Run<'_> {
                 tracing::warn!(hook = hook.id, error = %e, "rolling back an inbound hook failed");
             }
             return failed;
+        }
+        let changes = match self.trial {
+            None => ChangeSet::default(),
+            Some(_) => seen(&tx).await,
+        };
+        if self.trial == Some(false) {
+            // Try it without keeping: the changes were seen, none is kept (nor fires a rule).
+            if let Err(e) = tx.rollback().await {
+                tracing::warn!(hook = hook.id, error = %e, "rolling back a tried hook failed");
+            }
+            return Ok((Reply::Ok, changes));
         }
         tx.commit_only().await.map_err(|e| {
             tracing::error!(hook = hook.id, error = %e, "an inbound hook's commit failed");
@@ -275,8 +341,38 @@ impl Run<'_> {
                 Fault::Other
             }
         })?;
-        Ok(Reply::Ok)
+        Ok((Reply::Ok, changes))
     }
+}
+
+/// What `tx` changed so far, each record's row after the change read inside it (a change set
+/// holds only the rows before until a commit reads the rest).
+async fn seen(tx: &weft_store::Tx) -> ChangeSet {
+    let mut changes = tx.changes().clone();
+    let missing = |c: &RecordChange| c.kind != ChangeKind::Deleted && c.after.is_none();
+    let mut models: Vec<String> = Vec::new();
+    for change in changes.changes.iter().filter(|c| missing(c)) {
+        if !models.contains(&change.model) {
+            models.push(change.model.clone());
+        }
+    }
+    for model in models {
+        let ids: Vec<i64> = changes
+            .of_model(&model)
+            .filter(|c| missing(c))
+            .map(|c| c.id)
+            .collect();
+        match tx.stored_rows(&model, &ids).await {
+            Ok(mut rows) => changes
+                .changes
+                .iter_mut()
+                .filter(|c| c.model == model && missing(c))
+                .for_each(|c| c.after = rows.remove(&c.id)),
+            // Shown without its after row; the run itself went as a call would.
+            Err(e) => tracing::warn!(model, error = %e, "reading a tried hook's changes failed"),
+        }
+    }
+    changes
 }
 
 impl Run<'_> {
@@ -412,6 +508,81 @@ mod tests {
     use super::*;
     use weft_registry::Registry;
     use weft_store::testing::each_backend;
+
+    /// The partner's phone as stored now.
+    async fn phone(store: &Store, id: i64) -> Value {
+        let tx = store.begin(&Env::superuser()).await.unwrap();
+        let rows = tx.stored_rows("res.partner", &[id]).await.unwrap();
+        let phone = rows[&id]["phone"].clone();
+        tx.rollback().await.unwrap();
+        phone
+    }
+
+    /// Try it runs a call as `run` does and shows what it changed; without `keep` nothing stays,
+    /// with it the change is committed; a refused call changes nothing either way.
+    #[tokio::test]
+    async fn a_tried_call_shows_its_changes_and_keeps_them_only_when_asked() {
+        use super::super::stored;
+        use crate::identity::Role;
+        each_backend(Registry::demo, async |store, _| {
+            let admin = identity::create_user(&store, "admin", "Admin", None, Role::Admin, 1)
+                .await
+                .unwrap();
+            let mut tx = store.begin(&Env::superuser()).await.unwrap();
+            let vals = json!({"name": "Ada", "phone": "111"});
+            let partner = tx
+                .create("res.partner", vals.as_object().unwrap())
+                .await
+                .unwrap();
+            tx.commit_only().await.unwrap();
+            let definition = json!({"name": "Phone", "model": "res.partner",
+                "target": {"by": "model_id"},
+                "actions": [{"type": "update", "values": {"phone": {"$payload": "phone"}}}]});
+            let author = stored::Author {
+                uid: admin,
+                models: None,
+            };
+            let hook = stored::create(&store, definition.as_object().unwrap(), &author)
+                .await
+                .unwrap();
+            let settings = CallSettings::default();
+            let body = json!({"_model": "res.partner", "_id": partner, "phone": "222"});
+            let sent = Payload { value: &body };
+
+            let tried = try_run(&store, &settings, &hook, &sent, None, false).await;
+            assert_eq!(tried.reply, Reply::Ok);
+            assert!(!tried.kept);
+            let change = tried
+                .changes
+                .iter()
+                .find(|c| c.model == "res.partner" && c.id == partner)
+                .expect("the partner's change");
+            assert_eq!(change.kind, ChangeKind::Updated);
+            assert_eq!(change.before.as_ref().unwrap()["phone"], "111");
+            assert_eq!(change.after.as_ref().unwrap()["phone"], "222");
+            assert_eq!(phone(&store, partner).await, "111", "rolled back");
+
+            let kept = try_run(&store, &settings, &hook, &sent, None, true).await;
+            assert_eq!(kept.reply, Reply::Ok);
+            assert!(kept.kept);
+            assert_eq!(phone(&store, partner).await, "222", "kept");
+
+            let wrong = json!({"_model": "res.partner", "_id": partner + 1000, "phone": "333"});
+            let refused = try_run(
+                &store,
+                &settings,
+                &hook,
+                &Payload { value: &wrong },
+                None,
+                true,
+            )
+            .await;
+            assert_eq!(refused.reply.status(), 422, "{:?}", refused.reply);
+            assert!(refused.changes.is_empty() && !refused.kept);
+            assert_eq!(phone(&store, partner).await, "222");
+        })
+        .await;
+    }
 
     /// A webhook-id is refused for as long as its timestamp is inside the window, however long
     /// ago it was received: one signed 14 minutes ahead stays kept past 15 minutes of receipt.

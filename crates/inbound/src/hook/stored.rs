@@ -176,6 +176,17 @@ pub struct Author<'a> {
     pub models: Option<&'a [String]>,
 }
 
+impl<'a> Author<'a> {
+    /// The admin `caller` as the author of a change: the owner of a hook it creates without an
+    /// `owner_id`, and its key's models bound the hook (the API and the console alike).
+    pub fn of(caller: &'a identity::Caller) -> Author<'a> {
+        Author {
+            uid: caller.uid,
+            models: caller.allowed_models.as_deref(),
+        }
+    }
+}
+
 /// Create a hook; its owner is `owner_id` when sent, else the `author`.
 pub async fn create(
     store: &Store,
