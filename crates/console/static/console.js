@@ -93,3 +93,30 @@
   document.addEventListener("htmx:afterSettle", function (event) { refreshTimes(event.target); });
   setInterval(function () { refreshTimes(document); }, 30000);
 })();
+
+// --- Inbound hooks ---
+// Rotate Secret, the signing secret's rotation and Delete ask first (Odoo's warning: the old URL
+// stops at once); an action shows only the inputs of its kind, the target its key fields only
+// for a search. Without the script every input shows and the forms post as they are.
+(function () {
+  document.addEventListener("submit", function (event) {
+    const form = event.target.closest("form[data-hook-confirm]");
+    if (form && !window.confirm(form.dataset.hookConfirm)) event.preventDefault();
+  });
+
+  function mark(root) {
+    root.querySelectorAll("fieldset.action").forEach(function (action) {
+      const kind = action.querySelector("select.action-type");
+      if (kind) action.dataset.type = kind.value;
+    });
+    root.querySelectorAll("fieldset.target").forEach(function (target) {
+      const by = target.querySelector("select[name='target.by']");
+      if (by) target.dataset.by = by.value;
+    });
+  }
+
+  document.addEventListener("change", function (event) {
+    if (event.target.matches("select.action-type, select[name='target.by']")) mark(document);
+  });
+  document.addEventListener("DOMContentLoaded", function () { mark(document); });
+})();

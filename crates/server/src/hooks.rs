@@ -384,7 +384,7 @@ async fn log_call(
         at: chrono::Utc::now().naive_utc(),
         log_type: LogType::Receive,
         // The route, never the URL: the secret in it is the hook's credential.
-        route: "/web/hook/{secret}".into(),
+        route: stored::LOG_ROUTE.into(),
         function_name: hook.name.clone(),
         model: Some(hook.model.clone()),
         res_model: None,
@@ -403,26 +403,20 @@ async fn log_call(
 
 /// No body: the payload is the query string.
 fn is_blank(body: &[u8]) -> bool {
-    body.iter().all(u8::is_ascii_whitespace)
+    run::is_blank(body)
 }
 
 /// The body as a JSON object, or else the query string (as Odoo reads a hook's payload).
 fn payload(req: &Request, body: &[u8]) -> Result<Value, run::Reply> {
-    match serde_json::from_slice::<Value>(body) {
-        Ok(value @ Value::Object(_)) => Ok(value),
-        Ok(_) => Err(run::Reply::BadRequest(
-            "the body must be a JSON object".into(),
-        )),
-        Err(_) if is_blank(body) => {
-            let pairs: Vec<(String, String)> = req
-                .params()
-                .map_err(|e| run::Reply::BadRequest(format!("the query string: {e}")))?;
-            let mut query = Map::new();
-            for (key, value) in pairs {
-                query.entry(key).or_insert(Value::String(value));
-            }
-            Ok(Value::Object(query))
-        }
-        Err(e) => Err(run::Reply::BadRequest(format!("the body is not JSON: {e}"))),
+    if let Some(value) = run::read_body(body)? {
+        return Ok(value);
     }
+    let pairs: Vec<(String, String)> = req
+        .params()
+        .map_err(|e| run::Reply::BadRequest(format!("the query string: {e}")))?;
+    let mut query = Map::new();
+    for (key, value) in pairs {
+        query.entry(key).or_insert(Value::String(value));
+    }
+    Ok(Value::Object(query))
 }

@@ -82,6 +82,23 @@ impl Reply {
     }
 }
 
+/// A call's body as its payload: the JSON object it holds, None for a blank body (whose payload
+/// is then the query string), or the 400 a body that is not a JSON object gets (as Odoo, whatever
+/// the content type).
+pub fn read_body(body: &[u8]) -> Result<Option<Value>, Reply> {
+    match serde_json::from_slice::<Value>(body) {
+        Ok(value @ Value::Object(_)) => Ok(Some(value)),
+        Ok(_) => Err(Reply::BadRequest("the body must be a JSON object".into())),
+        Err(_) if is_blank(body) => Ok(None),
+        Err(e) => Err(Reply::BadRequest(format!("the body is not JSON: {e}"))),
+    }
+}
+
+/// No body (only white space).
+pub fn is_blank(body: &[u8]) -> bool {
+    body.iter().all(u8::is_ascii_whitespace)
+}
+
 /// The Standard Webhooks headers of a call, when it has them.
 #[derive(Debug, Clone, Default)]
 pub struct Signed<'a> {

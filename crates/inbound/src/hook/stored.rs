@@ -69,6 +69,10 @@ const FIELDS: [&str; 9] = [
     "owner_id",
 ];
 
+/// The `route` of a hook call's receive log: the route, never the URL, whose secret is the hook's
+/// credential (the log's `function_name` is the hook's name, its `model` the hook's).
+pub const LOG_ROUTE: &str = "/web/hook/{secret}";
+
 /// The path of a hook's URL under `WEFT_PUBLIC_URL`.
 pub fn url(public_url: &str, secret: &str) -> String {
     format!("{}/web/hook/{secret}", public_url.trim_end_matches('/'))
