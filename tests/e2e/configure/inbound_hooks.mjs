@@ -7,17 +7,25 @@ export async function run(t) {
     params: { model: "res.partner", vals: { payload: { name: "Hooked " + marker } } },
   });
   const partner = created.result.id ?? created.result.result?.id;
-  const hook = await api("POST", "/api/v1/inbound-hooks", {
-    name: "Phones " + marker, model: "res.partner", target: { by: "model_id" },
-    actions: [{ type: "update", values: { phone: { $payload: "phone" } } }], log_calls: true,
-  });
   let url;
+  let hookPage;
 
-  await step("an inbound hook's URL is copied from its page and called", async () => {
+  await step("creates an inbound hook through the form, copies its URL and calls it", async () => {
+    await page.context().grantPermissions(["clipboard-read", "clipboard-write"], { origin: base });
     await page.goto(base + "/console/inbound-hooks");
-    await page.getByRole("link", { name: "Phones " + marker }).click();
-    url = await page.locator("#hook-url").inputValue();
+    await page.getByRole("link", { name: /New/ }).first().click();
+    await page.locator("#name").fill("Phones " + marker);
+    await page.locator("#model").fill("res.partner");
+    await page.locator('input[name="actions[0].values.field"]').first().fill("phone");
+    await page.locator('input[name="actions[0].values.value"]').first().fill("phone");
+    await page.locator("#log_calls").check();
+    await page.getByRole("button", { name: "Create hook" }).click();
+    await page.locator("#hook-url").waitFor();
+    hookPage = page.url().split("?")[0];
+    await page.locator('button[data-copy-target="hook-url"]').click();
+    url = await page.evaluate(() => navigator.clipboard.readText());
     if (!url.includes("/web/hook/")) throw new Error(`not a hook URL: ${url}`);
+    if (url !== await page.locator("#hook-url").inputValue()) throw new Error("the copy is not the URL");
     await shot("inbound-hook");
     const reply = await fetch(url, {
       method: "POST", headers: { "content-type": "application/json" },
@@ -34,7 +42,7 @@ export async function run(t) {
   });
 
   await step("Rotate Secret warns, and the old URL answers 404", async () => {
-    await page.goto(base + `/console/inbound-hooks/${hook.id}`);
+    await page.goto(hookPage);
     page.once("dialog", (d) => d.accept().catch(() => {}));
     await page.getByRole("button", { name: "Rotate Secret" }).click();
     await eventually("a new URL", async () => (await page.locator("#hook-url").inputValue()) !== url);
