@@ -152,3 +152,38 @@ pub(crate) fn meta(html: &str, name: &str) -> Option<String> {
     let end = rest[start..].find('"')?;
     Some(rest[start..start + end].to_string())
 }
+
+/// A form's fields as `Console::post` takes them.
+pub(crate) fn fields<'a>(pairs: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    pairs.iter().map(|(k, v)| (*k, v.as_str())).collect()
+}
+
+/// The id a form post saved: its 303 leads to `prefix` + id.
+pub(crate) fn saved_id(answer: &Page, prefix: &str) -> i64 {
+    assert_eq!(answer.status, 303, "{}", answer.text);
+    let location = answer.header("location");
+    location
+        .strip_prefix(prefix)
+        .and_then(|rest| rest.split('?').next())
+        .and_then(|id| id.parse().ok())
+        .unwrap_or_else(|| panic!("not to {prefix}N: {location}"))
+}
+
+/// The text of the element with `id` (up to its first closing tag), unescaped as a browser reads it.
+pub(crate) fn element(html: &str, id: &str) -> Option<String> {
+    let at = html.find(&format!("id=\"{id}\""))?;
+    let start = at + html[at..].find('>')? + 1;
+    let end = start + html[start..].find("</")?;
+    Some(
+        html[start..end]
+            .replace("&#34;", "\"")
+            .replace("&quot;", "\"")
+            .replace("&#39;", "'")
+            .replace("&lt;", "<")
+            .replace("&#60;", "<")
+            .replace("&gt;", ">")
+            .replace("&#62;", ">")
+            .replace("&amp;", "&")
+            .replace("&#38;", "&"),
+    )
+}

@@ -6,41 +6,16 @@
 
 use crate::support::receiver::Receiver;
 use crate::support::{TestServer, ok};
-use crate::{Console, Page};
+use crate::{Console, Page, element, fields, saved_id};
 use serde_json::{Value, json};
 use std::time::Duration;
 use weft_store::testing::backends;
 
 const WAIT: Duration = Duration::from_secs(15);
 
-/// The `id` of the rule a form post made or saved (its 303 leads to the rule's page).
-fn saved_id(answer: &Page) -> i64 {
-    assert_eq!(answer.status, 303, "{}", answer.text);
-    let location = answer.header("location");
-    let rest = location
-        .strip_prefix("/console/outbound-rules/")
-        .unwrap_or_else(|| panic!("to the rule: {location}"));
-    rest.split('?').next().unwrap().parse().expect("an id")
-}
-
-/// The text of the element with `id` (up to its closing tag), unescaped as a browser reads it.
-fn element(html: &str, id: &str) -> Option<String> {
-    let at = html.find(&format!("id=\"{id}\""))?;
-    let start = at + html[at..].find('>')? + 1;
-    let end = start + html[start..].find("</")?;
-    Some(unescape(&html[start..end]))
-}
-
-fn unescape(text: &str) -> String {
-    text.replace("&#34;", "\"")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&lt;", "<")
-        .replace("&#60;", "<")
-        .replace("&#62;", ">")
-        .replace("&#38;", "&")
-        .replace("&gt;", ">")
-        .replace("&amp;", "&")
+/// The id of the rule a form post made or saved.
+fn rule_id(answer: &Page) -> i64 {
+    saved_id(answer, "/console/outbound-rules/")
 }
 
 fn company_rule(url: &str) -> Vec<(&'static str, String)> {
@@ -63,10 +38,6 @@ fn company_rule(url: &str) -> Vec<(&'static str, String)> {
         ("active", "false".into()),
         ("active", "true".into()),
     ]
-}
-
-fn fields<'a>(pairs: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
-    pairs.iter().map(|(k, v)| (*k, v.as_str())).collect()
 }
 
 async fn server(backend: weft_store::testing::Backend) -> TestServer {
@@ -103,7 +74,7 @@ async fn a_rule_made_and_changed_in_the_form_is_the_rule_the_api_shows() {
                 &fields(&company_rule("http://127.0.0.1:9/c")),
             )
             .await;
-        let id = saved_id(&made);
+        let id = rule_id(&made);
         let (status, rule) = server
             .admin("GET", &format!("/api/v1/outbound-rules/{id}"), None)
             .await;
@@ -134,7 +105,7 @@ async fn a_rule_made_and_changed_in_the_form_is_the_rule_the_api_shows() {
         let saved = console
             .post(&format!("/console/outbound-rules/{id}"), &fields(&edit))
             .await;
-        assert_eq!(saved_id(&saved), id);
+        assert_eq!(rule_id(&saved), id);
         let (_, rule) = server
             .admin("GET", &format!("/api/v1/outbound-rules/{id}"), None)
             .await;
@@ -268,7 +239,7 @@ async fn the_preview_is_what_a_delivery_carries_and_send_test_queues_one() {
         let receiver = Receiver::start().await;
         let url = format!("{}/companies", receiver.url);
         let console = Console::admin(&server, "ops").await;
-        let id = saved_id(
+        let id = rule_id(
             &console
                 .post("/console/outbound-rules/new", &fields(&company_rule(&url)))
                 .await,
@@ -344,7 +315,7 @@ async fn the_preview_is_what_a_delivery_carries_and_send_test_queues_one() {
 async fn the_secret_is_revealed_on_request_and_rotated_with_its_overlap() {
     let server = server(weft_store::testing::Backend::Sqlite).await;
     let console = Console::admin(&server, "ops").await;
-    let id = saved_id(
+    let id = rule_id(
         &console
             .post(
                 "/console/outbound-rules/new",

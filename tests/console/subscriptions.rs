@@ -4,9 +4,9 @@
 //! the condition check; the JSON and XML previews are what a real notification carries; no
 //! change without the session's token.
 
-use crate::Console;
 use crate::support::receiver::Receiver;
 use crate::support::{TestServer, ok};
+use crate::{Console, Page, element, fields, saved_id};
 use serde_json::{Value, json};
 use std::time::Duration;
 use weft_store::testing::{Backend, backends};
@@ -42,10 +42,6 @@ fn form(address: &str) -> Vec<(&'static str, String)> {
     ]
 }
 
-fn fields<'a>(pairs: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
-    pairs.iter().map(|(k, v)| (*k, v.as_str())).collect()
-}
-
 fn with(
     mut pairs: Vec<(&'static str, String)>,
     key: &str,
@@ -59,31 +55,12 @@ fn with(
     pairs
 }
 
-fn saved_id(answer: &crate::Page) -> i64 {
-    assert_eq!(answer.status, 303, "{}", answer.text);
-    let location = answer.header("location");
-    location
-        .strip_prefix("/console/subscriptions/")
-        .and_then(|rest| rest.split('?').next())
-        .and_then(|id| id.parse().ok())
-        .unwrap_or_else(|| panic!("to the subscription: {location}"))
+fn subscription_id(answer: &Page) -> i64 {
+    saved_id(answer, "/console/subscriptions/")
 }
 
 fn preview_body(html: &str) -> String {
-    let at = html
-        .find("id=\"preview-body\">")
-        .unwrap_or_else(|| panic!("no preview: {html}"));
-    let rest = &html[at + "id=\"preview-body\">".len()..];
-    rest[..rest.find("</pre>").unwrap()]
-        .replace("&#34;", "\"")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&lt;", "<")
-        .replace("&#60;", "<")
-        .replace("&#62;", ">")
-        .replace("&#38;", "&")
-        .replace("&gt;", ">")
-        .replace("&amp;", "&")
+    element(html, "preview-body").unwrap_or_else(|| panic!("no preview: {html}"))
 }
 
 /// A notification without what is new on every one.
@@ -102,7 +79,7 @@ async fn a_subscription_from_the_form_notifies_and_previews_what_it_sends() {
         let url = format!("{}/partners", receiver.url);
         let console = Console::admin(&server, "ops").await;
 
-        let id = saved_id(
+        let id = subscription_id(
             &console
                 .post("/console/subscriptions/new", &fields(&form(&url)))
                 .await,
@@ -179,7 +156,7 @@ async fn a_subscription_from_the_form_notifies_and_previews_what_it_sends() {
         let saved = console
             .post(&format!("/console/subscriptions/{id}"), &fields(&edit))
             .await;
-        assert_eq!(saved_id(&saved), id);
+        assert_eq!(subscription_id(&saved), id);
         let (_, changed) = server
             .admin("GET", &format!("/api/v1/subscriptions/{id}"), None)
             .await;
