@@ -243,6 +243,23 @@ pub async fn newest_or(
     Ok(tx.search(model, &domain, &options).await?.first().copied())
 }
 
+/// The API handlers' key checks on a rule or subscription as it will be: its model, and the
+/// models its domain and payload reach (`weft_inbound::reach`). A refusal is shown at `model`.
+pub fn source_checks(
+    caller: &weft_inbound::identity::Caller,
+    registry: &weft_registry::Registry,
+    model: Option<&str>,
+    domain: Option<&Value>,
+    payload: Option<&Value>,
+) -> Result<(), ConfigError> {
+    let refused = |e: weft_inbound::identity::ModelRefused| {
+        weft_store::admin::invalid("model", e.to_string())
+    };
+    let Some(model) = model else { return Ok(()) };
+    caller.require_model(model).map_err(refused)?;
+    weft_inbound::reach::require_reach(caller, registry, model, domain, payload).map_err(refused)
+}
+
 /// What a domain check shows under its input.
 #[derive(askama::Template, askama_web::WebTemplate)]
 #[template(path = "domain_check.html")]

@@ -95,15 +95,10 @@
 })();
 
 // --- Inbound hooks ---
-// Rotate Secret, the signing secret's rotation and Delete ask first (Odoo's warning: the old URL
-// stops at once); an action shows only the inputs of its kind, the target its key fields only
-// for a search. Without the script every input shows and the forms post as they are.
+// An action shows only the inputs of its kind, the target its key fields only for a search
+// (Rotate Secret and Delete ask first through data-confirm, above). Without the script every
+// input shows and the forms post as they are.
 (function () {
-  document.addEventListener("submit", function (event) {
-    const form = event.target.closest("form[data-hook-confirm]");
-    if (form && !window.confirm(form.dataset.hookConfirm)) event.preventDefault();
-  });
-
   function mark(root) {
     root.querySelectorAll("fieldset.action").forEach(function (action) {
       const kind = action.querySelector("select.action-type");

@@ -201,7 +201,8 @@ fn payload(text: Option<&str>, registry: &Registry, model: &str) -> Result<Paylo
     }
 }
 
-const FIELDS: [&str; 15] = [
+/// The fields a rule is written with (the API's `NewOutboundRule`, and the stored id).
+pub const FIELDS: [&str; 15] = [
     "name",
     "active",
     "model",

@@ -4,7 +4,7 @@
 //! checks), and a refusal comes back as the form with the API's message at its field.
 
 use crate::Console;
-use crate::form::{FieldErrors, Posted, object};
+use crate::form::{FieldErrors, Posted, object, source_checks};
 use crate::frame::{Frame, Nav, failed, see_other};
 use crate::session::Admin;
 use askama::Template;
@@ -14,27 +14,9 @@ use poem::web::{Data, Form, Path, Query};
 use poem::{IntoResponse, Response, handler};
 use serde::Deserialize;
 use serde_json::Value;
-use weft_inbound::reach::require_reach;
 use weft_outbound::entity::rule::Model as RuleRow;
 use weft_outbound::rule;
 use weft_outbound::source::SourceError;
-
-/// The inputs of the form, which are the API's fields.
-pub(super) const FIELDS: [&str; 13] = [
-    "name",
-    "active",
-    "model",
-    "trigger_domain",
-    "mode",
-    "endpoint_source",
-    "endpoint_url",
-    "payload_fields",
-    "auth_header",
-    "allowed_callback_hosts",
-    "note",
-    "timeout_s",
-    "max_retries",
-];
 
 /// The form's values as text, as the inputs show them.
 #[derive(Default)]
@@ -292,25 +274,19 @@ pub(super) fn checks(
     values: &serde_json::Map<String, Value>,
     stored: Option<&RuleRow>,
 ) -> Result<(), SourceError> {
-    let refused = |e: weft_inbound::identity::ModelRefused| {
-        weft_store::admin::invalid("model", e.to_string())
-    };
     let model = values
         .get("model")
         .and_then(Value::as_str)
         .or(stored.map(|r| r.model.as_str()));
-    let Some(model) = model else { return Ok(()) };
-    admin.caller.require_model(model).map_err(refused)?;
     let stored_domain = stored.map(|r| Value::String(r.trigger_domain.clone()));
     let stored_payload = stored.and_then(|r| r.payload_fields.clone().map(Value::String));
-    require_reach(
+    source_checks(
         &admin.caller,
         console.store.registry(),
         model,
         values.get("trigger_domain").or(stored_domain.as_ref()),
         values.get("payload_fields").or(stored_payload.as_ref()),
     )
-    .map_err(refused)
 }
 
 /// After a save: to the rule's page, or the form again with the error at its field.
@@ -333,7 +309,7 @@ async fn finish(
                 stored.map(|r| r.id),
                 Values::posted(form, stored),
             );
-            view.errors = FieldErrors::from_config(&e, &FIELDS);
+            view.errors = FieldErrors::from_config(&e, &rule::FIELDS);
             view.with_status(StatusCode::UNPROCESSABLE_ENTITY)
                 .into_response()
         }

@@ -4,7 +4,9 @@
 //! condition checked as you type, and the body of a notification previewed from a real record.
 
 use crate::Console;
-use crate::form::{DomainCheck, FieldErrors, Posted, count_matching, newest_or, object};
+use crate::form::{
+    DomainCheck, FieldErrors, Posted, count_matching, newest_or, object, source_checks,
+};
 use crate::frame::{Frame, Nav, failed, see_other};
 use crate::session::Admin;
 use askama::Template;
@@ -14,26 +16,10 @@ use poem::web::{Data, Form, Path, Query};
 use poem::{IntoResponse, Response, handler};
 use serde::Deserialize;
 use serde_json::{Map, Value};
-use weft_inbound::reach::require_reach;
 use weft_outbound::entity::subscription::Model as SubscriptionRow;
 use weft_outbound::outbox;
 use weft_outbound::source::SourceError;
 use weft_outbound::subscription::{self, Format};
-
-/// The inputs of the form, which are the API's fields.
-const FIELDS: [&str; 11] = [
-    "name",
-    "model",
-    "kind",
-    "address",
-    "format",
-    "language",
-    "fields",
-    "condition",
-    "active",
-    "timeout_s",
-    "max_retries",
-];
 
 #[derive(Default)]
 pub(super) struct Values {
@@ -297,25 +283,19 @@ fn checks(
     values: &Map<String, Value>,
     stored: Option<&SubscriptionRow>,
 ) -> Result<(), SourceError> {
-    let refused = |e: weft_inbound::identity::ModelRefused| {
-        weft_store::admin::invalid("model", e.to_string())
-    };
     let model = values
         .get("model")
         .and_then(Value::as_str)
         .or(stored.map(|s| s.model.as_str()));
-    let Some(model) = model else { return Ok(()) };
-    admin.caller.require_model(model).map_err(refused)?;
     let stored_condition = stored.and_then(|s| s.condition.clone().map(Value::String));
     let condition = values.get("condition").or(stored_condition.as_ref());
-    require_reach(
+    source_checks(
         &admin.caller,
         console.store.registry(),
         model,
         condition,
         None,
     )
-    .map_err(refused)
 }
 
 async fn finish(
@@ -332,7 +312,7 @@ async fn finish(
         }
         Err(e) => {
             let mut view = page(admin, console, id, Values::posted(form));
-            view.errors = FieldErrors::from_config(&e, &FIELDS);
+            view.errors = FieldErrors::from_config(&e, &subscription::FIELDS);
             view.with_status(StatusCode::UNPROCESSABLE_ENTITY)
                 .into_response()
         }
