@@ -343,9 +343,21 @@ async fn company_b(store: &Store) -> Vec<Map<String, Value>> {
         };
         let ids = tx.search(model, &domain, &options).await.expect("search");
         let mut read = tx.read(model, &ids, &[]).await.expect("read");
-        // Tags are shared records: A may rename or delete one, which B's orders then show.
+        // Tags and the shared contact are shared records: A may rename (or delete a tag), which
+        // B's records then show. A relation is compared by the id it points at, not its name.
         read.iter_mut().for_each(|row| {
             row.remove("tag_ids");
+            for value in row.values_mut() {
+                if let Some(
+                    [
+                        id @ serde_json::Value::Number(_),
+                        serde_json::Value::String(_),
+                    ],
+                ) = value.as_array().map(Vec::as_slice)
+                {
+                    *value = id.clone();
+                }
+            }
         });
         rows.extend(read);
     }
