@@ -22,6 +22,7 @@ mod m20261201_000010_api_log_trigram;
 mod m20261203_000011_console_session;
 mod m20261203_000012_target_pause;
 mod m20261203_000013_api_log_state_time;
+mod m20261204_000014_oauth;
 
 pub struct Migrator;
 
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000011_console_session::Migration),
             Box::new(m20261203_000012_target_pause::Migration),
             Box::new(m20261203_000013_api_log_state_time::Migration),
+            Box::new(m20261204_000014_oauth::Migration),
         ]
     }
 }

@@ -28,6 +28,7 @@ mod outbound_rules;
 mod overview;
 mod parameters;
 mod session;
+pub use session::signed_in_caller;
 mod subscriptions;
 mod targets;
 mod users;

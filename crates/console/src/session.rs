@@ -89,6 +89,15 @@ fn now() -> NaiveDateTime {
     Utc::now().naive_utc()
 }
 
+/// The admin signed in to the console, for the OAuth authorize steps of `/restapi` (which run
+/// as the signed-in user, as Synconics' do).
+pub async fn signed_in_caller(
+    console: &Console,
+    req: &Request,
+) -> Result<Option<Caller>, StoreError> {
+    Ok(signed_in(console, req).await?.map(|admin| admin.caller))
+}
+
 /// The admin whose live session the request's cookie names.
 async fn signed_in(console: &Console, req: &Request) -> Result<Option<Admin>, StoreError> {
     let Some(token) = token(console, req) else {
@@ -148,12 +157,22 @@ fn encode(text: &str) -> String {
     url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }
 
-/// A local console address to return to: anything else (another host, `//evil`, a scheme) is
+/// The OAuth authorize steps, which send a person without a session here and want them back.
+const AUTHORIZE_PATHS: [&str; 3] = [
+    "/restapi/1.0/common/oauth2/authorize?",
+    "/restapi/1.0/common/oauth1/authorize?",
+    "/oauth2/authorize?",
+];
+
+/// A local console address (or an OAuth authorize step) to return to: anything else (another host, `//evil`, a scheme) is
 /// replaced by the overview, so the form cannot be made to send a person elsewhere.
 fn local_next(next: Option<&str>) -> String {
     match next {
         Some(n)
-            if (n == "/console" || n.starts_with("/console/") || n.starts_with("/console?"))
+            if (n == "/console"
+                || n.starts_with("/console/")
+                || n.starts_with("/console?")
+                || AUTHORIZE_PATHS.iter().any(|p| n.starts_with(p)))
                 && !n.contains('\\')
                 && !n.chars().any(char::is_control) =>
         {

@@ -181,18 +181,26 @@ fn no_wider(
 /// Every model named is one of the schema's (a misspelt one would make a key that can do
 /// nothing with the model meant).
 fn known_models(store: &Store, models: &Option<Vec<String>>) -> Result<(), KeyError> {
-    let registry = store.registry();
-    match models
-        .iter()
-        .flatten()
-        .find(|m| registry.model(m).is_none())
-    {
+    match first_unknown_model(store, models) {
         Some(unknown) => Err(invalid(
             "allowed_models",
             format!("'{unknown}' is not a model of the schema"),
         )),
         None => Ok(()),
     }
+}
+
+/// The first of `models` that is not one of the schema's (OAuth apps check theirs too).
+pub(crate) fn first_unknown_model<'a>(
+    store: &Store,
+    models: &'a Option<Vec<String>>,
+) -> Option<&'a str> {
+    let registry = store.registry();
+    models
+        .iter()
+        .flatten()
+        .find(|m| registry.model(m).is_none())
+        .map(String::as_str)
 }
 
 fn expiry(text: Option<&str>) -> Result<Option<NaiveDateTime>, KeyError> {

@@ -11,6 +11,7 @@ pub mod envelope;
 pub mod hook;
 pub mod identity;
 pub mod keys;
+pub mod oauth;
 pub mod password;
 pub mod ratelimit;
 pub mod reach;

@@ -3,6 +3,7 @@
 
 use crate::admin::AdminApi;
 use crate::admin_identity::IdentityApi;
+use crate::admin_oauth::OAuthAppsApi;
 use crate::api::OdooApi;
 use crate::hooks::{HookUrlApi, HooksApi};
 use crate::logs::LogsApi;
@@ -10,10 +11,11 @@ use crate::odoo::json2::Json2Api;
 use crate::odoo::jsonrpc::JsonRpcApi;
 use crate::odoo::web::WebApi;
 use crate::outbound::OutboundApi;
+use crate::restapi::oauth::oauth2;
 use crate::state::AppState;
 use poem::http::StatusCode;
 use poem::web::Json;
-use poem::{Endpoint, EndpointExt, IntoResponse, Request, Response, Route, get, handler};
+use poem::{Endpoint, EndpointExt, IntoResponse, Request, Response, Route, get, handler, post};
 use poem_openapi::OpenApiService;
 use serde_json::json;
 use tracing::Instrument;
@@ -23,6 +25,7 @@ pub type Apis = (
     OdooApi,
     AdminApi,
     IdentityApi,
+    OAuthAppsApi,
     LogsApi,
     OutboundApi,
     HooksApi,
@@ -43,6 +46,9 @@ pub fn openapi(state: AppState) -> OpenApiService<Apis, ()> {
             state: state.clone(),
         },
         IdentityApi {
+            state: state.clone(),
+        },
+        OAuthAppsApi {
             state: state.clone(),
         },
         LogsApi {
@@ -77,6 +83,11 @@ pub fn app(state: AppState, max_body: usize) -> impl Endpoint {
         .at("/openapi.json", spec)
         .nest("/docs", docs)
         .nest("/restapi/1.0", crate::restapi::routes(state.clone()))
+        .at("/oauth2/authorize", get(oauth2::authorize).data(state.clone()))
+        .at("/oauth2/token", post(oauth2::access_token).data(state.clone()))
+        .at("/oauth2/revoke", post(oauth2::revoke).data(state.clone()))
+        .at("/oauth2/introspect", post(oauth2::introspect).data(state.clone()))
+        .at("/.well-known/oauth-authorization-server", get(oauth2::metadata).data(state.clone()))
         .nest("/xmlrpc", crate::odoo::xmlrpc::routes(state.clone()))
         .nest("/console", weft_console::routes(state.console()))
         .at("/healthz", get(healthz))
@@ -148,6 +159,10 @@ fn transport_error_code(status: StatusCode) -> &'static str {
 fn route_label(path: &str) -> String {
     if path.starts_with("/web/hook/") {
         return "/web/hook/{secret}".into();
+    }
+    // A client names the model: one label for them all, so made-up names cannot grow the set.
+    if path.starts_with("/restapi/1.0/object/") {
+        return "/restapi/1.0/object/{model}".into();
     }
     path.split('/')
         .map(|segment| match segment.parse::<i64>() {

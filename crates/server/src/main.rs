@@ -2,6 +2,7 @@
 
 mod admin;
 mod admin_identity;
+mod admin_oauth;
 mod api;
 mod app;
 mod body_limit;

@@ -110,6 +110,12 @@ pub const PARAMETERS: &[(&str, &str, Kind, &str)] = &[
         Kind::Count(100),
         "retries after the first outbound attempt",
     ),
+    (
+        "webhook.oauth_token_validity",
+        "1800",
+        Kind::Count(31_536_000),
+        "seconds an OAuth access token of /restapi is valid (Synconics' 30 minutes)",
+    ),
 ];
 
 fn spec(key: &str) -> Option<&'static (&'static str, &'static str, Kind, &'static str)> {

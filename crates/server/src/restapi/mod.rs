@@ -46,14 +46,15 @@
 //! This file holds the routes, handlers and operations; `params.rs` parses the query parameters
 //! and evaluates domains over the webhooks; `render.rs` writes the replies and errors.
 
-#[allow(dead_code)] // the object resource and OAuth apps call it (issue 18)
 pub mod auth;
+pub mod oauth;
 mod params;
 mod render;
 
-use crate::admin::{AdminError, require_admin, require_all_models};
+use crate::admin::{AdminError, body, require_all_models};
 use crate::outbound::{queue_test, source_error, sources_changed};
 use crate::state::AppState;
+use oauth::{oauth1, oauth2};
 use params::{Params, Views, literal, missing, none_of, webhook_id};
 use poem::http::StatusCode;
 use poem::web::{Data, Path};
@@ -62,6 +63,7 @@ use render::{Failure, Reply, respond};
 use serde_json::{Map, Value, json};
 use std::cmp::Ordering;
 use weft_domain::{BoundDomain, FieldKind, Order};
+use weft_inbound::identity::Role;
 use weft_outbound::source::SourceError;
 use weft_outbound::subscription;
 
@@ -101,17 +103,61 @@ pub fn routes(state: AppState) -> impl Endpoint {
         .at("/webhooks/:id/", one())
         .at("/webhooks/:id/test", post(test))
         .at("/webhooks/:id/test/", post(test))
+        .at("/common/version", get(version))
+        .at("/common/oauth2/authorize", get(oauth2::authorize))
+        .at(
+            "/common/oauth2/access_token",
+            get(oauth2::access_token).post(oauth2::access_token),
+        )
+        .at(
+            "/common/basic/access_token",
+            get(oauth2::basic_access_token).post(oauth2::basic_access_token),
+        )
+        .at(
+            "/common/oauth1/request_token",
+            get(oauth1::request_token).post(oauth1::request_token),
+        )
+        .at("/common/oauth1/authorize", get(oauth1::authorize))
+        .at(
+            "/common/oauth1/access_token",
+            get(oauth1::access_token).post(oauth1::access_token),
+        )
         .data(state)
 }
 
 // ---------------------------------------------------------------------------------------------
 // Handlers: authenticate, do the work, answer in the format the client asked for.
 
-/// An admin whose key is not limited to some models: this API's lists, domains and bulk updates
-/// span every model, so a limited key uses `/api/v1/subscriptions` instead.
+/// An admin whose key (or OAuth app) is not limited to some models: this API's lists, domains and
+/// bulk updates span every model, so a limited key uses `/api/v1/subscriptions` instead.
 async fn webhook_admin(state: &AppState, req: &Request) -> Result<(), AdminError> {
-    let caller = require_admin(state, req).await?;
+    let caller = match auth::authenticate(state, req, &[]).await {
+        Ok(caller) => caller,
+        Err(auth::Denied::Unauthenticated) => {
+            return Err(AdminError::Unauthorized(body(
+                "unauthorized",
+                "Authentication required",
+            )));
+        }
+        Err(auth::Denied::Internal) => {
+            return Err(AdminError::Internal(body("internal", "internal error")));
+        }
+    };
+    if caller.role != Role::Admin {
+        return Err(AdminError::Forbidden(body(
+            "access_denied",
+            "this route needs the admin role",
+        )));
+    }
     require_all_models(&caller, "webhooks at /restapi (see /api/v1/subscriptions)")
+}
+
+/// `GET /common/version`: Odoo's `version_info()`, with no credentials needed (as Synconics).
+#[handler]
+async fn version() -> Response {
+    Response::builder()
+        .content_type("application/json")
+        .body(crate::odoo::services::version_info().to_string())
 }
 
 #[handler]
