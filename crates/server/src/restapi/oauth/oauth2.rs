@@ -83,10 +83,11 @@ pub async fn authorize(req: &Request, state: Data<&AppState>) -> Response {
     }
 }
 
-/// 302 to the console's sign-in, which sends the person back to this very request.
+/// 302 to the console's sign-in, which sends the person back to this very request (the
+/// original URI: under /restapi/1.0's nest, `uri()` has lost the prefix).
 pub(super) fn to_sign_in(req: &Request) -> Response {
     let here = req
-        .uri()
+        .original_uri()
         .path_and_query()
         .map_or("/", |p| p.as_str())
         .to_string();
