@@ -1,0 +1,108 @@
+"""What the OAuth client scripts share: the setup oauth_clients.sh wrote (setup.py), a line per
+step, and on a failure the request and the reply, then exit 1."""
+import json
+import os
+import sys
+import urllib.parse
+
+# oauthlib refuses http:// URLs unless told; the test server has no TLS.
+os.environ["OAUTHLIB_INSECURE_TRANSPORT"] = "1"
+
+import requests  # noqa: E402
+
+REDIRECT = "http://127.0.0.1:9/callback"  # nothing listens there; redirects are not followed
+
+
+def load():
+    """The setup: base URL, admin key, database, users and apps (setup.py's JSON)."""
+    with open(sys.argv[1]) as f:
+        return json.load(f)
+
+
+def step(text):
+    print("  ok", text, flush=True)
+
+
+def dump(response):
+    request = response.request
+    print("    request:", request.method, request.url)
+    for k, v in request.headers.items():
+        print(f"      {k}: {v}")
+    if request.body:
+        body = request.body.decode() if isinstance(request.body, bytes) else request.body
+        print("      body:", body)
+    print("    reply:", response.status_code)
+    for k, v in response.headers.items():
+        print(f"      {k}: {v}")
+    print("      body:", response.text[:2000])
+
+
+def fail(text, response=None):
+    print("  FAILED", text, flush=True)
+    if response is not None:
+        dump(response)
+    sys.exit(1)
+
+
+def expect(response, status, text):
+    """The reply has `status`; its JSON body (or None) comes back."""
+    if response.status_code != status:
+        fail(f"{text}: expected {status}, got {response.status_code}", response)
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def check(condition, text, response=None):
+    if not condition:
+        fail(text, response)
+
+
+def admin(cfg, method, path, body=None):
+    """A call of the admin API with the bootstrap key; fails on any non-2xx reply."""
+    response = requests.request(method, cfg["base"] + path, json=body,
+                                headers={"x-api-key": cfg["key"]})
+    if response.status_code >= 300:
+        fail(f"admin {method} {path}", response)
+    return response.json() if response.text else None
+
+
+def new_app(cfg, name, user, access_type, **fields):
+    """An OAuth app for cfg's `user` ("admin" or "data"): its id, consumer key and secret."""
+    body = {"name": name, "user_id": cfg["users"][user]["id"], "access_type": access_type,
+            "redirect_uris": [REDIRECT], **fields}
+    return admin(cfg, "POST", "/api/v1/oauth-apps", body)
+
+
+def session_cookie(cfg, user):
+    """`POST /web/session/authenticate` as cfg's `user`: the cookies to send to authorize."""
+    u = cfg["users"][user]
+    response = requests.post(cfg["base"] + "/web/session/authenticate", json={
+        "jsonrpc": "2.0", "method": "call", "id": 1,
+        "params": {"db": cfg["db"], "login": u["login"], "password": u["password"]}})
+    body = expect(response, 200, f"session/authenticate as {u['login']}")
+    if not body or "result" not in body or "session_id" not in response.cookies:
+        fail(f"session/authenticate as {u['login']} gave no session", response)
+    return {"session_id": response.cookies["session_id"]}
+
+
+def query_of(location):
+    return dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(location).query))
+
+
+def redirected(response, text, to=REDIRECT):
+    """A 302 to `to`; its Location."""
+    expect(response, 302, text)
+    location = response.headers.get("location", "")
+    if not location.startswith(to):
+        fail(f"{text}: redirected to {location!r}, not {to}", response)
+    return location
+
+
+def auth_required(response, text):
+    """401 `Authentication required`: Synconics' `{"code": 401, "message": ..}`, or the webhooks
+    resource's `{"error": {"code": "unauthorized", "message": ..}}` (its own error shape)."""
+    body = expect(response, 401, text) or {}
+    message = body.get("message") or (body.get("error") or {}).get("message")
+    check(message == "Authentication required", f"{text}: 401 Authentication required", response)

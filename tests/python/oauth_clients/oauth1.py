@@ -1,0 +1,97 @@
+"""OAuth 1.0a three legs with requests-oauthlib's OAuth1Session against
+/restapi/1.0/common/oauth1, for an app answering as a form (RFC 5849) and one answering JSON
+(Synconics; requests-oauthlib falls back to json.loads), then signed calls; refused: a replayed
+signed request, a wrong consumer secret, a stale timestamp.  usage: oauth1.py SETUP.json"""
+import time
+
+import requests
+from oauthlib.oauth1 import Client
+from requests_oauthlib import OAuth1, OAuth1Session
+from requests_oauthlib.oauth1_session import TokenRequestDenied
+
+import common
+from common import REDIRECT, check, expect, step
+
+cfg = common.load()
+base = cfg["base"]
+ONE = base + "/restapi/1.0/common/oauth1"
+WEBHOOKS = base + "/restapi/1.0/webhooks"
+VERSION = base + "/restapi/1.0/common/version"
+
+
+def three_legs(app_name, user, text):
+    """The three legs for the app `app_name`, signed in as `user`: the OAuth1Session after them."""
+    app = cfg["apps"][app_name]
+    cookies = common.session_cookie(cfg, user)
+    oauth = OAuth1Session(app["consumer_key"], client_secret=app["consumer_secret"],
+                          callback_uri=REDIRECT)
+    try:
+        request = oauth.fetch_request_token(ONE + "/request_token")
+    except TokenRequestDenied as e:
+        common.fail(f"{text}: fetch_request_token", e.response)
+    check(request.get("oauth_token") and request.get("oauth_token_secret"),
+          f"{text}: a request token and secret: {request}")
+    step(f"{text}: fetch_request_token gave a request token and secret")
+    url = oauth.authorization_url(ONE + "/authorize")
+    location = common.redirected(requests.get(url, cookies=cookies, allow_redirects=False),
+                                 f"{text}: authorize")
+    got = common.query_of(location)
+    check(got.get("oauth_token") == request["oauth_token"] and got.get("oauth_verifier"),
+          f"{text}: the callback {location} has the request token and a verifier")
+    oauth.parse_authorization_response(location)
+    step(f"{text}: authorize: 302 to the callback with oauth_token and oauth_verifier")
+    try:
+        access = oauth.fetch_access_token(ONE + "/access_token")
+    except TokenRequestDenied as e:
+        common.fail(f"{text}: fetch_access_token", e.response)
+    check(access.get("oauth_token") and access.get("oauth_token_secret")
+          and access["oauth_token"] != request["oauth_token"],
+          f"{text}: an access token and secret: {access}")
+    step(f"{text}: fetch_access_token gave an access token and secret")
+    expect(oauth.get(VERSION), 200, f"{text}: signed GET common/version")
+    step(f"{text}: signed GET /restapi/1.0/common/version: 200")
+    return oauth, app, access
+
+
+# 1. A form-reply app of the admin user, then the webhooks resource.
+oauth, app, access = three_legs("admin_oauth1_form", "admin", "oauth1 form")
+expect(oauth.get(WEBHOOKS), 200, "signed GET webhooks")
+expect(oauth.get(WEBHOOKS, params={"fields": "['name','model']", "limit": "5"}), 200,
+       "signed GET webhooks with query parameters")
+step("oauth1 form: signed GET /restapi/1.0/webhooks (also with a query): 200")
+
+# 2. The same prepared signed request twice: the nonce is used, the second is refused.
+prepared = requests.Request("GET", WEBHOOKS, auth=oauth.auth).prepare()
+plain = requests.Session()
+expect(plain.send(prepared), 200, "a signed request the first time")
+expect(plain.send(prepared), 401, "the same signed request again")
+step("the same signed request sent twice: 200, then 401")
+
+# 3. A JSON-reply app of the data user (requests-oauthlib parses the JSON token replies).
+oauth_json, _, _ = three_legs("data_oauth1_json", "data", "oauth1 json")
+
+# 4. A wrong consumer secret: the signature does not match.
+reply = requests.post(ONE + "/request_token",
+                      auth=OAuth1(app["consumer_key"], client_secret=app["consumer_secret"] + "x",
+                                  callback_uri=REDIRECT))
+body = expect(reply, 401, "request_token signed with a wrong secret")
+check(body.get("error", {}).get("message") == "Key Invalid", "the wrong secret's message", reply)
+step("request_token signed with a wrong consumer secret: 401 Key Invalid")
+
+# 5. A timestamp two hours back.
+stale = Client(app["consumer_key"], client_secret=app["consumer_secret"], callback_uri=REDIRECT,
+               timestamp=str(int(time.time()) - 7200))
+uri, headers, _ = stale.sign(ONE + "/request_token", http_method="POST")
+reply = requests.post(uri, headers=headers)
+body = expect(reply, 401, "request_token with a timestamp 2 hours old")
+check(body.get("error", {}).get("message") == "Invalid Timestamp or Nonce",
+      "the stale timestamp's message", reply)
+step("request_token with a timestamp 2 hours back: 401 Invalid Timestamp or Nonce")
+
+# 6. A signed call with the access token but a wrong token secret.
+wrong = OAuth1(app["consumer_key"], client_secret=app["consumer_secret"],
+               resource_owner_key=access["oauth_token"],
+               resource_owner_secret=access["oauth_token_secret"] + "x")
+expect(requests.get(WEBHOOKS, auth=wrong), 401, "a call signed with a wrong token secret")
+step("a call signed with a wrong token secret: 401")
+print("oauth1: every step passed")
