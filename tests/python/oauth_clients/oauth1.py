@@ -67,6 +67,56 @@ expect(plain.send(prepared), 200, "a signed request the first time")
 expect(plain.send(prepared), 401, "the same signed request again")
 step("the same signed request sent twice: 200, then 401")
 
+# 2a. The OAuth parameters in the query instead of the header (RFC 5849 §3.5.3).
+in_query = OAuth1(app["consumer_key"], client_secret=app["consumer_secret"],
+                  resource_owner_key=access["oauth_token"],
+                  resource_owner_secret=access["oauth_token_secret"], signature_type="query")
+reply = requests.get(WEBHOOKS, auth=in_query)
+check("oauth_signature=" in reply.request.url, "the signature is in the query", reply)
+expect(reply, 200, "a signed GET with the OAuth parameters in the query")
+step("signed GET /restapi/1.0/webhooks with the OAuth parameters in the query: 200")
+
+# 2b. The OAuth parameters in a form body (RFC 5849 §3.5.2), at request_token.
+in_body = OAuth1(app["consumer_key"], client_secret=app["consumer_secret"],
+                 callback_uri=REDIRECT, signature_type="body")
+reply = requests.post(ONE + "/request_token", auth=in_body, data={"extra": "signed too"},
+                      headers={"accept": "application/json"})
+body = expect(reply, 200, "request_token with the OAuth parameters in a form body")
+check(body.get("oauth_token") and body.get("oauth_token_secret"), "a request token (JSON by Accept)", reply)
+step("request_token with the OAuth parameters in a form body (Accept: application/json): 200 JSON")
+
+# 2c. The request token is used up by access_token; a wrong verifier is refused.
+legs = OAuth1Session(app["consumer_key"], client_secret=app["consumer_secret"], callback_uri=REDIRECT)
+request = legs.fetch_request_token(ONE + "/request_token")
+admin_cookies = common.session_cookie(cfg, "admin")
+location = common.redirected(requests.get(legs.authorization_url(ONE + "/authorize"),
+                                          cookies=admin_cookies, allow_redirects=False),
+                             "authorize for the used-up test")
+verifier = common.query_of(location)["oauth_verifier"]
+wrong_verifier = OAuth1(app["consumer_key"], client_secret=app["consumer_secret"],
+                        resource_owner_key=request["oauth_token"],
+                        resource_owner_secret=request["oauth_token_secret"], verifier="0" + verifier)
+expect(requests.post(ONE + "/access_token", auth=wrong_verifier), 401, "a wrong oauth_verifier")
+step("access_token with a wrong oauth_verifier: 401")
+legs.parse_authorization_response(location)
+legs.fetch_access_token(ONE + "/access_token")
+again = OAuth1(app["consumer_key"], client_secret=app["consumer_secret"],
+               resource_owner_key=request["oauth_token"],
+               resource_owner_secret=request["oauth_token_secret"], verifier=verifier)
+expect(requests.post(ONE + "/access_token", auth=again), 401, "the same request token again")
+step("access_token a second time with the same request token and verifier: 401")
+
+# 2d. Another (non-admin) user may not authorize the admin user's app.
+data_cookies = common.session_cookie(cfg, "data")
+other = OAuth1Session(app["consumer_key"], client_secret=app["consumer_secret"], callback_uri=REDIRECT)
+other.fetch_request_token(ONE + "/request_token")
+reply = requests.get(other.authorization_url(ONE + "/authorize"), cookies=data_cookies,
+                     allow_redirects=False)
+body = expect(reply, 400, "authorize by another user")
+check((body.get("error") or {}).get("message") == "You are not authorized user for these credentials.",
+      "the other user's message", reply)
+step("authorize by another user: 400 You are not authorized user for these credentials.")
+
 # 3. A JSON-reply app of the data user (requests-oauthlib parses the JSON token replies).
 oauth_json, _, _ = three_legs("data_oauth1_json", "data", "oauth1 json")
 

@@ -117,6 +117,27 @@ reply = form_post({"grant_type": "authorization_code", "code": common.query_of(l
 expect(reply, 400, "a PKCE code with the wrong code_verifier")
 step("a PKCE code with a wrong code_verifier: 400")
 
+# 5a. Another (non-admin) user may not authorize the admin user's app; the data user's own app
+# works, but the webhooks resource needs the admin role.
+oauth = OAuth2Session(cid, redirect_uri=REDIRECT)
+url, _ = oauth.authorization_url(AUTHORIZE)
+data_cookies = common.session_cookie(cfg, "data")
+reply = requests.get(url, cookies=data_cookies, allow_redirects=False)
+body = expect(reply, 401, "authorize by another user")
+check(body.get("message") == "Invalid User.", "the other user's message", reply)
+step("authorize of the admin's app by the integration user: 401 Invalid User.")
+data_app = cfg["apps"]["data_oauth2"]
+oauth = OAuth2Session(data_app["consumer_key"], redirect_uri=REDIRECT)
+url, _ = oauth.authorization_url(AUTHORIZE)
+location = common.redirected(requests.get(url, cookies=data_cookies, allow_redirects=False),
+                             "authorize of the data app by its user")
+token = oauth.fetch_token(TOKEN, authorization_response=location,
+                          client_secret=data_app["consumer_secret"], include_client_id=True)
+check_token(token, "the data app's token")
+expect(oauth.get(base + "/restapi/1.0/common/version"), 200, "common/version as the data user")
+expect(oauth.get(base + "/restapi/1.0/webhooks"), 403, "webhooks as the integration user")
+step("the integration user's app: common/version 200, webhooks 403 (the admin role is needed)")
+
 # 6a. Without a session: to the console's sign-in, which comes back to this very request.
 oauth = OAuth2Session(cid, redirect_uri=REDIRECT)
 url, _ = oauth.authorization_url(AUTHORIZE)
