@@ -94,6 +94,36 @@ revoked = common.admin(cfg, "POST", f"/api/v1/oauth-apps/{other['id']}/revoke-to
 refused(fresh, "a token after revoke-tokens")
 step(f"revoke-tokens ({revoked}): the token gets 401")
 
+# 5a. Regenerated credentials: the old secret gets no token, the new one does.
+made = common.new_app(cfg, "to regenerate", "admin", "oauth2")
+regenerated = common.admin(cfg, "POST", f"/api/v1/oauth-apps/{made['id']}/regenerate")
+check(regenerated.get("consumer_secret") and regenerated["consumer_secret"] != made["consumer_secret"],
+      f"regenerate gave a new secret: {regenerated}")
+reply = requests.post(TOKEN, data={"client_id": regenerated["consumer_key"],
+                                   "client_secret": made["consumer_secret"]})
+expect(reply, 401, "the secret from before regenerate")
+form_token(regenerated["consumer_key"], regenerated["consumer_secret"], "the regenerated secret")
+step("regenerate: the old secret gets 401, the new one a token")
+
+# 5b. A deactivated user: its app's token is refused at once.
+login = "oauth-leaving"
+user = common.admin(cfg, "POST", "/api/v1/users", {"login": login, "name": "Leaving",
+                                                   "password": cfg["users"]["admin"]["password"],
+                                                   "role": "admin"})
+cfg["users"]["leaving"] = {"id": user["id"], "login": login}
+leaving = common.new_app(cfg, "of a leaving user", "leaving", "oauth2")
+live = form_token(leaving["consumer_key"], leaving["consumer_secret"], "a token of the leaving user")
+expect(requests.get(WEBHOOKS, headers=bearer(live["access_token"])), 200, "the leaving user's token")
+common.admin(cfg, "PATCH", f"/api/v1/users/{user['id']}", {"active": False})
+refused(live["access_token"], "the token of a deactivated user")
+step("PATCH the user active false: its app's live token gets 401 at once")
+
+# 5c. Synconics' clients may put the client credentials in the query.
+reply = requests.post(TOKEN, params={"client_id": cid, "client_secret": secret})
+body = expect(reply, 200, "client_id and client_secret in the query")
+check(body.get("access_token"), "a token from query credentials", reply)
+step("client_id and client_secret in the query string: a token")
+
 # 6. A Basic app: its token, sent as Authorization: Basic <token>.
 basic = cfg["apps"]["admin_basic"]
 reply = requests.post(base + "/restapi/1.0/common/basic/access_token",

@@ -117,8 +117,24 @@ check((body.get("error") or {}).get("message") == "You are not authorized user f
       "the other user's message", reply)
 step("authorize by another user: 400 You are not authorized user for these credentials.")
 
+# 2e. A deactivated app's pair is refused at once; after revoke-tokens too.
+fresh = common.new_app(cfg, "oauth1 to revoke", "admin", "oauth1", oauth1_reply="form")
+cfg["apps"]["revoke_me"] = fresh
+revoked_session, _, _ = three_legs("revoke_me", "admin", "oauth1 to revoke")
+expect(revoked_session.get(WEBHOOKS), 200, "the pair before it is revoked")
+common.admin(cfg, "PATCH", f"/api/v1/oauth-apps/{fresh['id']}", {"active": False})
+common.auth_required(revoked_session.get(WEBHOOKS), "a signed call of a deactivated app")
+step("PATCH active false: the app's signed calls get 401 at once")
+common.admin(cfg, "PATCH", f"/api/v1/oauth-apps/{fresh['id']}", {"active": True})
+expect(revoked_session.get(WEBHOOKS), 200, "the pair after reactivation")
+common.admin(cfg, "POST", f"/api/v1/oauth-apps/{fresh['id']}/revoke-tokens")
+common.auth_required(revoked_session.get(WEBHOOKS), "a signed call after revoke-tokens")
+step("active true again: 200; revoke-tokens: 401")
+
 # 3. A JSON-reply app of the data user (requests-oauthlib parses the JSON token replies).
 oauth_json, _, _ = three_legs("data_oauth1_json", "data", "oauth1 json")
+expect(oauth_json.get(WEBHOOKS), 403, "webhooks signed for the integration user")
+step("oauth1 json: webhooks signed for the integration user: 403 (the admin role is needed)")
 
 # 4. A wrong consumer secret: the signature does not match.
 reply = requests.post(ONE + "/request_token",
