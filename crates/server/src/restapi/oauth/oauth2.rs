@@ -86,7 +86,7 @@ pub async fn authorize(req: &Request, state: Data<&AppState>) -> Response {
 /// 302 to the console's sign-in, which sends the person back to this very request.
 pub(super) fn to_sign_in(req: &Request) -> Response {
     let here = req
-        .uri()
+        .original_uri()
         .path_and_query()
         .map_or("/", |p| p.as_str())
         .to_string();
