@@ -11,6 +11,8 @@ mod support;
 mod errors;
 mod ids;
 mod notification;
+mod oauth;
+mod oauth_code;
 mod read;
 mod write;
 mod xml;

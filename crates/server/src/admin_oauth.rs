@@ -49,6 +49,7 @@ pub struct OAuthApp {
 }
 
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct OAuthAppList {
     pub items: Vec<OAuthApp>,
 }
@@ -69,6 +70,7 @@ pub struct NewOAuthApp {
 }
 
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct OAuthAppPatch {
     pub name: Option<String>,
     /// null clears it.
@@ -83,12 +85,14 @@ pub struct OAuthAppPatch {
 }
 
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct OAuthAppSecret {
     pub consumer_key: String,
     pub consumer_secret: String,
 }
 
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct RevokedTokens {
     /// How many codes and tokens were ended.
     pub revoked: u64,

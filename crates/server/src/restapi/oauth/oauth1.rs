@@ -119,7 +119,7 @@ fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
 
 /// The base URIs the client may have signed: the public URL's origin, and the request's `Host`.
 fn base_uris(state: &AppState, req: &Request) -> Vec<String> {
-    // The path the client signed: under /restapi/1.0's nest, `uri()` has lost the prefix.
+    // The path the client called: a nested route sees only the rest of it in `uri()`.
     let path = req.original_uri().path();
     let mut bases = Vec::new();
     if let Ok(public) = url::Url::parse(&state.public_url) {
