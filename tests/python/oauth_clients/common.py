@@ -106,3 +106,25 @@ def auth_required(response, text):
     body = expect(response, 401, text) or {}
     message = body.get("message") or (body.get("error") or {}).get("message")
     check(message == "Authentication required", f"{text}: 401 Authentication required", response)
+
+
+def webhook_round_trip(session, base, text):
+    """Create, rename and delete a webhook through /restapi/1.0/webhooks with `session` (an
+    OAuth-signed or Bearer requests session): the Python-literal `vals` carry spaces, quotes,
+    braces, colons and slashes, which an OAuth 1.0a signature must encode right."""
+    url = base + "/restapi/1.0/webhooks"
+    vals = ("{'name': 'Partner (%s) creation', 'model': 'res.partner', 'kind': 'on_create', "
+            "'address': 'http://127.0.0.1:9/hook?a=1&b=2', 'format': 'json'}" % text)
+    reply = session.post(url, params={"vals": vals})
+    body = expect(reply, 200, f"{text}: POST webhooks?vals=")
+    hook = (body or {}).get("webhook") or body
+    check(isinstance(hook, dict) and hook.get("id"), f"{text}: the new webhook: {body}", reply)
+    hook_id = hook["id"]
+    reply = session.put(f"{url}/{hook_id}", params={"vals": "{'name': 'Renamed: ünïcode & more'}"})
+    expect(reply, 200, f"{text}: PUT webhooks/{hook_id}?vals=")
+    reply = session.get(f"{url}/{hook_id}", params={"fields": "['name']"})
+    body = expect(reply, 200, f"{text}: GET webhooks/{hook_id}")
+    check("Renamed: ünïcode & more" in reply.text, f"{text}: the new name in {body}", reply)
+    expect(session.delete(f"{url}/{hook_id}"), 200, f"{text}: DELETE webhooks/{hook_id}")
+    expect(session.get(f"{url}/{hook_id}"), 404, f"{text}: GET the deleted webhook")
+    step(f"{text}: POST ?vals= (200), PUT ?vals= with non-ASCII (200), GET, DELETE (200), then 404")

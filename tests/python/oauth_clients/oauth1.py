@@ -59,6 +59,7 @@ expect(oauth.get(WEBHOOKS), 200, "signed GET webhooks")
 expect(oauth.get(WEBHOOKS, params={"fields": "['name','model']", "limit": "5"}), 200,
        "signed GET webhooks with query parameters")
 step("oauth1 form: signed GET /restapi/1.0/webhooks (also with a query): 200")
+common.webhook_round_trip(oauth, base, "oauth1 signed")
 
 # 2. The same prepared signed request twice: the nonce is used, the second is refused.
 prepared = requests.Request("GET", WEBHOOKS, auth=oauth.auth).prepare()

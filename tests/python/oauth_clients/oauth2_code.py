@@ -56,6 +56,7 @@ step("GET /restapi/1.0/webhooks: 401 without credentials, 200 with the Bearer")
 expect(requests.get(base + "/restapi/1.0/webhooks", params={"access_token": token["access_token"]}),
        200, "GET webhooks?access_token=")
 step("GET /restapi/1.0/webhooks?access_token=...: 200")
+common.webhook_round_trip(oauth, base, "oauth2 Bearer")
 
 # 2. Refresh: a new refresh token; the old one is refused, and its replay ends the grant.
 old_refresh = token["refresh_token"]
