@@ -64,10 +64,43 @@ reply = requests.post(INTROSPECT, data={"token": "x"}, auth=(cid, secret + "x"))
 expect(reply, 401, "introspect with a wrong client secret")
 step("introspect with a wrong client secret: 401")
 
+# 3a. authlib's code flow with PKCE S256, then its refresh.
+from authlib.common.security import generate_token  # noqa: E402
+
+cookies = common.session_cookie(cfg, "admin")
+code_client = OAuth2Session(cid, secret, redirect_uri=REDIRECT, code_challenge_method="S256",
+                            token_endpoint_auth_method="client_secret_post")
+verifier = generate_token(48)
+url, state = code_client.create_authorization_url(meta["authorization_endpoint"],
+                                                  code_verifier=verifier)
+location = common.redirected(requests.get(url, cookies=cookies, allow_redirects=False),
+                             "authlib authorize with PKCE")
+check(common.query_of(location).get("state") == state, f"authlib: the state comes back in {location}")
+token = code_client.fetch_token(meta["token_endpoint"], authorization_response=location,
+                                code_verifier=verifier)
+check(token.get("access_token") and token.get("refresh_token"), f"authlib: a code-flow token: {token}")
+expect(code_client.get(WEBHOOKS), 200, "authlib's code-flow Bearer on webhooks")
+old_refresh = token["refresh_token"]
+refreshed = code_client.refresh_token(meta["token_endpoint"])
+check(refreshed.get("refresh_token") and refreshed["refresh_token"] != old_refresh,
+      f"authlib refresh: a new refresh token: {refreshed}")
+expect(code_client.get(WEBHOOKS), 200, "authlib's refreshed Bearer on webhooks")
+body = expect(code_client.introspect_token(INTROSPECT, token=refreshed["refresh_token"],
+                                           token_type_hint="refresh_token"),
+              200, "introspect the refresh token")
+check(body.get("active") is True and body.get("token_type") == "refresh_token",
+      "the refresh token is active", None)
+expect(code_client.revoke_token(REVOKE, token=refreshed["refresh_token"],
+                                token_type_hint="refresh_token"), 200, "revoke the refresh token")
+body = expect(code_client.introspect_token(INTROSPECT, token=refreshed["access_token"]), 200,
+              "introspect the access token of a revoked refresh token")
+check(body == {"active": False}, f"RFC 7009: revoking the refresh token ends its access token: {body}")
+expect(code_client.get(WEBHOOKS), 401, "the access token of a revoked refresh token")
+step("authlib code flow with PKCE, refresh, introspect; revoking the refresh token ends its access token")
+
 # 4. authlib's OAuth1Session: three legs with the form-reply app.
 one = cfg["apps"]["admin_oauth1_form"]
 ONE = base + "/restapi/1.0/common/oauth1"
-cookies = common.session_cookie(cfg, "admin")
 oauth = OAuth1Session(one["consumer_key"], one["consumer_secret"], redirect_uri=REDIRECT)
 request = oauth.fetch_request_token(ONE + "/request_token")
 check(request.get("oauth_token"), f"authlib: a request token: {request}")
