@@ -10,7 +10,7 @@
 //! - `form`: how a configuration form is read as its API object, and the API's errors shown at
 //!   their fields.
 //! - one module a page: `overview`, `logs`, `deliveries`, `targets` (watching), then
-//!   `outbound_rules`, `subscriptions`, `inbound_hooks`, `api_keys`, `users`, `parameters`,
+//!   `outbound_rules`, `subscriptions`, `inbound_hooks`, `api_keys`, `oauth_apps`, `users`, `parameters`,
 //!   `models` (configuring).
 
 mod api_keys;
@@ -24,6 +24,7 @@ mod inbound_hooks;
 mod json;
 mod logs;
 mod models;
+mod oauth_apps;
 mod outbound_rules;
 mod overview;
 mod parameters;
@@ -100,6 +101,7 @@ pub fn routes(console: Console) -> impl Endpoint {
         .nest("/subscriptions", subscriptions::routes())
         .nest("/inbound-hooks", inbound_hooks::routes())
         .nest("/api-keys", api_keys::routes())
+        .nest("/oauth-apps", oauth_apps::routes())
         .nest("/users", users::routes())
         .nest("/parameters", parameters::routes())
         .nest("/models", models::routes())
