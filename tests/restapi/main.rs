@@ -11,6 +11,7 @@ mod support;
 mod errors;
 mod ids;
 mod notification;
+mod object;
 mod read;
 mod write;
 mod xml;
