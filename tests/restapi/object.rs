@@ -535,3 +535,67 @@ async fn object_keeps_allowed_models_and_companies() {
         assert_eq!(mine["res.partner"]["name"], json!("B's secret"));
     }
 }
+
+#[tokio::test]
+async fn object_calls_are_atomic_counted_and_rate_limited() {
+    for backend in backends() {
+        let server = TestServer::start_with(backend, &[("WEFT_RATE_LIMIT", "5")]).await;
+        let acme = partner(&server, "{'name': 'ACME', 'ref': 'A'}").await;
+        // A write naming a missing record fails whole: the existing one keeps its values.
+        let ids = format!("{acme},999999");
+        let query = [("ids", ids.as_str()), ("vals", "{'ref': 'changed'}")];
+        let (status, reply) = call(&server, ADMIN_KEY, "PUT", "/res.partner", &query, None).await;
+        assert_eq!(status, 403, "{reply}");
+        fault(&reply);
+        let path = format!("/res.partner/{acme}");
+        let one = expect(&server, 200, "GET", &path, &[("fields", "['ref']")], None).await;
+        assert_eq!(one["res.partner"]["ref"], json!("A"));
+        // A form body's fields are parameters too.
+        let response = server
+            .client
+            .post(format!(
+                "{}/restapi/1.0/object/res.partner/search_count",
+                server.url
+            ))
+            .header("x-api-key", ADMIN_KEY)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("domain=%5B%28%27ref%27%2C%27%3D%27%2C%27A%27%29%5D")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 200);
+        assert_eq!(response.json::<Value>().await.unwrap(), json!({"count": 1}));
+        // Every call is counted under the `restapi` wire.
+        let metrics = server
+            .client
+            .get(format!("{}/metrics", server.url))
+            .send()
+            .await;
+        let text = metrics.unwrap().text().await.unwrap();
+        assert!(
+            text.lines().any(|l| l.starts_with("weft_rpc_calls_total{")
+                && l.contains("wire=\"restapi\"")
+                && l.contains("method=\"search_count\"")),
+            "{text}"
+        );
+        // A burst past WEFT_RATE_LIMIT: 429 with Retry-After.
+        let mut refused = None;
+        for _ in 0..12 {
+            let response = server
+                .client
+                .get(format!("{}/restapi/1.0/object/res.partner", server.url))
+                .header("x-api-key", ADMIN_KEY)
+                .send()
+                .await
+                .unwrap();
+            if response.status().as_u16() == 429 {
+                let retry = response.headers().get("retry-after").cloned();
+                refused = Some((retry, response.json::<Value>().await.unwrap()));
+                break;
+            }
+        }
+        let (retry, body) = refused.expect("a 429 within the burst");
+        assert!(retry.is_some());
+        assert_eq!(body["error"]["code"], json!(429), "{body}");
+    }
+}
