@@ -12,6 +12,7 @@ mod errors;
 mod ids;
 mod notification;
 mod object;
+mod object_guards;
 mod read;
 mod write;
 mod xml;

@@ -2,8 +2,8 @@
 //! backend: each form of §5's table (search_read, by id and by `ids`, create 201, write, unlink,
 //! the swapped PUT/POST, the named-parameter methods, a declared method with the path id), Python
 //! literal and JSON parameters from the query or a body, JSON and XML replies, and the refusals
-//! (401, 403 with the fault's message, 404 Record not found, 400 for an XML body) — including a
-//! key limited to `res.partner` and a user of another company, where nothing changes.
+//! (401, 403 with the fault's message, 404 Record not found, 400 for an XML body). The guards
+//! (allowed_models, companies, one transaction, metrics, rate limit) are in `object_guards.rs`.
 
 use super::raw;
 use crate::support::{ADMIN_KEY, TestServer};
@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use weft_store::testing::backends;
 
 /// One object call with `key`: status and JSON body (asserting the JSON Content-Type).
-async fn call(
+pub(crate) async fn call(
     server: &TestServer,
     key: &str,
     method: &str,
@@ -32,7 +32,7 @@ async fn call(
 }
 
 /// An admin call that must answer `status`; its body.
-async fn expect(
+pub(crate) async fn expect(
     server: &TestServer,
     status: u16,
     method: &str,
@@ -46,17 +46,17 @@ async fn expect(
 }
 
 /// A 403 fault: its message.
-fn fault(value: &Value) -> &str {
+pub(crate) fn fault(value: &Value) -> &str {
     assert_eq!(value["error"]["code"], json!(403), "{value}");
     value["error"]["message"].as_str().expect("a message")
 }
 
-fn not_found(value: &Value) {
+pub(crate) fn not_found(value: &Value) {
     assert_eq!(value, &json!({"code": 404, "message": "Record not found"}));
 }
 
 /// Create a partner through the resource: its id.
-async fn partner(server: &TestServer, vals: &str) -> i64 {
+pub(crate) async fn partner(server: &TestServer, vals: &str) -> i64 {
     let reply = expect(server, 201, "POST", "/res.partner", &[("vals", vals)], None).await;
     reply["res.partner"]["id"].as_i64().expect("an id")
 }
@@ -449,153 +449,5 @@ async fn object_xml_replies() {
         .await;
         assert_eq!(status, 400, "{body}");
         assert!(body.contains("<message>Bad Request</message>"), "{body}");
-    }
-}
-
-/// A new company: its id.
-async fn company(server: &TestServer, name: &str) -> i64 {
-    let body = json!({"name": name});
-    let (status, created) = server.admin("POST", "/api/v1/companies", Some(body)).await;
-    assert_eq!(status, 201, "{created}");
-    created["id"].as_i64().unwrap()
-}
-
-/// An integration user of `company` only, and a key of theirs.
-async fn company_key(server: &TestServer, login: &str, company: i64) -> String {
-    let user = json!({"login": login, "role": "integration", "company_id": company, "company_ids": [company]});
-    let (status, user) = server.admin("POST", "/api/v1/users", Some(user)).await;
-    assert_eq!(status, 201, "{user}");
-    let key = json!({"user_id": user["id"], "name": login});
-    let (status, key) = server.admin("POST", "/api/v1/api-keys", Some(key)).await;
-    assert_eq!(status, 201, "{key}");
-    key["key"].as_str().unwrap().to_string()
-}
-
-#[tokio::test]
-async fn object_keeps_allowed_models_and_companies() {
-    for backend in backends() {
-        let server = TestServer::start(backend).await;
-        let customer = partner(&server, "{'name': 'Customer'}").await;
-        // A key limited to res.partner reaches no sale.order, by any form; nothing changes.
-        let partners_only = server
-            .integration_key("partners-only", Some(&["res.partner"]))
-            .await;
-        let vals = json!({"vals": {"partner_id": customer}});
-        let attempts: [(&str, &str, Option<Value>); 4] = [
-            ("POST", "/sale.order", Some(vals.clone())),
-            ("PUT", "/sale.order", Some(vals)),
-            ("GET", "/sale.order", None),
-            ("GET", "/sale.order/search_count", None),
-        ];
-        for (method, path, body) in attempts {
-            let (status, reply) = call(&server, &partners_only, method, path, &[], body).await;
-            assert_eq!(status, 403, "{method} {path}: {reply}");
-            assert!(fault(&reply).contains("sale.order"), "{reply}");
-        }
-        let count = expect(&server, 200, "GET", "/sale.order/search_count", &[], None).await;
-        assert_eq!(count, json!({"count": 0}));
-        // ... and can use res.partner.
-        let (status, _) = call(&server, &partners_only, "GET", "/res.partner", &[], None).await;
-        assert_eq!(status, 200);
-
-        // Company B's partner is out of reach for a user of company A, by path id and by ids.
-        let a = company(&server, "Company A").await;
-        let b = company(&server, "Company B").await;
-        let key_a = company_key(&server, "user-a", a).await;
-        let key_b = company_key(&server, "user-b", b).await;
-        let body = json!({"vals": {"name": "B's secret", "ref": "B"}});
-        let (status, theirs) = call(&server, &key_b, "POST", "/res.partner", &[], Some(body)).await;
-        assert_eq!(status, 201, "{theirs}");
-        assert_eq!(theirs["res.partner"]["company_id"][0], json!(b), "{theirs}");
-        let theirs = theirs["res.partner"]["id"].as_i64().unwrap();
-        let path = format!("/res.partner/{theirs}");
-        let (status, reply) = call(&server, &key_a, "GET", &path, &[], None).await;
-        assert_eq!(status, 404, "{reply}");
-        not_found(&reply);
-        let path_read = format!("/res.partner/{theirs}/read");
-        let (status, reply) = call(&server, &key_a, "GET", &path_read, &[], None).await;
-        assert_ne!(status, 200, "{reply}");
-        let vals = [("vals", "{'name': 'Taken'}")];
-        let (status, reply) = call(&server, &key_a, "PUT", &path, &vals, None).await;
-        assert_eq!(status, 403, "{reply}");
-        fault(&reply);
-        let (status, reply) = call(&server, &key_a, "DELETE", &path, &[], None).await;
-        assert_eq!(status, 403, "{reply}");
-        // B still sees its partner, unchanged.
-        let (status, mine) = call(
-            &server,
-            &key_b,
-            "GET",
-            &path,
-            &[("fields", "['name']")],
-            None,
-        )
-        .await;
-        assert_eq!(status, 200, "{mine}");
-        assert_eq!(mine["res.partner"]["name"], json!("B's secret"));
-    }
-}
-
-#[tokio::test]
-async fn object_calls_are_atomic_counted_and_rate_limited() {
-    for backend in backends() {
-        let server = TestServer::start_with(backend, &[("WEFT_RATE_LIMIT", "5")]).await;
-        let acme = partner(&server, "{'name': 'ACME', 'ref': 'A'}").await;
-        // A write naming a missing record fails whole: the existing one keeps its values.
-        let ids = format!("{acme},999999");
-        let query = [("ids", ids.as_str()), ("vals", "{'ref': 'changed'}")];
-        let (status, reply) = call(&server, ADMIN_KEY, "PUT", "/res.partner", &query, None).await;
-        assert_eq!(status, 403, "{reply}");
-        fault(&reply);
-        let path = format!("/res.partner/{acme}");
-        let one = expect(&server, 200, "GET", &path, &[("fields", "['ref']")], None).await;
-        assert_eq!(one["res.partner"]["ref"], json!("A"));
-        // A form body's fields are parameters too.
-        let response = server
-            .client
-            .post(format!(
-                "{}/restapi/1.0/object/res.partner/search_count",
-                server.url
-            ))
-            .header("x-api-key", ADMIN_KEY)
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body("domain=%5B%28%27ref%27%2C%27%3D%27%2C%27A%27%29%5D")
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status().as_u16(), 200);
-        assert_eq!(response.json::<Value>().await.unwrap(), json!({"count": 1}));
-        // Every call is counted under the `restapi` wire.
-        let metrics = server
-            .client
-            .get(format!("{}/metrics", server.url))
-            .send()
-            .await;
-        let text = metrics.unwrap().text().await.unwrap();
-        assert!(
-            text.lines().any(|l| l.starts_with("weft_rpc_calls_total{")
-                && l.contains("wire=\"restapi\"")
-                && l.contains("method=\"search_count\"")),
-            "{text}"
-        );
-        // A burst past WEFT_RATE_LIMIT: 429 with Retry-After.
-        let mut refused = None;
-        for _ in 0..12 {
-            let response = server
-                .client
-                .get(format!("{}/restapi/1.0/object/res.partner", server.url))
-                .header("x-api-key", ADMIN_KEY)
-                .send()
-                .await
-                .unwrap();
-            if response.status().as_u16() == 429 {
-                let retry = response.headers().get("retry-after").cloned();
-                refused = Some((retry, response.json::<Value>().await.unwrap()));
-                break;
-            }
-        }
-        let (retry, body) = refused.expect("a 429 within the burst");
-        assert!(retry.is_some());
-        assert_eq!(body["error"]["code"], json!(429), "{body}");
     }
 }

@@ -20,18 +20,23 @@
 //! Where Weft follows Synconics' code rather than its documentation, or differs on purpose:
 //! - create answers **201** (documented 200); PUT without ids creates, POST with ids writes;
 //! - create and write re-read the records as the **caller** (Synconics re-reads as superuser),
-//!   in a second, read-only call; if that read is refused (say, by the rate limit) the reply
-//!   still tells the write happened: 201 `{"<model>": {"id": N}}`;
+//!   in a second, read-only call (all fields, or `fields` when given); if that read is refused
+//!   (say, by the rate limit) the reply still tells the write happened: `{"<model>": {"id": N}}`;
+//! - values are Odoo's as the dispatcher gives them: v15's turning of a single record's falsy
+//!   char/selection/date fields into `""` is not copied (they stay `false`);
+//! - of the named-parameter methods, those the dispatcher has are mapped (`fields_get`'s
+//!   `write_access` is dropped); `user_has_groups`, `onchange`, `export_data`, `import_data`,
+//!   `check_field_access_rights` and `check_access_rule` are unknown methods there, so 403;
 //! - DELETE answers v15's `{"id": 20}` / `{"ids": "17,20"}`; a DELETE naming no record is a 403;
 //! - a list reply of one item that is not an int comes back alone, a falsy result is 404
 //!   `{"code":404,"message":"Record not found"}`, any model fault 403 `{"error":{"code":403,
 //!   "message":..}}`; over the rate limit 429 with `Retry-After`; our own failure 500;
 //! - the docs' `count` parameter is ignored, as in the code;
-//! - `ids` also narrows explicit `search`, `search_read` and `search_count` calls;
+//! - `ids` also narrows explicit `search`, `search_read`, `search_count` and `read_group` calls;
 //! - JSON replies are always `application/json` (Synconics sends `text/html` unless `Accept` is
-//!   exactly `application/json`); `Accept: application/xml` or `text/xml` gives XML from the
-//!   webhooks resource's renderer, the root named after the reply's key (`<res.partner>`) or
-//!   `<result>`; XML *input* (`<vals>`, `<args>`, `<kwargs>` bodies) is not read: any body that
+//!   exactly `application/json`); an `Accept` preferring `application/xml` or `text/xml` (by
+//!   `q`, where Synconics compares the header exactly) gives XML from the webhooks resource's
+//!   renderer, the root named after the reply's key (`<res.partner>`) or `<result>`; XML *input* (`<vals>`, `<args>`, `<kwargs>` bodies) is not read: any body that
 //!   is not JSON, a Python literal or a form is 400 `{"error":{"code":400,"message":"Bad
 //!   Request"}}`;
 //! - a verb other than GET, HEAD, POST, PUT or DELETE without a method in the path is a 405.
