@@ -1,9 +1,10 @@
 //! `/restapi/1.0/object` (research/synconics-restapi-oauth.md §5) against the real binary on every
 //! backend: each form of §5's table (search_read, by id and by `ids`, create 201, write, unlink,
 //! the swapped PUT/POST, the named-parameter methods, a declared method with the path id), Python
-//! literal and JSON parameters from the query or a body, JSON and XML replies, and the refusals
-//! (401, 403 with the fault's message, 404 Record not found, 400 for an XML body). The guards
-//! (allowed_models, companies, one transaction, metrics, rate limit) are in `object_guards.rs`.
+//! literal and JSON parameters from the query or a body, XML bodies, JSON and XML replies, and the
+//! refusals (401, 403 with the fault's message, 404 Record not found, 400 for an unread body).
+//! The guards (allowed_models, companies, one transaction, metrics, rate limit) are in
+//! `object_guards.rs`.
 
 use super::raw;
 use crate::support::{ADMIN_KEY, TestServer};
@@ -373,7 +374,8 @@ async fn object_refusals() {
         not_found(&expect(&server, 404, "GET", "/res.partner", &none, None).await);
         not_found(&expect(&server, 404, "GET", "/res.partner/999999", &[], None).await);
         not_found(&expect(&server, 404, "GET", "/res.partner/abc/read", &[], None).await);
-        // A body that is not JSON, a literal or a form (XML): 400, nothing created.
+        // A body that is not JSON, a literal or a form (XML, the client not asking for XML): 400,
+        // nothing created.
         let xml = "<vals><name>X</name></vals>".to_string();
         let headers = [("x-api-key", ADMIN_KEY), ("accept", "application/json")];
         let (status, _, body) = raw(
@@ -436,15 +438,39 @@ async fn object_xml_replies() {
             body.ends_with("<result><code>404</code><message>Record not found</message></result>"),
             "{body}"
         );
-        // XML input is not read: 400.
-        let vals = "<vals><name>X</name></vals>".to_string();
+        // XML input when the client asks for XML: `<vals>`, `<args>`; another root is a 400.
+        let vals = "<vals><name>Dora &amp; Co</name><ref type=\"str\">007</ref></vals>";
+        let query = [("fields", "['name','ref']")];
+        let (status, _, body) = raw(
+            &server,
+            "POST",
+            "/object/res.partner",
+            &query,
+            &xml,
+            Some(vals.into()),
+        )
+        .await;
+        assert_eq!(status, 201, "{body}");
+        assert!(
+            body.contains("<name>Dora &amp; Co</name><ref>007</ref></res.partner>"),
+            "{body}"
+        );
+        let args = "<args><item><ref>B</ref></item></args>".to_string();
+        let path = format!("/object/res.partner/{id}/write");
+        let (status, _, body) = raw(&server, "POST", &path, &[], &xml, Some(args)).await;
+        assert_eq!(status, 200, "{body}");
+        assert!(body.ends_with("<res.partner>true</res.partner>"), "{body}");
+        let path = format!("/res.partner/{id}");
+        let one = expect(&server, 200, "GET", &path, &[("fields", "['ref']")], None).await;
+        assert_eq!(one["res.partner"]["ref"], json!("B"));
+        let other = "<values><name>X</name></values>".to_string();
         let (status, _, body) = raw(
             &server,
             "POST",
             "/object/res.partner",
             &[],
             &xml,
-            Some(vals),
+            Some(other),
         )
         .await;
         assert_eq!(status, 400, "{body}");

@@ -36,18 +36,22 @@
 //! - JSON replies are always `application/json` (Synconics sends `text/html` unless `Accept` is
 //!   exactly `application/json`); an `Accept` preferring `application/xml` or `text/xml` (by
 //!   `q`, where Synconics compares the header exactly) gives XML from the webhooks resource's
-//!   renderer, the root named after the reply's key (`<res.partner>`) or `<result>`; XML *input* (`<vals>`, `<args>`, `<kwargs>` bodies) is not read: any body that
-//!   is not JSON, a Python literal or a form is 400 `{"error":{"code":400,"message":"Bad
-//!   Request"}}`;
+//!   renderer, the root named after the reply's key (`<res.partner>`) or `<result>`; an XML
+//!   body (root `<vals>`, `<args>` or `<kwargs>`, see `xml.rs`) is read when `Accept` asks for
+//!   XML, as Synconics triggers it, or when the Content-Type is XML; any other body that is not
+//!   JSON, a Python literal or a form is 400 `{"error":{"code":400,"message":"Bad Request"}}`;
 //! - a verb other than GET, HEAD, POST, PUT or DELETE without a method in the path is a 405.
 //!
-//! `params.rs` reads the parameters; `reply.rs` shapes and renders the replies.
+//! `params.rs` reads the parameters, `xml.rs` an XML body; `reply.rs` shapes and renders the
+//! replies.
 
 mod params;
 mod reply;
+mod xml;
 
 use crate::odoo::{Refusal, Wire, run};
 use crate::restapi::auth::{self, Denied};
+use crate::restapi::render::Format;
 use crate::state::AppState;
 use params::Params;
 use poem::http::{Method, StatusCode};
@@ -119,7 +123,8 @@ async fn object_call(req: &Request, state: Data<&AppState>, body: Body) -> Respo
             .get("content-type")
             .and_then(|v| v.to_str().ok())
             .unwrap_or("");
-        let params = Params::of(query, content_type, &bytes)?;
+        let xml = matches!(Format::of(req), Format::Xml(_)) || content_type.contains("xml");
+        let params = Params::of(query, content_type, &bytes, xml)?;
         let call = Calls {
             state: &state,
             caller: &caller,

@@ -17,13 +17,14 @@ pub(super) struct Params {
 }
 
 impl Params {
-    /// The query string and the body. A body that is neither JSON, a Python literal nor (by its
-    /// Content-Type) a form is a 400 `Bad Request`; so is XML, which Weft does not read (see the
-    /// module comment).
+    /// The query string and the body. A body that is neither JSON, a Python literal, (by its
+    /// Content-Type) a form nor, when `xml` (the client asked for XML), an XML `<vals>`, `<args>`
+    /// or `<kwargs>` is a 400 `Bad Request`.
     pub(super) fn of(
         query: HashMap<String, String>,
         content_type: &str,
         body: &[u8],
+        xml: bool,
     ) -> Result<Params, Failure> {
         let query = query
             .into_iter()
@@ -33,7 +34,7 @@ impl Params {
                 (k, value)
             })
             .collect();
-        let body = read_body(content_type, body)?;
+        let body = read_body(content_type, body, xml)?;
         Ok(Params { query, body })
     }
 
@@ -122,9 +123,15 @@ fn evaluate(text: &str) -> Value {
     weft_domain::parse_literal(text).unwrap_or_else(|_| json!(text))
 }
 
-fn read_body(content_type: &str, body: &[u8]) -> Result<Option<Value>, Failure> {
+fn read_body(content_type: &str, body: &[u8], xml: bool) -> Result<Option<Value>, Failure> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(None);
+    }
+    if xml && body.trim_ascii_start().starts_with(b"<") {
+        return super::xml::read(body).map(Some).map_err(|reason| {
+            tracing::debug!(%reason, "an XML body of /restapi/1.0/object was refused");
+            Failure::bad_request()
+        });
     }
     let media = content_type
         .split(';')
@@ -207,11 +214,16 @@ mod tests {
             "[{'name': 'A'}, {'name': 'B'}]".to_string(),
         )]
         .into();
-        let params = Params::of(query, "application/json", br#"{"vals": {"name": "C"}}"#)
-            .ok()
-            .unwrap();
+        let params = Params::of(
+            query,
+            "application/json",
+            br#"{"vals": {"name": "C"}}"#,
+            false,
+        )
+        .ok()
+        .unwrap();
         assert_eq!(params.payload().ok(), Some(json!({"name": "A"})));
-        let params = Params::of(HashMap::new(), "", br#"{"name": "C"}"#)
+        let params = Params::of(HashMap::new(), "", br#"{"name": "C"}"#, false)
             .ok()
             .unwrap();
         assert_eq!(params.payload().ok(), Some(json!({"name": "C"})));
@@ -220,9 +232,15 @@ mod tests {
     #[test]
     fn ids_split_on_commas() {
         let query: HashMap<String, String> = [("ids".to_string(), "12, 17".to_string())].into();
-        let params = Params::of(query, "", b"").ok().unwrap();
+        let params = Params::of(query, "", b"", false).ok().unwrap();
         assert_eq!(params.ids().ok().flatten(), Some(vec![12, 17]));
         let query: HashMap<String, String> = [("ids".to_string(), "12,x".to_string())].into();
-        assert!(Params::of(query, "", b"").ok().unwrap().ids().is_err());
+        assert!(
+            Params::of(query, "", b"", false)
+                .ok()
+                .unwrap()
+                .ids()
+                .is_err()
+        );
     }
 }
