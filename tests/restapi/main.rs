@@ -13,6 +13,8 @@ mod ids;
 mod notification;
 mod oauth;
 mod oauth_code;
+mod object;
+mod object_guards;
 mod read;
 mod write;
 mod xml;

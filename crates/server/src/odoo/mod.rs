@@ -44,6 +44,8 @@ pub enum Wire {
     WebClient,
     /// `POST /json/2/{model}/{method}` with a bearer key.
     Json2,
+    /// Synconics' `/restapi/1.0/object/{model}[/{id}][/{method}]`.
+    RestApi,
 }
 
 impl Wire {
@@ -55,6 +57,7 @@ impl Wire {
             Wire::XmlRpcLegacy => "xmlrpc_legacy",
             Wire::WebClient => "web",
             Wire::Json2 => "json2",
+            Wire::RestApi => "restapi",
         }
     }
 
@@ -66,6 +69,7 @@ impl Wire {
             Wire::XmlRpcLegacy => format!("/xmlrpc/{service}"),
             Wire::WebClient => "/web/dataset/call_kw".into(),
             Wire::Json2 => "/json/2".into(),
+            Wire::RestApi => "/restapi/1.0/object".into(),
         }
     }
 }

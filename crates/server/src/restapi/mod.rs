@@ -43,11 +43,14 @@
 //! role); only a failure of the service itself is a 500. Errors are
 //! `{"error": {"code": "..", "message": "<parameter>: <reason>"}}`.
 //!
+//! `/restapi/1.0/object/...` (Synconics' object resource) is mounted here too; see `object/`.
+//!
 //! This file holds the routes, handlers and operations; `params.rs` parses the query parameters
 //! and evaluates domains over the webhooks; `render.rs` writes the replies and errors.
 
 pub mod auth;
 pub mod oauth;
+mod object;
 mod params;
 mod render;
 
@@ -94,7 +97,7 @@ type View = Map<String, Value>;
 pub fn routes(state: AppState) -> impl Endpoint {
     let collection = || get(list).post(create).put(update_many).delete(delete_many);
     let one = || get(read_one).put(update_one).delete(delete_one);
-    Route::new()
+    let route = Route::new()
         .at("/webhooks", collection())
         .at("/webhooks/", collection())
         .at("/webhooks/count", get(count))
@@ -121,8 +124,8 @@ pub fn routes(state: AppState) -> impl Endpoint {
         .at(
             "/common/oauth1/access_token",
             get(oauth1::access_token).post(oauth1::access_token),
-        )
-        .data(state)
+        );
+    object::routes(route).data(state)
 }
 
 // ---------------------------------------------------------------------------------------------

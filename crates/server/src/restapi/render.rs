@@ -64,14 +64,14 @@ impl From<AdminError> for Failure {
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Format {
+pub(super) enum Format {
     Json,
     Xml(&'static str),
 }
 
 impl Format {
     /// The media type `Accept` prefers (highest `q`, the first on a tie); JSON by default.
-    fn of(req: &Request) -> Format {
+    pub(super) fn of(req: &Request) -> Format {
         let accept = req
             .headers()
             .get("accept")
@@ -98,7 +98,7 @@ impl Format {
         best.0
     }
 
-    fn content_type(self) -> String {
+    pub(super) fn content_type(self) -> String {
         match self {
             Format::Json => "application/json; charset=utf-8".into(),
             Format::Xml(media) => format!("{media}; charset=utf-8"),
@@ -162,7 +162,7 @@ impl Failure {
     }
 }
 
-fn xml_document(root: &str) -> String {
+pub(super) fn xml_document(root: &str) -> String {
     format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{root}")
 }
 
@@ -193,10 +193,40 @@ fn element(name: &str, value: &Value) -> String {
                 .unwrap_or_else(|_| value.to_string());
             format!("<{name}>{}</{name}>", escape(&literal))
         }
-        Value::Array(items) => {
-            let inner: String = items.iter().map(|i| element("item", i)).collect();
-            format!("<{name}>{inner}</{name}>")
-        }
-        other => format!("<{name}>{}</{name}>", escape(&text(other))),
+        other => value_xml(name, other),
     }
+}
+
+/// Any JSON value as one element named `name` (shared with the object resource): null is an
+/// empty element with `empty="true"`, a list has one `<item>` per element, a dictionary one child
+/// per key (a key that is not an XML name becomes `<key name="..">`), anything else is text.
+pub(super) fn value_xml(name: &str, value: &Value) -> String {
+    let (open, close) = if xml_name(name) {
+        (name.to_string(), name.to_string())
+    } else {
+        (format!(r#"key name="{}""#, escape(name)), "key".to_string())
+    };
+    match value {
+        Value::Null => format!(r#"<{open} empty="true"/>"#),
+        Value::Array(items) => {
+            let inner: String = items.iter().map(|i| value_xml("item", i)).collect();
+            format!("<{open}>{inner}</{close}>")
+        }
+        Value::Object(map) => {
+            let inner: String = map.iter().map(|(k, v)| value_xml(k, v)).collect();
+            format!("<{open}>{inner}</{close}>")
+        }
+        other => format!("<{open}>{}</{close}>", escape(&text(other))),
+    }
+}
+
+/// An XML element name as this renderer writes them: a letter or `_`, then letters, digits,
+/// `_`, `-` and `.`.
+fn xml_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+        && !name.to_ascii_lowercase().starts_with("xml")
 }
