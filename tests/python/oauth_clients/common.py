@@ -128,3 +128,39 @@ def webhook_round_trip(session, base, text):
     expect(session.delete(f"{url}/{hook_id}"), 200, f"{text}: DELETE webhooks/{hook_id}")
     expect(session.get(f"{url}/{hook_id}"), 404, f"{text}: GET the deleted webhook")
     step(f"{text}: POST ?vals= (200), PUT ?vals= with non-ASCII (200), GET, DELETE (200), then 404")
+
+
+def partner_round_trip(session, base, text, form=True):
+    """Synconics' object resource with `session`: create a partner (201), search_read with
+    `fields` and `limit`, read it, write it (`vals` in a form body when `form`: an OAuth 1.0a
+    signature covers the form's parameters), delete it."""
+    url = base + "/restapi/1.0/object/res.partner"
+    vals = "{'name': 'OAuth partner (%s)', 'email': 'oauth@example.com'}" % text
+    reply = session.post(url, params={"vals": vals})
+    body = expect(reply, 201, f"{text}: POST object/res.partner?vals=")
+    partner = (body or {}).get("res.partner")
+    check(isinstance(partner, dict) and partner.get("id")
+          and partner.get("name") == f"OAuth partner ({text})",
+          f"{text}: the create reply is {{'res.partner': {{..}}}}", reply)
+    pid = partner["id"]
+    reply = session.get(url, params={"fields": "['name']", "limit": "5"})
+    body = expect(reply, 200, f"{text}: GET object/res.partner?fields=['name']&limit=5")
+    found = (body or {}).get("res.partner")
+    found = [found] if isinstance(found, dict) else found
+    check(isinstance(found, list) and 1 <= len(found) <= 5 and all("name" in p for p in found),
+          f"{text}: up to 5 partners with their name under 'res.partner'", reply)
+    reply = session.get(f"{url}/{pid}", params={"fields": "['name','email']"})
+    body = expect(reply, 200, f"{text}: GET object/res.partner/{pid}")
+    check((body or {}).get("res.partner", {}).get("email") == "oauth@example.com",
+          f"{text}: the partner read back", reply)
+    new_name = f"Renamed: ünïcode & more ({text})"
+    vals = {"vals": "{'name': %r}" % new_name}
+    reply = session.put(f"{url}/{pid}", data=vals) if form else session.put(f"{url}/{pid}", params=vals)
+    body = expect(reply, 200, f"{text}: PUT object/res.partner/{pid} ({'form' if form else 'query'} vals)")
+    check(new_name in reply.text, f"{text}: the written name in the reply", reply)
+    reply = session.delete(f"{url}/{pid}")
+    body = expect(reply, 200, f"{text}: DELETE object/res.partner/{pid}")
+    check(body == {"id": pid}, f"{text}: DELETE answers {{'id': {pid}}}", reply)
+    expect(session.get(f"{url}/{pid}"), 404, f"{text}: GET the deleted partner")
+    step(f"{text}: object/res.partner create 201, search_read, read, write "
+         f"({'form' if form else 'query'} vals), delete {{'id': N}}, then 404")

@@ -136,6 +136,8 @@ step("active true again: 200; revoke-tokens: 401")
 oauth_json, _, _ = three_legs("data_oauth1_json", "data", "oauth1 json")
 expect(oauth_json.get(WEBHOOKS), 403, "webhooks signed for the integration user")
 step("oauth1 json: webhooks signed for the integration user: 403 (the admin role is needed)")
+common.partner_round_trip(oauth_json, base, "oauth1 signed, query vals", form=False)
+common.partner_round_trip(oauth_json, base, "oauth1 signed, form vals")
 
 # 4. A wrong consumer secret: the signature does not match.
 reply = requests.post(ONE + "/request_token",

@@ -138,6 +138,7 @@ check_token(token, "the data app's token")
 expect(oauth.get(base + "/restapi/1.0/common/version"), 200, "common/version as the data user")
 expect(oauth.get(base + "/restapi/1.0/webhooks"), 403, "webhooks as the integration user")
 step("the integration user's app: common/version 200, webhooks 403 (the admin role is needed)")
+common.partner_round_trip(oauth, base, "oauth2 Bearer")
 
 # 6a. Without a session: to the console's sign-in, which comes back to this very request.
 oauth = OAuth2Session(cid, redirect_uri=REDIRECT)
