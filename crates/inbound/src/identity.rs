@@ -60,6 +60,17 @@ pub struct Caller {
 }
 
 impl Caller {
+    /// The caller of a key or OAuth app limited to `models` (None: every model). Both the checks
+    /// of configuration objects (`may_use_model`) and the store, which bounds every model a call
+    /// touches (access.rs), see the limit.
+    pub fn limited_to(self, models: Option<Vec<String>>) -> Caller {
+        Caller {
+            env: self.env.clone().with_models(models.as_deref()),
+            allowed_models: models,
+            ..self
+        }
+    }
+
     pub fn may_use_model(&self, model: &str) -> bool {
         self.allowed_models
             .as_ref()
@@ -258,12 +269,7 @@ pub async fn caller_by_key(store: &Store, key: &str) -> Result<Option<Caller>, S
         });
     Ok(caller_of(store, found.user_id, None)
         .await?
-        .map(|c| Caller {
-            // The store bounds every model a call touches by the key's list (access.rs).
-            env: c.env.clone().with_models(allowed_models.as_deref()),
-            allowed_models,
-            ..c
-        }))
+        .map(|c| c.limited_to(allowed_models)))
 }
 
 /// Stamp a key's `last_used_at`, off the request's path. Keys are checked here once per cache

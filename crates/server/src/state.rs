@@ -117,7 +117,7 @@ impl AppState {
 
     /// Delete logs older than `webhook.log_retention_days`, a minute after start and hourly after
     /// that, a thousand at a time (each chunk its own transaction, so calls are not held up).
-    /// Expired sessions go at the same time (they are refused anyway).
+    /// Expired sessions, OAuth tokens and nonces go at the same time (they are refused anyway).
     pub fn purge_old_logs(&self) {
         let state = self.clone();
         tokio::spawn(async move {
@@ -134,6 +134,13 @@ impl AppState {
                     Ok(0) => {}
                     Ok(deleted) => tracing::info!(deleted, "ended console sessions purged"),
                     Err(e) => tracing::warn!(error = %e, "purging console sessions failed"),
+                }
+                match weft_inbound::oauth::tokens::purge(&state.store).await {
+                    Ok(0) => {}
+                    Ok(deleted) => {
+                        tracing::info!(deleted, "expired OAuth tokens and nonces purged")
+                    }
+                    Err(e) => tracing::warn!(error = %e, "purging OAuth tokens failed"),
                 }
                 let days = state.parameters().count("webhook.log_retention_days");
                 if days == 0 {

@@ -138,12 +138,13 @@ pub async fn create(store: &Store, new: AppSettings) -> Result<(app::Model, Issu
     Ok((saved, issued))
 }
 
-/// Change an app's settings. Deactivating it refuses its tokens at once (they are checked
-/// against the app on every call); a new user or access type ends every token issued so far.
+/// Change an app's settings. Deactivating it, or giving it a new user or access type, ends every
+/// token issued so far (an app activated again starts with none).
 /// An app made oauth1 here signs nothing until its credentials are regenerated.
 pub async fn update(store: &Store, id: i64, change: AppSettings) -> Result<app::Model, AppError> {
     let found = get(store, id).await?;
-    let ends_tokens = change.user_id.is_some_and(|u| u != found.user_id)
+    let ends_tokens = change.active == Some(false)
+        || change.user_id.is_some_and(|u| u != found.user_id)
         || change
             .access_type
             .as_deref()

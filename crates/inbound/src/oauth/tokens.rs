@@ -291,11 +291,10 @@ pub async fn caller_of_app(
     else {
         return Ok(None);
     };
-    let Some(mut caller) = identity::caller_of(store, app.user_id, None).await? else {
+    let Some(caller) = identity::caller_of(store, app.user_id, None).await? else {
         return Ok(None);
     };
-    caller.allowed_models = apps::allowed_models(&app);
-    Ok(Some((caller, app)))
+    Ok(Some((caller.limited_to(apps::allowed_models(&app)), app)))
 }
 
 /// What introspection tells of a token (RFC 7662).
