@@ -200,6 +200,27 @@ async fn client_tokens_reach_restapi_and_every_revocation_counts_at_once() {
         assert_eq!(response.headers()["cache-control"], "no-store");
         let basic: Value = response.json().await.unwrap();
         assert!(basic["access_token"].is_string(), "{basic}");
+        // RFC 6749's endpoint knows only its grant types; Synconics' falls back to the client's.
+        for (grant, error) in [
+            ("password", "unsupported_grant_type"),
+            ("", "invalid_request"),
+        ] {
+            let (status, reply) = form(
+                &server,
+                "/oauth2/token",
+                &[
+                    ("grant_type", grant),
+                    ("client_id", &key),
+                    ("client_secret", &secret),
+                ],
+            )
+            .await;
+            assert_eq!(
+                (status, reply["error"].as_str()),
+                (400, Some(error)),
+                "{reply}"
+            );
+        }
 
         let (status, wrong) = form(
             &server,

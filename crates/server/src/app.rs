@@ -84,7 +84,7 @@ pub fn app(state: AppState, max_body: usize) -> impl Endpoint {
         .nest("/docs", docs)
         .nest("/restapi/1.0", crate::restapi::routes(state.clone()))
         .at("/oauth2/authorize", get(oauth2::authorize).data(state.clone()))
-        .at("/oauth2/token", post(oauth2::access_token).data(state.clone()))
+        .at("/oauth2/token", post(oauth2::standard_token).data(state.clone()))
         .at("/oauth2/revoke", post(oauth2::revoke).data(state.clone()))
         .at("/oauth2/introspect", post(oauth2::introspect).data(state.clone()))
         .at("/.well-known/oauth-authorization-server", get(oauth2::metadata).data(state.clone()))

@@ -122,12 +122,16 @@ def webhook_round_trip(session, base, text):
     hook_id = hook["id"]
     reply = session.put(f"{url}/{hook_id}", params={"vals": "{'name': 'Renamed: ünïcode & more'}"})
     expect(reply, 200, f"{text}: PUT webhooks/{hook_id}?vals=")
+    # `vals` in a form body, which an OAuth 1.0a signature covers too.
+    reply = session.put(f"{url}/{hook_id}", data={"vals": "{'format': 'xml'}"})
+    body = expect(reply, 200, f"{text}: PUT webhooks/{hook_id} with vals in a form body")
+    check("xml" in reply.text, f"{text}: the form's vals were stored: {body}", reply)
     reply = session.get(f"{url}/{hook_id}", params={"fields": "['name']"})
     body = expect(reply, 200, f"{text}: GET webhooks/{hook_id}")
     check("Renamed: ünïcode & more" in reply.text, f"{text}: the new name in {body}", reply)
     expect(session.delete(f"{url}/{hook_id}"), 200, f"{text}: DELETE webhooks/{hook_id}")
     expect(session.get(f"{url}/{hook_id}"), 404, f"{text}: GET the deleted webhook")
-    step(f"{text}: POST ?vals= (200), PUT ?vals= with non-ASCII (200), GET, DELETE (200), then 404")
+    step(f"{text}: POST ?vals= (200), PUT ?vals= with non-ASCII and a form body (200), GET, DELETE (200), then 404")
 
 
 def partner_round_trip(session, base, text, form=True):

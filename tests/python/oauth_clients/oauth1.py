@@ -127,10 +127,13 @@ common.admin(cfg, "PATCH", f"/api/v1/oauth-apps/{fresh['id']}", {"active": False
 common.auth_required(revoked_session.get(WEBHOOKS), "a signed call of a deactivated app")
 step("PATCH active false: the app's signed calls get 401 at once")
 common.admin(cfg, "PATCH", f"/api/v1/oauth-apps/{fresh['id']}", {"active": True})
-expect(revoked_session.get(WEBHOOKS), 200, "the pair after reactivation")
+common.auth_required(revoked_session.get(WEBHOOKS), "the pair after reactivation")
+step("active true again: the old pair stays refused (deactivating ended it)")
+revoked_session, _, _ = three_legs("revoke_me", "admin", "oauth1 after reactivation")
+expect(revoked_session.get(WEBHOOKS), 200, "a new pair after reactivation")
 common.admin(cfg, "POST", f"/api/v1/oauth-apps/{fresh['id']}/revoke-tokens")
 common.auth_required(revoked_session.get(WEBHOOKS), "a signed call after revoke-tokens")
-step("active true again: 200; revoke-tokens: 401")
+step("a new pair: 200; revoke-tokens: 401")
 
 # 3. A JSON-reply app of the data user (requests-oauthlib parses the JSON token replies).
 oauth_json, _, _ = three_legs("data_oauth1_json", "data", "oauth1 json")

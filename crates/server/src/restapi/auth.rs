@@ -13,8 +13,10 @@
 //!
 //! A token acts as its app's user, with that user's role and companies and the app's
 //! `allowed_models`; a revoked token, app or user is refused from the next call on (nothing is
-//! cached). Synconics drops the reason and answers every failure `401 {"code": 401, "message":
-//! "Authentication required"}`; so does Weft (the reason is in the server log at debug).
+//! cached). Synconics drops the reason and answers every failure `Authentication required`
+//! with a 401; so does Weft (the reason is in the server log at debug), in each resource's own
+//! envelope: `{"code": 401, "message": ..}` on `object`, `{"error": {"code": "unauthorized",
+//! "message": ..}}` on `webhooks` (seed 000's errors).
 //! `weft_restapi_auth_total{scheme, outcome}` counts them.
 
 use super::oauth::{Params, oauth1};

@@ -134,7 +134,16 @@ pub fn routes(state: AppState) -> impl Endpoint {
 /// An admin whose key (or OAuth app) is not limited to some models: this API's lists, domains and
 /// bulk updates span every model, so a limited key uses `/api/v1/subscriptions` instead.
 async fn webhook_admin(state: &AppState, req: &Request) -> Result<(), AdminError> {
-    let caller = match auth::authenticate(state, req, &[]).await {
+    webhook_signed_admin(state, req, &[]).await
+}
+
+/// `webhook_admin` for a request with a body, which an OAuth 1.0a signature may cover.
+async fn webhook_signed_admin(
+    state: &AppState,
+    req: &Request,
+    request_body: &[u8],
+) -> Result<(), AdminError> {
+    let caller = match auth::authenticate(state, req, request_body).await {
         Ok(caller) => caller,
         Err(auth::Denied::Unauthenticated) => {
             return Err(AdminError::Unauthorized(body(
@@ -204,8 +213,9 @@ async fn read_one(req: &Request, state: Data<&AppState>, Path(id): Path<String>)
 #[handler]
 async fn create(req: &Request, state: Data<&AppState>, body: Body) -> Response {
     let reply = async {
-        webhook_admin(&state, req).await?;
-        let vals = vals(&Params::of(req)?, body).await?;
+        let body = read_body(body).await?;
+        webhook_signed_admin(&state, req, &body).await?;
+        let vals = vals(&Params::of(req)?, req, &body)?;
         let row = subscription::create(&state.store, &state.allowed_targets, &vals)
             .await
             .map_err(source_error)?;
@@ -225,8 +235,9 @@ async fn update_one(
     body: Body,
 ) -> Response {
     let reply = async {
-        webhook_admin(&state, req).await?;
-        let vals = vals(&Params::of(req)?, body).await?;
+        let body = read_body(body).await?;
+        webhook_signed_admin(&state, req, &body).await?;
+        let vals = vals(&Params::of(req)?, req, &body)?;
         let id = webhook_id(&id)?;
         let mut views = update_all(&state, &[id], &vals, Named::ByPath).await?;
         views.pop().map(Reply::One).ok_or_else(|| missing(id))
@@ -237,10 +248,11 @@ async fn update_one(
 #[handler]
 async fn update_many(req: &Request, state: Data<&AppState>, body: Body) -> Response {
     let reply = async {
-        webhook_admin(&state, req).await?;
+        let body = read_body(body).await?;
+        webhook_signed_admin(&state, req, &body).await?;
         let params = Params::of(req)?;
         let ids = params.required_ids()?;
-        let vals = vals(&params, body).await?;
+        let vals = vals(&params, req, &body)?;
         Ok(Reply::List(
             update_all(&state, &ids, &vals, Named::ByIds).await?,
         ))
@@ -380,13 +392,30 @@ async fn delete_all(state: &AppState, ids: &[i64], named: Named) -> Result<Reply
 }
 
 /// `vals`: the query parameter, or else the request body; JSON or Python-literal, a dictionary.
-async fn vals(params: &Params, body: Body) -> Result<View, Failure> {
+/// The request body, read before authentication (an OAuth 1.0a signature covers a form's).
+async fn read_body(body: Body) -> Result<Vec<u8>, Failure> {
+    body.into_vec()
+        .await
+        .map_err(|e| Failure::invalid("body", e.to_string()))
+}
+
+/// `vals` from the query, else from a form body's `vals`, else the whole body (JSON or a
+/// Python literal).
+fn vals(params: &Params, req: &Request, body: &[u8]) -> Result<View, Failure> {
+    let form = oauth::body_params(req, body);
     let text = match params.get("vals") {
         Some(text) => text.to_string(),
-        None => body
-            .into_string()
-            .await
-            .map_err(|e| Failure::invalid("body", e.to_string()))?,
+        None if req
+            .content_type()
+            .is_some_and(|t| t.starts_with("application/x-www-form-urlencoded")) =>
+        {
+            form.into_iter()
+                .find(|(k, _)| k == "vals")
+                .map(|(_, v)| v)
+                .unwrap_or_default()
+        }
+        None => String::from_utf8(body.to_vec())
+            .map_err(|_| Failure::invalid("body", "is not UTF-8 text"))?,
     };
     if text.trim().is_empty() {
         return Err(Failure::invalid(

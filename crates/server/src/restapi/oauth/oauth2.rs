@@ -6,10 +6,11 @@
 //!   `Invalid Credentials.`, a redirect URI that is not exactly a registered one 400 `redirect
 //!   uri mismatch.` (never a redirect to it), another user 401 `Invalid User.`; success is a 302
 //!   to `redirect_uri?code=..&state=..`. PKCE `S256` when a challenge is sent; `plain` refused.
-//! - `POST /restapi/1.0/common/oauth2/access_token` (also `/oauth2/token`): client credentials
-//!   from HTTP Basic, the form, a JSON body or the query; `grant_type` `authorization_code`,
-//!   `refresh_token` (rotated), `client_credentials`, and, as Synconics, any other or none:
-//!   a token on the client's id and secret alone.
+//! - `POST /restapi/1.0/common/oauth2/access_token`: client credentials from HTTP Basic, the
+//!   form, a JSON body or the query; `grant_type` `authorization_code`, `refresh_token`
+//!   (rotated), `client_credentials`, and, as Synconics, any other or none: a token on the
+//!   client's id and secret alone. `/oauth2/token` is the same but RFC 6749's: another grant
+//!   type is 400 `unsupported_grant_type`, none 400 `invalid_request`.
 //! - `POST /restapi/1.0/common/basic/access_token`: the same for a `basic` app; the token is
 //!   then sent as `Authorization: Basic <token>`.
 //! - `POST /oauth2/revoke` (RFC 7009), `POST /oauth2/introspect` (RFC 7662), `GET
@@ -120,15 +121,43 @@ fn redirect_to(redirect: &str, pairs: &[(&str, &str)], state: Option<&str>) -> R
         .finish()
 }
 
+/// Synconics' token endpoint: any other grant type, or none, is client credentials.
 #[handler]
 pub async fn access_token(req: &Request, state: Data<&AppState>, body: Body) -> Response {
     let body = body.into_vec().await.unwrap_or_default();
+    issue(&state, req, Params::of(req, &body)).await
+}
+
+/// `/oauth2/token`, RFC 6749's: only the grant types it names, a missing one refused.
+#[handler]
+pub async fn standard_token(req: &Request, state: Data<&AppState>, body: Body) -> Response {
+    let body = body.into_vec().await.unwrap_or_default();
     let params = Params::of(req, &body);
-    let app = match client_app(&state, req, &params, AccessType::OAuth2).await {
+    let known = ["authorization_code", "refresh_token", "client_credentials"];
+    match params.get("grant_type") {
+        Some(grant) if known.contains(&grant) => issue(&state, req, params).await,
+        Some(grant) => refusal(
+            StatusCode::BAD_REQUEST,
+            "unsupported_grant_type",
+            &format!(
+                "grant_type '{grant}' is not supported: use one of {}",
+                known.join(", ")
+            ),
+        ),
+        None => refusal(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "grant_type is required",
+        ),
+    }
+}
+
+async fn issue(state: &AppState, req: &Request, params: Params) -> Response {
+    let app = match client_app(state, req, &params, AccessType::OAuth2).await {
         Ok(app) => app,
         Err(response) => return response,
     };
-    let ttl = token_validity(&state);
+    let ttl = token_validity(state);
     let store = &state.store;
     let issued = match params.get("grant_type") {
         Some("authorization_code") => {
