@@ -11,6 +11,7 @@ mod harden;
 mod inbound_hooks;
 mod logs;
 mod models;
+mod oauth_apps;
 mod outbound_rules;
 mod overview;
 mod session;

@@ -167,9 +167,9 @@ await step("shows the targets", async () => {
   await shot("targets");
 });
 
-// Part 2 (issue 17): each configuration page's steps, in a file of its own.
+// Part 2 (issues 17, 18): each configuration page's steps, in a file of its own.
 const t = { page, base, key, api, step, eventually, shot, marker, receiver, hook };
-for (const part of ["outbound_rules", "subscriptions", "inbound_hooks", "access", "models"]) {
+for (const part of ["outbound_rules", "subscriptions", "inbound_hooks", "access", "oauth_apps", "models"]) {
   const { run } = await import(`./configure/${part}.mjs`);
   await run(t);
 }
@@ -189,7 +189,7 @@ await step("a phone-sized window and 200 % zoom: no page scrolls sideways", asyn
     await page.setViewportSize({ width, height: 800 });
     for (const route of ["/console", "/console/logs", "/console/deliveries", "/console/targets",
       "/console/outbound-rules", "/console/outbound-rules/new", "/console/subscriptions",
-      "/console/inbound-hooks", "/console/api-keys", "/console/users", "/console/parameters",
+      "/console/inbound-hooks", "/console/api-keys", "/console/oauth-apps", "/console/users", "/console/parameters",
       "/console/models"]) {
       await page.goto(base + route);
       const [scroll, client] = await page.evaluate(() =>
