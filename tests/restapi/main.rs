@@ -13,6 +13,7 @@ mod ids;
 mod notification;
 mod oauth;
 mod oauth_code;
+mod oauth_reach;
 mod object;
 mod object_guards;
 mod read;
