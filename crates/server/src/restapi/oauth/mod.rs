@@ -116,18 +116,8 @@ pub async fn client_app(
 /// The user signed in with `/web/session/authenticate` (the `session_id` cookie) or the
 /// console, for the authorize steps, which Synconics runs as `auth="user"`.
 pub async fn signed_in(state: &AppState, req: &Request) -> Result<Option<Caller>, Response> {
-    let cookie = |name: &str| {
-        req.headers()
-            .get_all("cookie")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(';'))
-            .filter_map(|pair| pair.trim().split_once('='))
-            .find(|(k, _)| *k == name)
-            .map(|(_, v)| v.to_string())
-    };
-    if let Some(sid) = cookie("session_id").filter(|s| !s.is_empty()) {
-        match identity::caller_by_session(&state.store, &sid).await {
+    if let Some(sid) = crate::api::cookie(req, "session_id").filter(|s| !s.is_empty()) {
+        match identity::caller_by_session(&state.store, sid).await {
             Ok(Some(caller)) => return Ok(Some(caller)),
             Ok(None) => {}
             Err(e) => return Err(internal(&e)),

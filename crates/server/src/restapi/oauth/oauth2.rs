@@ -238,20 +238,11 @@ fn grant_refusal(error: &GrantError) -> Response {
 /// RFC 7009: 200 whatever became of the token, once the client is known.
 #[handler]
 pub async fn revoke(req: &Request, state: Data<&AppState>, body: Body) -> Response {
-    let body = body.into_vec().await.unwrap_or_default();
-    let params = Params::of(req, &body);
-    let app = match any_client_app(&state, req, &params).await {
-        Ok(app) => app,
+    let (app, token) = match token_request(&state, req, body).await {
+        Ok(asked) => asked,
         Err(response) => return response,
     };
-    let Some(token) = params.get("token") else {
-        return refusal(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            "token is required",
-        );
-    };
-    match tokens::revoke(&state.store, &app, token).await {
+    match tokens::revoke(&state.store, &app, &token).await {
         Ok(()) => reply(StatusCode::OK, json!({})),
         Err(e) => internal(&e),
     }
@@ -260,20 +251,11 @@ pub async fn revoke(req: &Request, state: Data<&AppState>, body: Body) -> Respon
 /// RFC 7662: what the token is, for the app it was issued to; `{"active": false}` otherwise.
 #[handler]
 pub async fn introspect(req: &Request, state: Data<&AppState>, body: Body) -> Response {
-    let body = body.into_vec().await.unwrap_or_default();
-    let params = Params::of(req, &body);
-    let app = match any_client_app(&state, req, &params).await {
-        Ok(app) => app,
+    let (app, token) = match token_request(&state, req, body).await {
+        Ok(asked) => asked,
         Err(response) => return response,
     };
-    let Some(token) = params.get("token") else {
-        return refusal(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            "token is required",
-        );
-    };
-    let found = match tokens::introspect(&state.store, &app, token).await {
+    let found = match tokens::introspect(&state.store, &app, &token).await {
         Ok(found) => found,
         Err(e) => return internal(&e),
     };
@@ -304,6 +286,25 @@ pub async fn introspect(req: &Request, state: Data<&AppState>, body: Body) -> Re
             "scope": "",
         }),
     )
+}
+
+/// A revocation's or introspection's client and `token`.
+async fn token_request(
+    state: &AppState,
+    req: &Request,
+    body: Body,
+) -> Result<(weft_inbound::oauth::entity::app::Model, String), Response> {
+    let body = body.into_vec().await.unwrap_or_default();
+    let params = Params::of(req, &body);
+    let app = any_client_app(state, req, &params).await?;
+    match params.get("token") {
+        Some(token) => Ok((app, token.to_string())),
+        None => Err(refusal(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "token is required",
+        )),
+    }
 }
 
 /// Revocation and introspection take the client of any kind of app (each only sees its own).
