@@ -467,3 +467,42 @@ async fn on_postgresql_a_revoked_token_is_refused_by_every_instance() {
         assert_eq!(webhooks(&twin.url, &bearer).await, 401);
     }
 }
+
+/// A call made with a token is in the API logs, its token masked wherever the client sent it.
+#[tokio::test]
+async fn a_token_call_is_logged_with_its_token_masked() {
+    for backend in backends() {
+        let server = server(backend).await;
+        let uid = user(&server, "erp", "admin").await;
+        let (_, key, secret) = app(&server, uid, "oauth2").await;
+        let access = token(&server, &key, &secret).await;
+        let url = format!(
+            "{}/restapi/1.0/webhooks?access_token={access}&fields=['name']",
+            server.url
+        );
+        assert_eq!(reqwest::get(&url).await.unwrap().status(), 200);
+        // Logs are written in batches: look for a few seconds.
+        let mut logged = Vec::new();
+        for _ in 0..50 {
+            let (_, logs) = server
+                .admin("GET", "/api/v1/logs?route=/restapi/1.0/webhooks", None)
+                .await;
+            logged = logs["items"].as_array().cloned().unwrap_or_default();
+            if !logged.is_empty() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert!(!logged.is_empty(), "the call is not in the logs");
+        let id = logged[0]["id"].as_i64().unwrap();
+        let (_, detail) = server
+            .admin("GET", &format!("/api/v1/logs/{id}"), None)
+            .await;
+        let text = detail.to_string();
+        assert!(
+            text.contains("fields"),
+            "the call's parameters are shown: {text}"
+        );
+        assert!(!text.contains(&access), "the token is masked: {text}");
+    }
+}

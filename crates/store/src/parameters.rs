@@ -60,7 +60,7 @@ pub const PARAMETERS: &[(&str, &str, Kind, &str)] = &[
         "webhook.rpc_log",
         "true",
         Kind::Bool,
-        "log the model calls of Odoo's protocols (/jsonrpc, /xmlrpc, /web/dataset/call_kw, /json/2)",
+        "log the calls of Odoo's protocols (/jsonrpc, /xmlrpc, /web/dataset/call_kw, /json/2) and of /restapi",
     ),
     (
         "webhook.rollback_state_failed",

@@ -49,6 +49,7 @@
 //! and evaluates domains over the webhooks; `render.rs` writes the replies and errors.
 
 pub mod auth;
+mod log;
 pub mod oauth;
 mod object;
 mod params;
@@ -97,7 +98,8 @@ type View = Map<String, Value>;
 pub fn routes(state: AppState) -> impl Endpoint {
     let collection = || get(list).post(create).put(update_many).delete(delete_many);
     let one = || get(read_one).put(update_one).delete(delete_one);
-    let route = Route::new()
+    let logged_state = state.clone();
+    let webhooks = Route::new()
         .at("/webhooks", collection())
         .at("/webhooks/", collection())
         .at("/webhooks/count", get(count))
@@ -106,6 +108,12 @@ pub fn routes(state: AppState) -> impl Endpoint {
         .at("/webhooks/:id/", one())
         .at("/webhooks/:id/test", post(test))
         .at("/webhooks/:id/test/", post(test))
+        .around(move |endpoint, req| {
+            let state = logged_state.clone();
+            async move { log::logged(&state, &endpoint, req).await }
+        });
+    let route = Route::new()
+        .nest_no_strip("/webhooks", webhooks)
         .at("/common/version", get(version))
         .at("/common/oauth2/authorize", get(oauth2::authorize))
         .at(
