@@ -86,6 +86,15 @@ body = expect(reply, 200, "request_token with the OAuth parameters in a form bod
 check(body.get("oauth_token") and body.get("oauth_token_secret"), "a request token (JSON by Accept)", reply)
 step("request_token with the OAuth parameters in a form body (Accept: application/json): 200 JSON")
 
+# 2b'. A callback that is not one of the app's redirect URIs is refused: else whoever holds the
+# consumer secret could have another user's verifier sent to a server of theirs.
+elsewhere = OAuth1(app["consumer_key"], client_secret=app["consumer_secret"],
+                   callback_uri="https://evil.example/cb")
+reply = requests.post(ONE + "/request_token", auth=elsewhere)
+body = expect(reply, 400, "request_token with a callback elsewhere")
+check("redirect URIs" in ((body.get("error") or {}).get("message") or ""), "the reason", reply)
+step("request_token with an unregistered oauth_callback: 400")
+
 # 2c. The request token is used up by access_token; a wrong verifier is refused.
 legs = OAuth1Session(app["consumer_key"], client_secret=app["consumer_secret"], callback_uri=REDIRECT)
 request = legs.fetch_request_token(ONE + "/request_token")

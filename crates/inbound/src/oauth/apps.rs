@@ -10,7 +10,10 @@ use super::random_token;
 use crate::accounts::{self, AccountError};
 use crate::identity::sha256_hex;
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+    TransactionTrait,
+};
 use serde_json::json;
 use weft_store::{Store, StoreError};
 use weft_webhook::signing::constant_time_eq;
@@ -157,10 +160,13 @@ pub async fn update(store: &Store, id: i64, change: AppSettings) -> Result<app::
         row.consumer_secret = Set(None);
     }
     row.write_date = Set(Utc::now().naive_utc());
-    let saved = row.update(store.writer()).await?;
+    // One transaction, tokens first: no old token acts as a new user, even for a moment.
+    let tx = store.writer().begin().await?;
     if ends_tokens {
-        revoke_tokens(store, id).await?;
+        delete_tokens(&tx, id).await?;
     }
+    let saved = row.update(&tx).await?;
+    tx.commit().await?;
     Ok(saved)
 }
 
@@ -178,16 +184,22 @@ pub async fn regenerate(store: &Store, id: i64) -> Result<(app::Model, Issued), 
     let mut row: app::ActiveModel = found.into();
     let issued = credentials(&mut row);
     row.write_date = Set(Utc::now().naive_utc());
-    let saved = row.update(store.writer()).await?;
-    revoke_tokens(store, id).await?;
+    let tx = store.writer().begin().await?;
+    delete_tokens(&tx, id).await?;
+    let saved = row.update(&tx).await?;
+    tx.commit().await?;
     Ok((saved, issued))
 }
 
 /// End every code and token of the app; returns how many there were.
 pub async fn revoke_tokens(store: &Store, id: i64) -> Result<u64, AppError> {
+    delete_tokens(store.writer(), id).await
+}
+
+async fn delete_tokens(conn: &impl ConnectionTrait, id: i64) -> Result<u64, AppError> {
     let deleted = token::Entity::delete_many()
         .filter(token::Column::AppId.eq(id))
-        .exec(store.writer())
+        .exec(conn)
         .await?;
     Ok(deleted.rows_affected)
 }

@@ -186,7 +186,29 @@ pub async fn exchange_code(
             return Err(GrantError::BadVerifier);
         }
     }
-    issue_pair(store, app, &row.grant_id, ttl).await
+    issue_in_live_grant(store, app, &row, ttl, GrantError::CodeUsed).await
+}
+
+/// Issue a pair in `used`'s grant, unless a concurrent replay ended the grant meanwhile (then
+/// `used`'s row is gone): the new pair is ended too, so a replay ends the grant whichever call
+/// wins the race.
+async fn issue_in_live_grant(
+    store: &Store,
+    app: &app::Model,
+    used: &token::Model,
+    ttl: i64,
+    ended: GrantError,
+) -> Result<Issued, GrantError> {
+    let issued = issue_pair(store, app, &used.grant_id, ttl).await?;
+    let live = token::Entity::find_by_id(used.token_sha256.clone())
+        .one(store.writer())
+        .await?
+        .is_some();
+    if !live {
+        end_grant(store, &used.grant_id).await?;
+        return Err(ended);
+    }
+    Ok(issued)
 }
 
 async fn issue_pair(
@@ -227,7 +249,7 @@ pub async fn refresh(
         end_grant(store, &row.grant_id).await?;
         return Err(GrantError::BadRefresh);
     }
-    issue_pair(store, app, &row.grant_id, ttl).await
+    issue_in_live_grant(store, app, &row, ttl, GrantError::BadRefresh).await
 }
 
 /// An access token on the client's credentials alone (client credentials, Synconics' fallback,

@@ -84,10 +84,10 @@ fn readable(bytes: &[u8]) -> Value {
 /// masked), else the text.
 fn literal(text: &str) -> Value {
     let trimmed = text.trim_start();
-    if trimmed.starts_with('{') || trimmed.starts_with('[') {
-        if let Ok(value) = weft_domain::parse_literal(text) {
-            return value;
-        }
+    if (trimmed.starts_with('{') || trimmed.starts_with('['))
+        && let Ok(value) = weft_domain::parse_literal(text)
+    {
+        return value;
     }
     Value::String(text.to_string())
 }

@@ -33,6 +33,12 @@ impl Params {
         Params(pairs)
     }
 
+    /// The body's parameters alone, for the RFC endpoints (a secret in a query ends up in
+    /// proxies' logs, RFC 6749 §2.3.1).
+    pub fn body_only(req: &Request, body: &[u8]) -> Params {
+        Params(body_params(req, body))
+    }
+
     pub fn get(&self, name: &str) -> Option<&str> {
         self.0
             .iter()

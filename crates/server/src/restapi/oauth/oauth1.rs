@@ -1,7 +1,8 @@
 //! OAuth 1.0a three-legged, as Synconics' clients and RFC 5849's call it (research §3, §8):
 //!
 //! - `POST /restapi/1.0/common/oauth1/request_token`, signed with the consumer secret alone:
-//!   a request token and secret (24 hours), remembering `oauth_callback` (`oob`: none);
+//!   a request token and secret (24 hours), remembering `oauth_callback`, which must be one of
+//!   the app's redirect URIs exactly (`oob` or none: the verifier is answered as JSON);
 //! - `GET /restapi/1.0/common/oauth1/authorize?oauth_token=..`, by a signed-in user (the app's
 //!   own or an admin): a new verifier, sent to the callback (302 `callback?oauth_token=..&
 //!   oauth_verifier=..`) or, without one, answered as JSON;
@@ -231,7 +232,13 @@ pub async fn request_token(req: &Request, state: Data<&AppState>, body: Body) ->
         Ok(found) => found,
         Err(refused) => return error_reply(refused),
     };
-    let callback = param(&params, "oauth_callback");
+    // Where authorize sends the verifier: only to one of the app's redirect URIs (or nowhere,
+    // `oob`), or whoever holds the consumer secret could collect another user's verifier.
+    let callback = param(&params, "oauth_callback").filter(|c| *c != "oob");
+    if let Some(callback) = callback.filter(|c| !apps::redirect_allowed(&app, c)) {
+        let message = format!("oauth_callback '{callback}' is not one of the app's redirect URIs");
+        return error_reply(Refused::Request(message));
+    }
     match tokens::request_token(&state.store, &app, callback).await {
         Ok((token, secret)) => token_reply(req, &app, &token, &secret),
         Err(e) => internal(&e),

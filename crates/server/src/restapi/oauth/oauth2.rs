@@ -9,8 +9,10 @@
 //! - `POST /restapi/1.0/common/oauth2/access_token`: client credentials from HTTP Basic, the
 //!   form, a JSON body or the query; `grant_type` `authorization_code`, `refresh_token`
 //!   (rotated), `client_credentials`, and, as Synconics, any other or none: a token on the
-//!   client's id and secret alone. `/oauth2/token` is the same but RFC 6749's: another grant
-//!   type is 400 `unsupported_grant_type`, none 400 `invalid_request`.
+//!   client's id and secret alone. `/oauth2/token` is the same but RFC 6749's: the parameters
+//!   from the form body only (never a secret in the query), another grant type 400
+//!   `unsupported_grant_type`, none 400 `invalid_request`; so are `/oauth2/revoke` and
+//!   `/oauth2/introspect`.
 //! - `POST /restapi/1.0/common/basic/access_token`: the same for a `basic` app; the token is
 //!   then sent as `Authorization: Basic <token>`.
 //! - `POST /oauth2/revoke` (RFC 7009), `POST /oauth2/introspect` (RFC 7662), `GET
@@ -132,7 +134,7 @@ pub async fn access_token(req: &Request, state: Data<&AppState>, body: Body) -> 
 #[handler]
 pub async fn standard_token(req: &Request, state: Data<&AppState>, body: Body) -> Response {
     let body = body.into_vec().await.unwrap_or_default();
-    let params = Params::of(req, &body);
+    let params = Params::body_only(req, &body);
     let known = ["authorization_code", "refresh_token", "client_credentials"];
     match params.get("grant_type") {
         Some(grant) if known.contains(&grant) => issue(&state, req, params).await,
@@ -187,7 +189,7 @@ async fn issue(state: &AppState, req: &Request, params: Params) -> Response {
             .map_err(Into::into),
     };
     match issued {
-        Ok(issued) => token_reply(&issued, "Bearer", params.get("scope")),
+        Ok(issued) => token_reply(&issued, "Bearer"),
         Err(e) => grant_refusal(&e),
     }
 }
@@ -201,12 +203,14 @@ pub async fn basic_access_token(req: &Request, state: Data<&AppState>, body: Bod
         Err(response) => return response,
     };
     match tokens::client_token(&state.store, &app, token_validity(&state)).await {
-        Ok(issued) => token_reply(&issued, "Basic", params.get("scope")),
+        Ok(issued) => token_reply(&issued, "Basic"),
         Err(e) => internal(&e),
     }
 }
 
-fn token_reply(issued: &Issued, token_type: &str, scope: Option<&str>) -> Response {
+/// The reply of a token endpoint. `scope` is always empty: a token reaches what its app's user
+/// and `allowed_models` do, and claiming a scope Weft does not enforce would mislead.
+fn token_reply(issued: &Issued, token_type: &str) -> Response {
     let refresh = issued
         .refresh_token
         .as_ref()
@@ -219,7 +223,7 @@ fn token_reply(issued: &Issued, token_type: &str, scope: Option<&str>) -> Respon
             "token_type": token_type,
             "refresh_token": refresh,
             "expires_in": issued.expires_in,
-            "scope": scope.unwrap_or(""),
+            "scope": "",
         }),
     )
 }
@@ -259,14 +263,15 @@ pub async fn introspect(req: &Request, state: Data<&AppState>, body: Body) -> Re
         Ok(found) => found,
         Err(e) => return internal(&e),
     };
-    let Some(found) = found else {
+    // Active only when a call with it would be taken: its app's user active too.
+    let caller = match tokens::caller_of_app(&state.store, app.id).await {
+        Ok(caller) => caller,
+        Err(e) => return internal(&e),
+    };
+    let (Some(found), Some((caller, _))) = (found, caller) else {
         return reply(StatusCode::OK, json!({"active": false}));
     };
-    let login = weft_inbound::identity::caller_of(&state.store, app.user_id, None)
-        .await
-        .ok()
-        .flatten()
-        .map(|c| c.login);
+    let login = caller.login;
     let token_type = match found.kind.as_str() {
         "refresh" => "refresh_token",
         "basic" => "Basic",
@@ -295,7 +300,7 @@ async fn token_request(
     body: Body,
 ) -> Result<(weft_inbound::oauth::entity::app::Model, String), Response> {
     let body = body.into_vec().await.unwrap_or_default();
-    let params = Params::of(req, &body);
+    let params = Params::body_only(req, &body);
     let app = any_client_app(state, req, &params).await?;
     match params.get("token") {
         Some(token) => Ok((app, token.to_string())),
