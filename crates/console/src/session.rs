@@ -190,6 +190,13 @@ struct LoginPage {
     error: Option<String>,
 }
 
+/// After a sign-in that an OAuth authorize step asked for: on to it.
+#[derive(Template, WebTemplate)]
+#[template(path = "login_continue.html")]
+struct ContinuePage {
+    next: String,
+}
+
 #[derive(Deserialize)]
 pub struct NextQuery {
     next: Option<String>,
@@ -289,7 +296,14 @@ pub async fn sign_in(
     }
     match open(store, caller.uid).await {
         Ok(token) => {
-            let mut response = see_other(&next);
+            let mut response = if AUTHORIZE_PATHS.iter().any(|p| next.starts_with(p)) {
+                // An OAuth authorize step redirects on to the app's own site: as the redirect of
+                // this form's POST, the page's `form-action 'self'` would stop it. A navigation
+                // of its own (this page's refresh) is not a form's.
+                ContinuePage { next: next.clone() }.into_response()
+            } else {
+                see_other(&next)
+            };
             let cookie = cookie(&console, &token, ABSOLUTE.num_seconds());
             response
                 .headers_mut()

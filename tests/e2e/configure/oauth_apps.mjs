@@ -1,10 +1,12 @@
 // Issue 18 in a real browser: an OAuth app made through the form shows its key and secret once,
 // the copied secret gets a token from Synconics' token endpoint with fetch, "Revoke tokens"
 // (after the page's confirmation) refuses that token at once, and "Regenerate" replaces the
-// credentials. run(t) is called by console.mjs.
+// credentials; a person who is not signed in is sent to the console's sign-in by the OAuth 2.0
+// authorize step and, signed in, on to the app's redirect URI (another origin) with a code.
+// run(t) is called by console.mjs.
 
 export async function run(t) {
-  const { page, base, api, step, shot, marker } = t;
+  const { page, base, api, step, shot, marker, hook } = t;
   const name = "Browser app " + marker;
   let key = "";
   let secret = "";
@@ -60,5 +62,36 @@ export async function run(t) {
     if (fresh === secret || freshKey === key) throw new Error("the credentials did not change");
     if ((await token(key, secret)).status !== 401) throw new Error("the old credentials still work");
     if ((await token(freshKey, fresh)).status !== 200) throw new Error("the new credentials do not work");
+  });
+
+  await step("the authorize step: sign in, then on to the app's redirect URI with the code", async () => {
+    const login = "owner-" + marker;
+    const password = "pw-" + marker + "-owner";
+    const user = await api("POST", "/api/v1/users", { login, password, role: "admin" });
+    const callback = hook + "/oauth-callback";
+    const made = await api("POST", "/api/v1/oauth-apps",
+      { name: "Authorize " + marker, user_id: user.id, redirect_uris: [callback] });
+    const query = new URLSearchParams({ client_id: made.consumer_key, redirect_uri: callback, state: "s-" + marker });
+    const other = await page.context().browser().newContext();
+    try {
+      const person = await other.newPage();
+      await person.goto(base + "/restapi/1.0/common/oauth2/authorize?" + query);
+      await person.getByLabel("Login").fill(login);
+      await person.getByLabel("Password").fill(password);
+      await person.getByRole("button", { name: "Sign in" }).click();
+      await person.waitForURL((url) => url.href.startsWith(callback + "?"));
+      const back = new URL(person.url());
+      if (back.searchParams.get("state") !== "s-" + marker) throw new Error(`state: ${person.url()}`);
+      const code = back.searchParams.get("code");
+      const reply = await fetch(base + "/oauth2/token", {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ grant_type: "authorization_code", code, redirect_uri: callback,
+          client_id: made.consumer_key, client_secret: made.consumer_secret }),
+      });
+      if (reply.status !== 200) throw new Error(`the code: ${reply.status} ${await reply.text()}`);
+    } finally {
+      await other.close();
+    }
   });
 }
