@@ -1,6 +1,6 @@
 """The generated client reads every list and object the API returns, with data present.
 
-Makes a company, a user, API keys, an outbound rule, a subscription and an inbound hook, lets them
+Makes a company, a user, API keys, OAuth apps, an outbound rule, a subscription and an inbound hook, lets them
 deliver to a receiver here, and reads every list, every object and every create/patch reply of the
 document through the client that openapi-python-client generated. Each reply is also checked against
 openapi/weft.json itself (`conforms`): its status is documented, and its body has every required key,
@@ -48,6 +48,16 @@ from weft_client.api.inbound_hooks import (
     post_web_hook_secret,
 )
 from weft_client.api.logs import get_api_v1_logs, get_api_v1_logs_id, get_api_v1_logs_id_payload
+from weft_client.api.o_auth_apps import (
+    delete_api_v1_oauth_apps_id,
+    get_api_v1_oauth_apps,
+    get_api_v1_oauth_apps_id,
+    get_api_v1_oauth_apps_id_secret,
+    patch_api_v1_oauth_apps_id,
+    post_api_v1_oauth_apps,
+    post_api_v1_oauth_apps_id_regenerate,
+    post_api_v1_oauth_apps_id_revoke_tokens,
+)
 from weft_client.api.models import get_api_v1_models, get_api_v1_models_model
 from weft_client.api.outbound_rules import (
     delete_api_v1_outbound_rules_id,
@@ -81,9 +91,11 @@ from weft_client.models import (
     NewApiKey,
     NewCompany,
     NewInboundHook,
+    NewOAuthApp,
     NewOutboundRule,
     NewSubscription,
     NewUser,
+    OAuthAppPatch,
     ParameterValue,
     PostWebHookSecretBody,
     RetryFilter,
@@ -228,6 +240,30 @@ def main(base_url, api_key, document_path):
     listed = next(k for k in keys.items if k.id == key.id)
     assert listed.allowed_models == ["res.partner"] and listed.key is UNSET, listed.to_dict()
     call(delete_api_v1_api_keys_id, "delete", "/api/v1/api-keys/{id}", HTTPStatus.NO_CONTENT, id=key.id)
+
+    # OAuth apps: the secret in the reply that makes or regenerates one; an OAuth 1.0a app's on request.
+    app = call(post_api_v1_oauth_apps, "post", "/api/v1/oauth-apps", HTTPStatus.CREATED,
+               body=NewOAuthApp(name="py app", user_id=user.id, redirect_uris=["https://erp.example/cb"]))
+    assert app.access_type == "oauth2" and len(app.consumer_secret) == 32, app.to_dict()
+    assert app.allowed_models is UNSET and app.description is UNSET, app.to_dict()
+    listed = next(a for a in call(get_api_v1_oauth_apps, "get", "/api/v1/oauth-apps").items if a.id == app.id)
+    assert listed.consumer_secret is UNSET, listed.to_dict()
+    one = call(get_api_v1_oauth_apps_id, "get", "/api/v1/oauth-apps/{id}", id=app.id)
+    assert one.redirect_uris == ["https://erp.example/cb"], one.to_dict()
+    call(get_api_v1_oauth_apps_id_secret, "get", "/api/v1/oauth-apps/{id}/secret", HTTPStatus.CONFLICT, id=app.id)
+    patched = call(patch_api_v1_oauth_apps_id, "patch", "/api/v1/oauth-apps/{id}", id=app.id,
+                   body=OAuthAppPatch.from_dict({"description": "ERP", "allowed_models": ["res.partner"]}))
+    assert patched.description == "ERP" and patched.allowed_models == ["res.partner"], patched.to_dict()
+    regenerated = call(post_api_v1_oauth_apps_id_regenerate, "post", "/api/v1/oauth-apps/{id}/regenerate", id=app.id)
+    assert regenerated.consumer_key != app.consumer_key and regenerated.consumer_secret, regenerated.to_dict()
+    revoked = call(post_api_v1_oauth_apps_id_revoke_tokens, "post", "/api/v1/oauth-apps/{id}/revoke-tokens", id=app.id)
+    assert revoked.revoked == 0, revoked.to_dict()
+    legacy = call(post_api_v1_oauth_apps, "post", "/api/v1/oauth-apps", HTTPStatus.CREATED,
+                  body=NewOAuthApp(name="py oauth1", user_id=user.id, access_type="oauth1", oauth1_reply="form"))
+    shown = call(get_api_v1_oauth_apps_id_secret, "get", "/api/v1/oauth-apps/{id}/secret", id=legacy.id)
+    assert shown.consumer_secret == legacy.consumer_secret, shown.to_dict()
+    for made in (app, legacy):
+        call(delete_api_v1_oauth_apps_id, "delete", "/api/v1/oauth-apps/{id}", HTTPStatus.NO_CONTENT, id=made.id)
 
     session = call(post_web_session_authenticate, "post", "/web/session/authenticate",
                    body=AuthenticateRequest(params=AuthenticateParams(login="py-jane", password="correct horse battery")))
