@@ -61,25 +61,7 @@ run_all() {
   fi
 }
 
-backend=sqlite
-echo "== on SQLite"
-weft_serve "$key"
-run_all
-weft_stop
-
-if [ -n "${WEFT_TEST_POSTGRES_URL:-}" ]; then
-  backend=postgres
-  pg_db="weft_odoo_clients_$$"
-  pg_url="${WEFT_TEST_POSTGRES_URL%/*}/$pg_db"
-  pg_admin="${WEFT_TEST_POSTGRES_URL%/*}/postgres"  # the server's maintenance database
-  psql -q "$pg_admin" -c "CREATE DATABASE \"$pg_db\""
-  drop_pg() { weft_stop; psql -q "$pg_admin" -c "DROP DATABASE IF EXISTS \"$pg_db\" WITH (FORCE)" || true; weft_cleanup; }
-  trap drop_pg EXIT
-  echo "== on PostgreSQL ($pg_db)"
-  weft_serve "$key" "$pg_url"
-  run_all
-  weft_stop
-fi
+weft_each_backend "$key" odoo_clients run_all
 
 if [ ${#failed[@]} -gt 0 ]; then
   printf 'failed: %s\n' "${failed[@]}"

@@ -7,6 +7,9 @@
 #       caller's environment; sets $address (host:port) and $server_pid, or prints the log and exits.
 #   weft_stop                                         stop it (SIGTERM, then wait).
 #   weft_alive                                        fail with the log when it stopped by itself.
+#   weft_each_backend KEY NAME FUNC                   run FUNC against a server on a fresh SQLite file,
+#       then on a database NAME_<pid> made on WEFT_TEST_POSTGRES_URL's server when that is set
+#       (dropped after); sets $backend to sqlite or postgres for FUNC.
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 work="$(mktemp -d)"
 weft_bin="${WEFT_BIN:-$root/target/debug/weft}"
@@ -46,4 +49,24 @@ weft_alive() {
   if ! kill -0 "$server_pid" 2>/dev/null; then
     echo "weft serve stopped during the run:"; cat "$work/serve.log"; exit 1
   fi
+}
+
+weft_each_backend() {
+  local key="$1" name="$2" run="$3"
+  backend=sqlite
+  echo "== on SQLite"
+  weft_serve "$key"
+  "$run"
+  weft_stop
+  [ -n "${WEFT_TEST_POSTGRES_URL:-}" ] || return 0
+  backend=postgres
+  pg_db="weft_${name}_$$"
+  pg_admin="${WEFT_TEST_POSTGRES_URL%/*}/postgres"  # the server's maintenance database
+  psql -q "$pg_admin" -c "CREATE DATABASE \"$pg_db\""
+  drop_pg() { weft_stop; psql -q "$pg_admin" -c "DROP DATABASE IF EXISTS \"$pg_db\" WITH (FORCE)" || true; weft_cleanup; }
+  trap drop_pg EXIT
+  echo "== on PostgreSQL ($pg_db)"
+  weft_serve "$key" "${WEFT_TEST_POSTGRES_URL%/*}/$pg_db"
+  "$run"
+  weft_stop
 }

@@ -143,6 +143,33 @@ struct Shown {
     consumer_secret: String,
 }
 
+impl Shown {
+    fn of(
+        app: &app::Model,
+        what: &'static str,
+        consumer_key: String,
+        consumer_secret: String,
+    ) -> Shown {
+        Shown {
+            id: app.id,
+            name: app.name.clone(),
+            what,
+            consumer_key,
+            consumer_secret,
+        }
+    }
+}
+
+/// The page with `shown`'s key and secret on it (this answer only).
+async fn show(admin: &Admin, console: &Console, shown: Shown, status: StatusCode) -> Response {
+    let shape = Shape {
+        shown: Some(shown),
+        status,
+        ..Shape::plain()
+    };
+    render(admin, console, shape).await
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "oauth_apps.html")]
 struct AppsPage {
@@ -276,19 +303,8 @@ pub async fn create(
     match apps::create(&console.store, settings).await {
         Ok((row, issued)) => {
             tracing::info!(app_id = row.id, by = %admin.caller.login, "OAuth app created");
-            let shown = Shown {
-                id: row.id,
-                name: row.name,
-                what: "made",
-                consumer_key: issued.consumer_key,
-                consumer_secret: issued.consumer_secret,
-            };
-            let shape = Shape {
-                shown: Some(shown),
-                status: StatusCode::CREATED,
-                ..Shape::plain()
-            };
-            render(&admin, &console, shape).await
+            let shown = Shown::of(&row, "made", issued.consumer_key, issued.consumer_secret);
+            show(&admin, &console, shown, StatusCode::CREATED).await
         }
         Err(e) => render(&admin, &console, refused(draft, app_errors(&e))).await,
     }
@@ -337,18 +353,8 @@ pub async fn reveal(admin: Admin, console: Data<&Console>, id: Path<i64>) -> Res
         return render(&admin, &console, shape).await;
     };
     tracing::info!(app_id = found.id, by = %admin.caller.login, "OAuth app secret revealed");
-    let shown = Shown {
-        id: found.id,
-        name: found.name,
-        what: "revealed",
-        consumer_key: found.consumer_key,
-        consumer_secret: secret,
-    };
-    let shape = Shape {
-        shown: Some(shown),
-        ..Shape::plain()
-    };
-    render(&admin, &console, shape).await
+    let shown = Shown::of(&found, "revealed", found.consumer_key.clone(), secret);
+    show(&admin, &console, shown, StatusCode::OK).await
 }
 
 /// `POST /console/oauth-apps/:id/regenerate`: a new key and secret, shown once; the old ones
@@ -358,18 +364,13 @@ pub async fn regenerate(admin: Admin, console: Data<&Console>, id: Path<i64>) ->
     match apps::regenerate(&console.store, id.0).await {
         Ok((row, issued)) => {
             tracing::info!(app_id = row.id, by = %admin.caller.login, "OAuth app regenerated");
-            let shown = Shown {
-                id: row.id,
-                name: row.name,
-                what: "regenerated",
-                consumer_key: issued.consumer_key,
-                consumer_secret: issued.consumer_secret,
-            };
-            let shape = Shape {
-                shown: Some(shown),
-                ..Shape::plain()
-            };
-            render(&admin, &console, shape).await
+            let shown = Shown::of(
+                &row,
+                "regenerated",
+                issued.consumer_key,
+                issued.consumer_secret,
+            );
+            show(&admin, &console, shown, StatusCode::OK).await
         }
         Err(e) => refused(&admin, &console, &e).await,
     }
